@@ -1,0 +1,82 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.IdentityModel.Tokens;
+
+namespace TrainingPlatform.ServiceDefaults;
+
+/// <summary>Settings under <c>Authentication:Jwt</c>.</summary>
+public sealed class JwtSettings
+{
+    public const string SectionName = "Authentication:Jwt";
+
+    /// <summary>Who signs the platform's tokens: the Directory service.</summary>
+    public string Issuer { get; set; } = "trainingplatform-directory";
+
+    public string Audience { get; set; } = "trainingplatform";
+
+    /// <summary>
+    /// A JSON Web Key Set given inline (tests, or a deployment that distributes keys itself). When empty, the keys
+    /// come from the issuer's discovery document at <see cref="Authority"/>.
+    /// </summary>
+    public string? SigningKeys { get; set; }
+
+    /// <summary>Base URL of the issuer. Defaults to the Directory service's discovered endpoint.</summary>
+    public string? Authority { get; set; }
+}
+
+public static class Authentication
+{
+    public const string DirectoryServiceName = "directory";
+
+    /// <summary>
+    /// JWT bearer validation for every service and the gateway. Tokens are signed by the Directory service with
+    /// an asymmetric key; everyone else validates against its published keys (fetched once and cached by the
+    /// handler, refreshed when an unknown key id appears), so no call to Directory sits on the request path.
+    /// Every endpoint requires an authenticated user unless it opts out explicitly.
+    /// </summary>
+    public static TBuilder AddPlatformAuthentication<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        var settings = builder.Configuration.GetSection(JwtSettings.SectionName).Get<JwtSettings>() ?? new JwtSettings();
+
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+            .AddJwtBearer(options =>
+            {
+                options.MapInboundClaims = false;
+                options.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidIssuer = settings.Issuer,
+                    ValidAudience = settings.Audience,
+                    ValidateIssuer = true,
+                    ValidateAudience = true,
+                    ValidateLifetime = true,
+                    ValidateIssuerSigningKey = true,
+                    ClockSkew = TimeSpan.FromSeconds(30),
+                    NameClaimType = "name",
+                    RoleClaimType = "role",
+                };
+
+                if (!string.IsNullOrWhiteSpace(settings.SigningKeys))
+                {
+                    options.TokenValidationParameters.IssuerSigningKeys = new JsonWebKeySet(settings.SigningKeys).GetSigningKeys();
+                }
+                else
+                {
+                    var authority = settings.Authority ?? builder.Configuration[$"services:{DirectoryServiceName}:http:0"];
+                    if (!string.IsNullOrWhiteSpace(authority))
+                    {
+                        options.MetadataAddress = $"{authority.TrimEnd('/')}/.well-known/openid-configuration";
+                        // Inside the platform's private network the issuer is plain HTTP; TLS ends at the edge.
+                        options.RequireHttpsMetadata = false;
+                    }
+                }
+            });
+
+        builder.Services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+
+        return builder;
+    }
+}

@@ -1,0 +1,84 @@
+using System.Reflection;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace TrainingPlatform.BuildingBlocks.Messaging;
+
+public static class ServiceMessaging
+{
+    /// <summary>The broker's connection string name, <c>ConnectionStrings:messaging</c> (an AMQP URI).</summary>
+    public const string ConnectionName = "messaging";
+
+    /// <summary>
+    /// MassTransit over RabbitMQ with the service's consumers (every <see cref="IConsumer"/> in
+    /// <paramref name="consumersAssembly"/>), retries for transient faults, and the outbox dispatcher.
+    /// Queues are named after the service ("catalog-teacher-registered"), so the replicas of one service compete
+    /// for its messages while every service gets its own copy.
+    /// </summary>
+    public static TBuilder AddServiceMessaging<TBuilder>(this TBuilder builder, string serviceName, Assembly consumersAssembly,
+        Action<IBusRegistrationConfigurator>? configure = null) where TBuilder : IHostApplicationBuilder
+    {
+        var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                $"Missing connection string 'ConnectionStrings:{ConnectionName}' (env ConnectionStrings__{ConnectionName}): " +
+                "an AMQP URI such as amqp://user:password@127.0.0.1:5672/. Start the platform through the AppHost, or set it.");
+        }
+        var broker = BrokerAddress.Parse(connectionString);
+
+        builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName);
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));
+            bus.AddConsumers(consumersAssembly);
+            configure?.Invoke(bus);
+
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                rabbit.Host(broker.Host, broker.Port, broker.VirtualHost, host =>
+                {
+                    host.Username(broker.Username);
+                    host.Password(broker.Password);
+                });
+                // In-process retries ride out a deadlock, a restarting database or a lost connection. What still
+                // fails goes to the queue's _error queue with the exception in its headers, and the rest keep
+                // flowing. (Our RabbitMQ has no delayed-exchange plugin, so there is no broker-delayed redelivery;
+                // a crashed consumer's unacknowledged message is redelivered by the broker itself.)
+                rabbit.UseMessageRetry(retry =>
+                {
+                    retry.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(400));
+                    retry.Ignore<PermanentMessageFailure>();
+                    retry.Ignore<System.Text.Json.JsonException>();
+                });
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+
+        builder.Services.AddHostedService<OutboxDispatcher>();
+        builder.Services.AddHostedService<MessagingHousekeeping>();
+        return builder;
+    }
+}
+
+/// <summary>The parts of an AMQP URI (<c>amqp://user:password@host:port/vhost</c>), the format Aspire hands out.</summary>
+public sealed record BrokerAddress(string Host, ushort Port, string VirtualHost, string Username, string Password)
+{
+    public static BrokerAddress Parse(string connectionString)
+    {
+        if (!Uri.TryCreate(connectionString, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "rabbitmq"))
+        {
+            throw new InvalidOperationException("The messaging connection string must be an AMQP URI: amqp://user:password@host:port/vhost");
+        }
+        var credentials = uri.UserInfo.Split(':', 2);
+        var virtualHost = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+        return new BrokerAddress(
+            uri.Host,
+            (ushort)(uri.IsDefaultPort || uri.Port <= 0 ? 5672 : uri.Port),
+            string.IsNullOrEmpty(virtualHost) ? "/" : virtualHost,
+            credentials.Length > 0 && credentials[0].Length > 0 ? Uri.UnescapeDataString(credentials[0]) : "guest",
+            credentials.Length > 1 ? Uri.UnescapeDataString(credentials[1]) : "guest");
+    }
+}

@@ -1,0 +1,63 @@
+using Npgsql;
+using TrainingPlatform.BuildingBlocks.Messaging;
+
+namespace TrainingPlatform.BuildingBlocks.Persistence;
+
+/// <summary>
+/// One PostgreSQL transaction in which a handler saves its state change and the messages that announce it.
+/// The messages go to the outbox table, so they are sent if and only if the transaction commits.
+/// Handlers run their SQL with Dapper on <see cref="Connection"/> inside <see cref="Transaction"/>.
+/// </summary>
+public sealed class UnitOfWork : IAsyncDisposable
+{
+    private bool _wroteOutbox;
+
+    private UnitOfWork(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        Connection = connection;
+        Transaction = transaction;
+    }
+
+    public NpgsqlConnection Connection { get; }
+
+    public NpgsqlTransaction Transaction { get; }
+
+    public static async Task<UnitOfWork> BeginAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            return new UnitOfWork(connection, transaction);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Queues <paramref name="message"/> for publishing once this transaction commits.</summary>
+    public async Task PublishAsync<TMessage>(TMessage message, CancellationToken cancellationToken) where TMessage : class
+    {
+        await OutboxWriter.AddAsync(Connection, Transaction, message, cancellationToken);
+        _wroteOutbox = true;
+    }
+
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        if (_wroteOutbox)
+        {
+            // Delivered to listening dispatchers at commit time, never for a rolled-back transaction.
+            await OutboxWriter.NotifyAsync(Connection, Transaction, cancellationToken);
+        }
+        await Transaction.CommitAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Disposing an uncommitted transaction rolls it back: state and messages are lost together.
+        await Transaction.DisposeAsync();
+        await Connection.DisposeAsync();
+    }
+}
