@@ -1,5 +1,4 @@
 using System.Reflection;
-using Dapper;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -27,8 +26,7 @@ public static class ServiceDatabase
                 "Start the platform through the AppHost, or set it to a PostgreSQL connection string.");
         }
 
-        // Our tables use snake_case columns; records and classes use PascalCase.
-        DefaultTypeMap.MatchNamesWithUnderscores = true;
+        DapperSetup.ConfigureOnce();
 
         builder.Services.AddSingleton(new DatabaseMigrations(connectionString, migrationsAssembly));
         builder.Services.AddHostedService<DatabaseMigrationService>();

@@ -1,0 +1,100 @@
+using TrainingPlatform.AppHost.Infrastructure;
+
+namespace TrainingPlatform.AppHost.Orchestration;
+
+/// <summary>Starts the services and the gateway with their configuration and waits until each is healthy.</summary>
+internal sealed class ServiceLauncher(
+    ServicePlan plan,
+    InfrastructureEndpoints infrastructure,
+    AppHostConsole console,
+    ShutdownSequence running,
+    Action<ManagedProcess> watchForCrash)
+{
+    public const string ServicesStage = "services";
+    public const string GatewayStage = "gateway";
+
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly string _dotnet = DotnetHost.Locate();
+
+    /// <summary>Directory first (the others fetch its signing keys at startup), then the rest in parallel.</summary>
+    public async Task StartServicesAsync(CancellationToken cancellationToken)
+    {
+        var byService = plan.Services.GroupBy(instance => instance.Project.Name).ToList();
+        foreach (var first in byService.Where(g => g.Key == ServiceCatalog.StartsFirst))
+        {
+            await StartReplicasAsync([.. first], cancellationToken);
+        }
+
+        await Concurrently.RunAsync(cancellationToken, byService
+            .Where(g => g.Key != ServiceCatalog.StartsFirst)
+            .Select(g => (Func<CancellationToken, Task>)(token => StartReplicasAsync([.. g], token))));
+    }
+
+    public Task StartGatewayAsync(CancellationToken cancellationToken) =>
+        StartInstanceAsync(plan.Gateway, GatewayStage, GatewayEnvironment(), cancellationToken);
+
+    /// <summary>
+    /// Replica 0 alone first: it applies migrations and demo data, which replicas racing each other on an
+    /// empty database would trip over. The remaining replicas then start together.
+    /// </summary>
+    private async Task StartReplicasAsync(IReadOnlyList<ProjectInstance> replicas, CancellationToken cancellationToken)
+    {
+        await StartInstanceAsync(replicas[0], ServicesStage, ServiceEnvironment(replicas[0]), cancellationToken);
+        await Concurrently.RunAsync(cancellationToken, replicas.Skip(1).Select(instance =>
+            (Func<CancellationToken, Task>)(token => StartInstanceAsync(instance, ServicesStage, ServiceEnvironment(instance), token))));
+    }
+
+    private async Task StartInstanceAsync(
+        ProjectInstance instance, string stage, Dictionary<string, string?> environment, CancellationToken cancellationToken)
+    {
+        var process = ManagedProcess.Start(new ManagedProcessSpec
+        {
+            Name = instance.Name,
+            FileName = _dotnet,
+            Arguments = ["exec", instance.AssemblyPath],
+            WorkingDirectory = instance.ProjectDirectory,
+            Environment = environment,
+        }, console.Sink);
+        running.Register(stage, instance.Name, () => process.StopAsync(StopTimeout));
+
+        await HealthProbe.WaitUntilHealthyAsync(process, instance.Url, cancellationToken);
+        console.Info($"{instance.Name} is healthy at {instance.Url}");
+        watchForCrash(process);
+    }
+
+    private Dictionary<string, string?> ServiceEnvironment(ProjectInstance instance)
+    {
+        var environment = CommonEnvironment(instance);
+        environment[$"ConnectionStrings__{instance.Project.DatabaseName}"] =
+            infrastructure.Postgres.ConnectionStringFor(instance.Project.DatabaseName);
+        environment["ConnectionStrings__messaging"] = infrastructure.RabbitMq.ConnectionString;
+        environment["Demo__Seed"] = "true";
+        return environment;
+    }
+
+    private Dictionary<string, string?> GatewayEnvironment() => CommonEnvironment(plan.Gateway);
+
+    private Dictionary<string, string?> CommonEnvironment(ProjectInstance instance)
+    {
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["ASPNETCORE_URLS"] = instance.Url,
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["OTEL_SERVICE_NAME"] = instance.Project.Name,
+            // Tells replicas apart in traces and metrics, as Aspire does.
+            ["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={instance.Name}",
+        };
+        if (Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 } otlp)
+        {
+            environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp;
+        }
+
+        foreach (var (name, url) in plan.ServiceDiscoveryVariables())
+        {
+            environment[name] = url;
+        }
+
+        return environment;
+    }
+}

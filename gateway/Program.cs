@@ -1,0 +1,26 @@
+using TrainingPlatform.Gateway;
+using TrainingPlatform.ServiceDefaults;
+
+// The platform's single public entry point: a YARP reverse proxy in front of the five services. It authenticates
+// callers (to rate-limit them per user) and leaves authorization to the services; see ProxyConfiguration.
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();        // telemetry, health checks, problem details, JWT bearer authentication
+builder.AddPlatformReverseProxy();   // ProxyConfiguration.cs: routes and clusters from services:<name>:http:<i>
+builder.AddDownstreamHealth();       // DownstreamHealth.cs: /health reports every service's replicas
+builder.AddPlatformRateLimiting();   // RateLimiting.cs: per-user, course-selection, global safety net
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();           // exception handler, status code pages, /alive (and a /health overridden below)
+app.UseAuthentication();
+app.UseRateLimiter();                // after authentication, so per-user limits can see the token's sub
+app.UseAuthorization();
+
+app.MapDownstreamHealth();           // /health
+app.MapPlatformReverseProxy();       // /api/<service>/** -> that service's replicas; 404 for anything else
+
+app.Run();
+
+/// <summary>Visible to the tests' WebApplicationFactory.</summary>
+public partial class Program;

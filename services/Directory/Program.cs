@@ -1,0 +1,20 @@
+using TrainingPlatform.BuildingBlocks.Messaging;
+using TrainingPlatform.BuildingBlocks.Persistence;
+using TrainingPlatform.ServiceDefaults;
+using TrainingPlatform.Services.Directory;
+using TrainingPlatform.Services.Directory.Organisations;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddServiceDatabase(DirectoryApi.DatabaseName, typeof(DirectoryApi).Assembly);
+builder.AddServiceMessaging(DirectoryApi.ServiceName, typeof(DirectoryApi).Assembly);
+builder.Services.AddOpenApi();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapOpenApi().AllowAnonymous();
+app.MapOrganisationEndpoints();
+
+await app.RunAsync();

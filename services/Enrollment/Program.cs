@@ -1,0 +1,18 @@
+using TrainingPlatform.BuildingBlocks.Messaging;
+using TrainingPlatform.BuildingBlocks.Persistence;
+using TrainingPlatform.ServiceDefaults;
+using TrainingPlatform.Services.Enrollment;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddServiceDatabase(EnrollmentApi.DatabaseName, typeof(EnrollmentApi).Assembly);
+builder.AddServiceMessaging(EnrollmentApi.ServiceName, typeof(EnrollmentApi).Assembly);
+builder.Services.AddOpenApi();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapOpenApi().AllowAnonymous();
+
+await app.RunAsync();

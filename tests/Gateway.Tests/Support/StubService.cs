@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace TrainingPlatform.Gateway.Tests.Support;
+
+/// <summary>What a stand-in service saw of a request.</summary>
+public sealed record Echo(
+    string Service, string Replica, string Method, string Path, string Query, string? Traceparent, string? Authorization, string Body);
+
+/// <summary>
+/// A stand-in for one replica of a platform service: a real Kestrel app on 127.0.0.1 and a random port, answering
+/// <c>/health</c> (healthy or not, as the test says) and <c>/api/**</c> with who it is and what it received.
+/// </summary>
+public sealed class StubService : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<Echo> _received = new();
+    private volatile bool _healthy = true;
+    private bool _stopped;
+
+    private StubService(string service, string replica, WebApplication app)
+    {
+        Service = service;
+        Replica = replica;
+        _app = app;
+    }
+
+    public string Service { get; }
+
+    public string Replica { get; }
+
+    public string Url { get; private set; } = "";
+
+    /// <summary>Whether <c>/health</c> answers 200 (else 503).</summary>
+    public bool Healthy
+    {
+        get => _healthy;
+        set => _healthy = value;
+    }
+
+    public IReadOnlyCollection<Echo> Received => _received;
+
+    public static async Task<StubService> StartAsync(string service, string replica)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var stub = new StubService(service, replica, app);
+
+        app.Map("/health", (HttpContext context) =>
+        {
+            context.Response.StatusCode = stub.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+            return context.Response.WriteAsJsonAsync(new { status = stub.Healthy ? "Healthy" : "Unhealthy" });
+        });
+
+        app.Map("/api/{**rest}", async (HttpContext context) =>
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            var echo = new Echo(
+                service,
+                replica,
+                context.Request.Method,
+                context.Request.Path.Value ?? "",
+                context.Request.QueryString.Value ?? "",
+                context.Request.Headers.TraceParent.FirstOrDefault(),
+                context.Request.Headers.Authorization.FirstOrDefault(),
+                await reader.ReadToEndAsync(context.RequestAborted));
+            stub._received.Enqueue(echo);
+            await context.Response.WriteAsJsonAsync(echo);
+        });
+
+        await app.StartAsync();
+        stub.Url = app.Urls.Single();
+        return stub;
+    }
+
+    /// <summary>Stops the replica: its port refuses connections from now on.</summary>
+    public async Task StopAsync()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        await _app.StopAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await _app.DisposeAsync();
+    }
+}

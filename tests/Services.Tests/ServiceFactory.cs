@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using TrainingPlatform.TestSupport;
+
+namespace TrainingPlatform.Services.Tests;
+
+/// <summary>
+/// One service, hosted in the test process, wired to the real test PostgreSQL (its own fresh database) and the
+/// real test RabbitMQ, validating tokens signed by <see cref="TestTokens"/>.
+/// </summary>
+public sealed class ServiceFactory<TApi>(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<TApi>, IServiceUnderTest
+    where TApi : class
+{
+    public static async Task<ServiceFactory<TApi>> CreateAsync(TestServers servers, TestTokens tokens, string databaseName)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            [$"ConnectionStrings:{databaseName}"] = await servers.CreateDatabaseAsync(databaseName),
+            ["ConnectionStrings:messaging"] = servers.Messaging,
+            ["Authentication:Jwt:SigningKeys"] = tokens.Jwks,
+            ["Messaging:Outbox:PollInterval"] = "00:00:00.250",
+        };
+        var factory = new ServiceFactory<TApi>(settings);
+        // Ready means migrated and connected to the broker with its queues bound, so nothing a test publishes
+        // afterwards can miss this service.
+        using var client = factory.CreateClient();
+        await Eventually.HoldsAsync(async () => (await client.GetAsync("/health")).IsSuccessStatusCode, TimeSpan.FromSeconds(60),
+            $"{typeof(TApi).Name} to report healthy");
+        return factory;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+}
+
+/// <summary>A started service, whichever it is.</summary>
+public interface IServiceUnderTest : IAsyncDisposable
+{
+    HttpClient CreateClient();
+
+    IServiceProvider Services { get; }
+}

@@ -1,0 +1,42 @@
+using TrainingPlatform.AppHost.Infrastructure;
+
+namespace TrainingPlatform.TestSupport;
+
+/// <summary>
+/// Starts a private PostgreSQL and RabbitMQ for this test process with the AppHost's own code (the same code that
+/// runs the platform), in a temporary folder, and stops them when the process exits.
+/// </summary>
+internal static class LocalTestServers
+{
+    public static async Task<(string PostgresAdmin, string Messaging)> StartAsync()
+    {
+        // scripts/test.sh gives every run one root and deletes it afterwards; the test host may be gone before its
+        // own clean-up below finishes.
+        var parent = Environment.GetEnvironmentVariable("TRAININGPLATFORM_TEST_ROOT") is { Length: > 0 } given ? given : Path.GetTempPath();
+        var root = Path.Combine(parent, $"trainingplatform-tests-{Guid.NewGuid():N}"[..40]);
+        var postgresStarting = LocalPostgres.StartAsync(
+            new LocalPostgresOptions { DataDirectory = Path.Combine(root, "postgres"), Ephemeral = true }, NullLogSink.Instance);
+        var rabbitStarting = LocalRabbitMq.StartAsync(
+            new LocalRabbitMqOptions { DataDirectory = Path.Combine(root, "rabbitmq") }, NullLogSink.Instance);
+        await Task.WhenAll(postgresStarting, rabbitStarting);
+        var postgres = await postgresStarting;
+        var rabbit = await rabbitStarting;
+
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            Task.WhenAll(rabbit.DisposeAsync().AsTask(), postgres.DisposeAsync().AsTask()).Wait(TimeSpan.FromSeconds(30));
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A temp folder left behind is harmless.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        };
+        return (postgres.AdminConnectionString, rabbit.ConnectionString);
+    }
+}
