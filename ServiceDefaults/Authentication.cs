@@ -57,6 +57,7 @@ public static class Authentication
                     NameClaimType = "name",
                     RoleClaimType = "role",
                 };
+                options.Events = new JwtBearerEvents { OnTokenValidated = PasswordChangeGate.OnTokenValidated };
 
                 if (!string.IsNullOrWhiteSpace(settings.SigningKeys))
                 {

@@ -11,7 +11,8 @@ namespace TrainingPlatform.Services.Tests;
 public sealed class ServiceFactory<TApi>(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<TApi>, IServiceUnderTest
     where TApi : class
 {
-    public static async Task<ServiceFactory<TApi>> CreateAsync(TestServers servers, TestTokens tokens, string databaseName)
+    public static async Task<ServiceFactory<TApi>> CreateAsync(TestServers servers, TestTokens tokens, string databaseName,
+        IReadOnlyDictionary<string, string?>? extraSettings = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -20,6 +21,10 @@ public sealed class ServiceFactory<TApi>(IReadOnlyDictionary<string, string?> se
             ["Authentication:Jwt:SigningKeys"] = tokens.Jwks,
             ["Messaging:Outbox:PollInterval"] = "00:00:00.250",
         };
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
         var factory = new ServiceFactory<TApi>(settings);
         // Ready means migrated and connected to the broker with its queues bound, so nothing a test publishes
         // afterwards can miss this service.

@@ -6,8 +6,10 @@ create table organisations (
     name        text        not null,
     kind        text        not null,
     parent_id   uuid        null,
+    path        text        not null,
     stages      text[]      not null default '{}',
     updated_at  timestamptz not null
 );
 
 create index ix_organisations_parent on organisations (parent_id);
+create index ix_organisations_path on organisations (path text_pattern_ops);

@@ -10,10 +10,10 @@ namespace TrainingPlatform.Services.Catalog.Organisations;
 public sealed class OrganisationRegisteredConsumer(NpgsqlDataSource db) : IdempotentConsumer<OrganisationRegistered>(db)
 {
     private const string UpsertSql = """
-        insert into organisations (id, code, name, kind, parent_id, stages, updated_at)
-        values (@OrganisationId, @Code, @Name, @Kind, @ParentId, @Stages, @RegisteredAt)
+        insert into organisations (id, code, name, kind, parent_id, path, stages, updated_at)
+        values (@OrganisationId, @Code, @Name, @Kind, @ParentId, @Path, @Stages, @RegisteredAt)
         on conflict (id) do update
-        set code = excluded.code, name = excluded.name, kind = excluded.kind, parent_id = excluded.parent_id,
+        set code = excluded.code, name = excluded.name, kind = excluded.kind, parent_id = excluded.parent_id, path = excluded.path,
             stages = excluded.stages, updated_at = excluded.updated_at
         where organisations.updated_at <= excluded.updated_at
         """;
@@ -26,6 +26,7 @@ public sealed class OrganisationRegisteredConsumer(NpgsqlDataSource db) : Idempo
             message.Name,
             message.Kind,
             message.ParentId,
+            message.Path,
             Stages = message.Stages.ToArray(),
             message.RegisteredAt,
         }, unitOfWork.Transaction, cancellationToken: cancellationToken));

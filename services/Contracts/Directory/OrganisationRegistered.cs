@@ -3,6 +3,7 @@ namespace TrainingPlatform.Contracts.Directory;
 /// <summary>
 /// An organisation (province, city, county, township or school) was added to the tree.
 /// <see cref="Stages"/> lists a school's stages (kindergarten, primary, junior, senior); empty above schools.
+/// <see cref="Path"/> is the codes from the province down to this one, joined by '/': scopes are path prefixes.
 /// </summary>
 public sealed record OrganisationRegistered(
     Guid OrganisationId,
@@ -11,4 +12,5 @@ public sealed record OrganisationRegistered(
     string Kind,
     Guid? ParentId,
     IReadOnlyList<string> Stages,
-    DateTimeOffset RegisteredAt);
+    DateTimeOffset RegisteredAt,
+    string Path);

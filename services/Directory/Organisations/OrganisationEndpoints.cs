@@ -17,16 +17,16 @@ public static class OrganisationEndpoints
         return app;
     }
 
-    private const string FindParentSql = "select id, kind from organisations where code = @Code";
+    private const string FindParentSql = "select id, kind, path from organisations where code = @Code";
 
     private const string InsertSql = """
-        insert into organisations (id, code, name, kind, parent_id, stages, created_at)
-        values (@Id, @Code, @Name, @Kind, @ParentId, @Stages, @CreatedAt)
+        insert into organisations (id, code, name, kind, parent_id, path, stages, created_at)
+        values (@Id, @Code, @Name, @Kind, @ParentId, @Path, @Stages, @CreatedAt)
         on conflict (code) do nothing
         """;
 
     private const string GetSql = """
-        select o.id, o.code, o.name, o.kind, p.code as parent_code, o.stages, o.created_at
+        select o.id, o.code, o.name, o.kind, p.code as parent_code, o.path, o.stages, o.created_at
         from organisations o left join organisations p on p.id = o.parent_id
         where o.code = @Code
         """;
@@ -42,6 +42,7 @@ public static class OrganisationEndpoints
 
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
         Guid? parentId = null;
+        var path = request.Code!.Trim();
         if (OrganisationRules.AllowedParents(request.Kind!) is { } allowedParents)
         {
             var parent = await unitOfWork.Connection.QuerySingleOrDefaultAsync<ParentRow>(
@@ -58,10 +59,11 @@ public static class OrganisationEndpoints
                     "parentCode must be of an allowed parent kind");
             }
             parentId = parent.Id;
+            path = $"{parent.Path}/{path}";
         }
 
         var registered = new OrganisationRegistered(Guid.CreateVersion7(), request.Code!.Trim(), request.Name!.Trim(), request.Kind!,
-            parentId, request.Stages ?? [], clock.GetUtcNow());
+            parentId, request.Stages ?? [], clock.GetUtcNow(), path);
         var inserted = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(InsertSql, new
         {
             Id = registered.OrganisationId,
@@ -69,6 +71,7 @@ public static class OrganisationEndpoints
             registered.Name,
             registered.Kind,
             registered.ParentId,
+            registered.Path,
             Stages = registered.Stages.ToArray(),
             CreatedAt = registered.RegisteredAt,
         }, unitOfWork.Transaction, cancellationToken: cancellationToken));
@@ -97,12 +100,13 @@ public static class OrganisationEndpoints
         Name = o.Name,
         Kind = o.Kind,
         ParentCode = parentCode,
+        Path = o.Path,
         Stages = [.. o.Stages],
         CreatedAt = o.RegisteredAt,
     };
 }
 
-internal sealed record ParentRow(Guid Id, string Kind);
+internal sealed record ParentRow(Guid Id, string Kind, string Path);
 
 public sealed record OrganisationView
 {
@@ -111,6 +115,7 @@ public sealed record OrganisationView
     public string Name { get; init; } = "";
     public string Kind { get; init; } = "";
     public string? ParentCode { get; init; }
+    public string Path { get; init; } = "";
     public string[] Stages { get; init; } = [];
     public DateTimeOffset CreatedAt { get; init; }
 }

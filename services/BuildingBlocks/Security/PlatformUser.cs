@@ -1,0 +1,44 @@
+using System.Security.Claims;
+
+namespace TrainingPlatform.BuildingBlocks.Security;
+
+/// <summary>
+/// Who is calling and what they may see, read from the token. One rule for every service: an operator sees the
+/// province; a district or school admin sees their organisation and everything below it (path prefix); a teacher
+/// sees only their own records.
+/// </summary>
+public sealed record PlatformUser(Guid AccountId, string Name, string Role, Guid? OrganisationId, string OrganisationPath, Guid? TeacherId)
+{
+    public static PlatformUser From(ClaimsPrincipal principal)
+    {
+        return new PlatformUser(
+            Guid.TryParse(principal.FindFirstValue(PlatformClaims.Subject), out var id) ? id : Guid.Empty,
+            principal.FindFirstValue(PlatformClaims.Name) ?? "",
+            principal.FindFirstValue(PlatformClaims.Role) ?? "",
+            Guid.TryParse(principal.FindFirstValue(PlatformClaims.OrganisationId), out var org) ? org : null,
+            principal.FindFirstValue(PlatformClaims.OrganisationPath) ?? "",
+            Guid.TryParse(principal.FindFirstValue(PlatformClaims.TeacherId), out var teacher) ? teacher : null);
+    }
+
+    public bool IsOperator => Role == Roles.PlatformOperator;
+
+    /// <summary>May this user see organisation-level data (lists, reports) of the organisation at <paramref name="path"/>?</summary>
+    public bool CanSeeOrganisation(string path) => Role switch
+    {
+        Roles.PlatformOperator => true,
+        Roles.DistrictAdmin or Roles.SchoolAdmin => IsWithinScope(path),
+        _ => false,
+    };
+
+    /// <summary>May this user see the records of the teacher <paramref name="teacherId"/>, whose school is at <paramref name="schoolPath"/>?</summary>
+    public bool CanSeeTeacher(Guid teacherId, string schoolPath) => Role switch
+    {
+        Roles.PlatformOperator => true,
+        Roles.DistrictAdmin or Roles.SchoolAdmin => IsWithinScope(schoolPath),
+        _ => TeacherId == teacherId,
+    };
+
+    private bool IsWithinScope(string path) =>
+        OrganisationPath.Length > 0
+        && (path == OrganisationPath || path.StartsWith(OrganisationPath + "/", StringComparison.Ordinal));
+}

@@ -1,0 +1,26 @@
+namespace TrainingPlatform.Services.Directory.Accounts;
+
+/// <summary>An account as stored, with its organisation's path (the scope its token carries).</summary>
+public sealed class AccountRow
+{
+    public Guid Id { get; init; }
+    public string Login { get; init; } = "";
+    public string DisplayName { get; init; } = "";
+    public string Role { get; init; } = "";
+    public Guid? OrganisationId { get; init; }
+    public string? OrganisationPath { get; init; }
+    public Guid? TeacherId { get; init; }
+    public string PasswordHash { get; init; } = "";
+    public bool MustChangePassword { get; init; }
+    public int FailedSignIns { get; init; }
+    public DateTimeOffset? LockedUntil { get; init; }
+
+    public const string SelectSql = """
+        select a.id, a.login, a.display_name, a.role, a.organisation_id, o.path as organisation_path, a.teacher_id,
+               a.password_hash, a.must_change_password, a.failed_sign_ins, a.locked_until
+        from accounts a left join organisations o on o.id = a.organisation_id
+        """;
+
+    /// <summary>Logins are case-insensitive where it matters: an ID number's X may be typed lower case.</summary>
+    public static string NormaliseLogin(string? login) => (login ?? "").Trim().ToUpperInvariant();
+}

@@ -1,0 +1,97 @@
+using Dapper;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
+using Npgsql;
+using TrainingPlatform.BuildingBlocks.Security;
+
+namespace TrainingPlatform.Services.Directory.Accounts;
+
+public static class AccountsSetup
+{
+    /// <summary>
+    /// Directory is the token issuer: it signs with keys from its own database and validates with the same keys
+    /// directly (no HTTP call to itself), hashes passwords with ASP.NET Core Identity's PBKDF2 hasher, and creates
+    /// the first platform operator from configuration.
+    /// </summary>
+    public static IHostApplicationBuilder AddDirectoryAccounts(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SignInOptions>().BindConfiguration(SignInOptions.SectionName);
+        builder.Services.AddOptions<BootstrapOperatorOptions>().BindConfiguration(BootstrapOperatorOptions.SectionName);
+        builder.Services.AddSingleton<IPasswordHasher<AccountRow>, PasswordHasher<AccountRow>>();
+        builder.Services.AddSingleton<SigningKeys>();
+        builder.Services.AddSingleton<TokenIssuer>();
+        builder.Services.AddHostedService<AccountsStartup>();
+
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .PostConfigure<SigningKeys>((options, keys) =>
+            {
+                var configured = options.TokenValidationParameters.IssuerSigningKeys?.ToList() ?? [];
+                options.ConfigurationManager = new StaticConfigurationManager<OpenIdConnectConfiguration>(
+                    new OpenIdConnectConfiguration { Issuer = options.TokenValidationParameters.ValidIssuer });
+                options.TokenValidationParameters.IssuerSigningKeyResolver = (_, _, _, _) => keys.Loaded.Concat<SecurityKey>(configured);
+            });
+        return builder;
+    }
+}
+
+/// <summary>Settings under <c>Directory:BootstrapOperator</c>: the first operator, created once when none exists.</summary>
+public sealed class BootstrapOperatorOptions
+{
+    public const string SectionName = "Directory:BootstrapOperator";
+
+    public string Login { get; set; } = "operator";
+
+    public string DisplayName { get; set; } = "平台运营";
+
+    /// <summary>Given by the deployment (the AppHost generates one); never in the repository. No password, no account.</summary>
+    public string? Password { get; set; }
+}
+
+/// <summary>Loads (or generates) the signing keys and creates the bootstrap operator, before requests are taken.</summary>
+internal sealed partial class AccountsStartup(
+    SigningKeys keys,
+    NpgsqlDataSource db,
+    IPasswordHasher<AccountRow> hasher,
+    Microsoft.Extensions.Options.IOptions<BootstrapOperatorOptions> bootstrap,
+    ILogger<AccountsStartup> logger) : IHostedService
+{
+    private const string CreateOperatorSql = """
+        insert into accounts (id, login, display_name, role, password_hash, must_change_password)
+        select @Id, @Login, @DisplayName, @Role, @PasswordHash, false
+        where not exists (select 1 from accounts where role = @Role)
+        on conflict (login) do nothing
+        """;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await keys.AllAsync(cancellationToken);
+
+        var options = bootstrap.Value;
+        if (string.IsNullOrEmpty(options.Password))
+        {
+            return;
+        }
+        var account = new AccountRow { Id = Guid.CreateVersion7(), Login = AccountRow.NormaliseLogin(options.Login) };
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var created = await connection.ExecuteAsync(new CommandDefinition(CreateOperatorSql, new
+        {
+            account.Id,
+            account.Login,
+            options.DisplayName,
+            Role = Roles.PlatformOperator,
+            PasswordHash = hasher.HashPassword(account, options.Password),
+        }, cancellationToken: cancellationToken));
+        if (created == 1)
+        {
+            LogOperatorCreated(account.Login);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created the first platform operator account '{Login}'")]
+    private partial void LogOperatorCreated(string login);
+}

@@ -1,0 +1,62 @@
+namespace TrainingPlatform.Services.Directory.Accounts;
+
+/// <summary>Settings under <c>Directory:SignIn</c>.</summary>
+public sealed class SignInOptions
+{
+    public const string SectionName = "Directory:SignIn";
+
+    /// <summary>Failed attempts in a row before the account is locked.</summary>
+    public int LockAfterFailures { get; set; } = 5;
+
+    public TimeSpan LockDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Each failure in a row slows the next answer by this much more (capped), to blunt guessing.</summary>
+    public TimeSpan SlowdownPerFailure { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    public TimeSpan MaxSlowdown { get; set; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>A token that only allows changing the initial password lives briefly.</summary>
+    public TimeSpan PasswordChangeTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
+}
+
+/// <summary>The decisions of a sign-in, as pure functions: lockout, slow-down and the password rules.</summary>
+public static class SignInPolicy
+{
+    public static bool IsLocked(DateTimeOffset? lockedUntil, DateTimeOffset now) => lockedUntil is { } until && until > now;
+
+    /// <summary>After a failed attempt: the new failure count and, when it reaches the limit, until when the account is locked.</summary>
+    public static (int Failures, DateTimeOffset? LockedUntil) AfterFailure(int failuresSoFar, DateTimeOffset now, SignInOptions options)
+    {
+        var failures = failuresSoFar + 1;
+        return failures >= options.LockAfterFailures ? (0, now + options.LockDuration) : (failures, null);
+    }
+
+    public static TimeSpan SlowdownFor(int failures, SignInOptions options) =>
+        TimeSpan.FromTicks(Math.Min(options.MaxSlowdown.Ticks, options.SlowdownPerFailure.Ticks * Math.Max(0, failures)));
+
+    /// <summary>The rules a new password must meet; each broken rule in Chinese. Empty when it is acceptable.</summary>
+    public static IReadOnlyList<string> CheckNewPassword(string? password, string login, string? currentPassword)
+    {
+        var problems = new List<string>();
+        password ??= "";
+        if (password.Length < 8)
+        {
+            problems.Add("新密码至少 8 个字符");
+        }
+        if (!password.Any(char.IsAsciiLetter) || !password.Any(char.IsAsciiDigit))
+        {
+            problems.Add("新密码必须同时包含字母和数字");
+        }
+        if (password.Contains(login, StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add("新密码不能包含账号（身份证号）");
+        }
+        if (currentPassword is not null && password == currentPassword)
+        {
+            problems.Add("新密码不能与当前密码相同");
+        }
+        return problems;
+    }
+}

@@ -1,0 +1,168 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.Services.Directory;
+using TrainingPlatform.TestSupport;
+using Xunit;
+
+namespace TrainingPlatform.Services.Tests;
+
+/// <summary>Directory as the issuer: sign-in, lockout, the first-sign-in password change, scoped account creation.</summary>
+public sealed class SignInTests : IAsyncLifetime
+{
+    private const string OperatorPassword = "Operator-2026-test";
+    private readonly TestTokens _tokens = new();
+    private ServiceFactory<DirectoryApi> _directory = null!;
+
+    public async Task InitializeAsync()
+    {
+        _directory = await ServiceFactory<DirectoryApi>.CreateAsync(await TestServers.GetAsync(), _tokens, DirectoryApi.DatabaseName,
+            new Dictionary<string, string?>
+            {
+                ["Directory:BootstrapOperator:Password"] = OperatorPassword,
+                ["Directory:SignIn:LockAfterFailures"] = "3",
+                ["Directory:SignIn:SlowdownPerFailure"] = "00:00:00.010",
+            });
+    }
+
+    public async Task DisposeAsync() => await _directory.DisposeAsync();
+
+    [Fact]
+    public async Task The_bootstrap_operator_signs_in_and_the_token_is_accepted_by_the_service()
+    {
+        var token = await SignInAsync("operator", OperatorPassword);
+
+        using var client = ClientWith(token.GetProperty("accessToken").GetString()!);
+        var me = await client.GetFromJsonAsync<JsonElement>("/api/directory/account");
+        Assert.Equal(Roles.PlatformOperator, me.GetProperty("role").GetString());
+        using var created = await client.PostAsJsonAsync("/api/directory/organisations", new { code = Unique("P"), name = "省", kind = "province" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        var jwks = await _directory.CreateClient().GetFromJsonAsync<JsonElement>("/.well-known/jwks.json");
+        Assert.Equal("RSA", jwks.GetProperty("keys")[0].GetProperty("kty").GetString());
+        Assert.False(jwks.GetProperty("keys")[0].TryGetProperty("d", out _)); // never the private part
+    }
+
+    [Fact]
+    public async Task Repeated_failures_lock_the_account_for_a_while_even_against_the_right_password()
+    {
+        var (login, password) = await CreateSchoolAdminAsync();
+        for (var i = 0; i < 2; i++)
+        {
+            using var wrong = await PostSignInAsync(login, "wrong-password-1");
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+        using var third = await PostSignInAsync(login, "wrong-password-1");
+        Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
+        Assert.NotNull(third.Headers.RetryAfter);
+
+        using var right = await PostSignInAsync(login, password);
+        Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
+        Assert.Contains("锁定", (await right.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task A_first_sign_in_token_allows_nothing_but_changing_the_password()
+    {
+        var (login, initialPassword) = await CreateSchoolAdminAsync();
+        var first = await SignInAsync(login, initialPassword);
+        Assert.True(first.GetProperty("mustChangePassword").GetBoolean());
+
+        using var limited = ClientWith(first.GetProperty("accessToken").GetString()!);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await limited.GetAsync("/api/directory/account")).StatusCode);
+
+        using var weak = await limited.PutAsJsonAsync("/api/directory/account/password", new { currentPassword = initialPassword, newPassword = "short" });
+        Assert.Equal(HttpStatusCode.BadRequest, weak.StatusCode);
+        Assert.True((await weak.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("newPassword", out _));
+
+        using var changed = await limited.PutAsJsonAsync("/api/directory/account/password",
+            new { currentPassword = initialPassword, newPassword = "NewPassw0rd-2026" });
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        var full = await changed.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.False(full.GetProperty("mustChangePassword").GetBoolean());
+
+        using var client = ClientWith(full.GetProperty("accessToken").GetString()!);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/directory/account")).StatusCode);
+        using var oldPassword = await PostSignInAsync(login, initialPassword);
+        Assert.Equal(HttpStatusCode.Unauthorized, oldPassword.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_district_admin_creates_accounts_only_inside_their_district()
+    {
+        using var operatorClient = ClientWith(_tokens.Issue(Roles.PlatformOperator));
+        var province = Unique("P");
+        var city = Unique("C");
+        var county = Unique("X");
+        var otherCounty = Unique("X");
+        var school = Unique("S");
+        var otherSchool = Unique("S");
+        await PostOk(operatorClient, "/api/directory/organisations", new { code = province, name = "省", kind = "province" });
+        await PostOk(operatorClient, "/api/directory/organisations", new { code = city, name = "市", kind = "city", parentCode = province });
+        await PostOk(operatorClient, "/api/directory/organisations", new { code = county, name = "县", kind = "county", parentCode = city });
+        await PostOk(operatorClient, "/api/directory/organisations", new { code = otherCounty, name = "另一县", kind = "county", parentCode = city });
+        await PostOk(operatorClient, "/api/directory/organisations", new { code = school, name = "一小", kind = "school", parentCode = county, stages = new[] { "primary" } });
+        await PostOk(operatorClient, "/api/directory/organisations", new { code = otherSchool, name = "二小", kind = "school", parentCode = otherCounty, stages = new[] { "primary" } });
+
+        using var district = ClientWith(_tokens.Issue(Roles.DistrictAdmin, claims: new Dictionary<string, object>
+        {
+            [PlatformClaims.OrganisationPath] = $"{province}/{city}/{county}",
+        }));
+        using var inside = await district.PostAsJsonAsync("/api/directory/accounts",
+            new { login = Unique("admin"), displayName = "教导处", role = Roles.SchoolAdmin, organisationCode = school });
+        Assert.Equal(HttpStatusCode.Created, inside.StatusCode);
+
+        using var outside = await district.PostAsJsonAsync("/api/directory/accounts",
+            new { login = Unique("admin"), displayName = "教导处", role = Roles.SchoolAdmin, organisationCode = otherSchool });
+        Assert.Equal(HttpStatusCode.Forbidden, outside.StatusCode);
+
+        using var wrongLevel = await operatorClient.PostAsJsonAsync("/api/directory/accounts",
+            new { login = Unique("admin"), displayName = "教导处", role = Roles.SchoolAdmin, organisationCode = county });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, wrongLevel.StatusCode);
+    }
+
+    private async Task<(string Login, string Password)> CreateSchoolAdminAsync()
+    {
+        using var operatorClient = ClientWith(_tokens.Issue(Roles.PlatformOperator));
+        var province = Unique("P");
+        var city = Unique("C");
+        var county = Unique("X");
+        var school = Unique("S");
+        await PostOk(operatorClient, "/api/directory/organisations", new { code = province, name = "省", kind = "province" });
+        await PostOk(operatorClient, "/api/directory/organisations", new { code = city, name = "市", kind = "city", parentCode = province });
+        await PostOk(operatorClient, "/api/directory/organisations", new { code = county, name = "县", kind = "county", parentCode = city });
+        await PostOk(operatorClient, "/api/directory/organisations", new { code = school, name = "一小", kind = "school", parentCode = county, stages = new[] { "primary" } });
+        var login = Unique("admin");
+        var created = await PostOk(operatorClient, "/api/directory/accounts",
+            new { login, displayName = "教导处", role = Roles.SchoolAdmin, organisationCode = school });
+        return (login.ToUpperInvariant(), created.GetProperty("initialPassword").GetString()!);
+    }
+
+    private async Task<JsonElement> SignInAsync(string login, string password)
+    {
+        using var response = await PostSignInAsync(login, password);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private Task<HttpResponseMessage> PostSignInAsync(string login, string password) =>
+        _directory.CreateClient().PostAsJsonAsync("/api/directory/sign-in", new { login, password });
+
+    private HttpClient ClientWith(string token)
+    {
+        var client = _directory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    private static async Task<JsonElement> PostOk(HttpClient client, string path, object body)
+    {
+        using var response = await client.PostAsJsonAsync(path, body);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private static string Unique(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..12];
+}
