@@ -3,7 +3,7 @@
 //
 //   1. PostgreSQL and RabbitMQ (started here, or taken from ConnectionStrings__postgres / __messaging)
 //   2. one database per service
-//   3. directory, then catalog / enrollment / credits / mentoring — each until GET /health answers 200
+//   3. catalog / enrollment / credits / mentoring, then directory (its events need their queues) — each until GET /health answers 200
 //   4. the gateway, then "ready"
 //   5. on Ctrl+C / SIGTERM: stop in reverse order, exit 0
 using System.Diagnostics;
@@ -20,8 +20,7 @@ try
 }
 catch (UsageException e)
 {
-    console.Error(e.Message);
-    Console.WriteLine(AppHostOptions.HelpText);
+    console.Error($"{e.Message} (see --help)");
     return 2;
 }
 
@@ -50,11 +49,12 @@ try
         return 0;
     }
 
-    var launcher = new ServiceLauncher(plan, infrastructure, console, running, crashes.Watch);
+    var demo = DemoCredentials.LoadOrCreate(repository.DataDirectory);
+    var launcher = new ServiceLauncher(plan, infrastructure, console, running, crashes.Watch, demo);
     await launcher.StartServicesAsync(shutdown.Token);
     await launcher.StartGatewayAsync(shutdown.Token);
 
-    ReadyReport.Print(console, plan, clock.Elapsed);
+    ReadyReport.Print(console, plan, crashes.Exited, clock.Elapsed, demo);
     await shutdown.WaitAsync();
     return 0;
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -57,7 +58,18 @@ public static class Authentication
                     NameClaimType = "name",
                     RoleClaimType = "role",
                 };
-                options.Events = new JwtBearerEvents { OnTokenValidated = PasswordChangeGate.OnTokenValidated };
+                options.Events = new JwtBearerEvents
+                {
+                    OnTokenValidated = PasswordChangeGate.OnTokenValidated,
+                    // WebApplication runs authentication ahead of the status-code-pages middleware, so the
+                    // handler writes its own problem details: a 401 or 403 always says why.
+                    OnChallenge = async context =>
+                    {
+                        context.HandleResponse();
+                        await WriteProblemAsync(context.HttpContext, StatusCodes.Status401Unauthorized, context.AuthenticateFailure?.Message);
+                    },
+                    OnForbidden = context => WriteProblemAsync(context.HttpContext, StatusCodes.Status403Forbidden, null),
+                };
 
                 if (!string.IsNullOrWhiteSpace(settings.SigningKeys))
                 {
@@ -79,5 +91,22 @@ public static class Authentication
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
 
         return builder;
+    }
+
+    private static async Task WriteProblemAsync(HttpContext http, int status, string? reason)
+    {
+        http.Response.StatusCode = status;
+        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails =
+            {
+                Status = status,
+                Title = status == StatusCodes.Status401Unauthorized ? "未登录或登录已失效 (unauthorized)" : "无权访问 (forbidden)",
+                // Only the password-change gate's reason is meant for the user; token validation details are not.
+                Detail = reason is not null && reason.StartsWith("请先修改初始密码", StringComparison.Ordinal) ? reason : null,
+            },
+        });
     }
 }

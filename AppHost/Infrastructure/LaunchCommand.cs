@@ -50,7 +50,8 @@ internal static class LaunchCommand
             throw new StartupException($"setpriv (package util-linux) is required to run {spec.Name} as user '{runAs}'");
         }
 
-        command.Add(spec.FileName);
+        // setsid/setpriv would start fine and only then fail to exec, so check here for a clear error.
+        command.Add(ResolveProgram(spec));
         command.AddRange(spec.Arguments);
 
         start.FileName = command[0];
@@ -72,6 +73,16 @@ internal static class LaunchCommand
         }
 
         return start;
+    }
+
+    private static string ResolveProgram(ManagedProcessSpec spec)
+    {
+        var path = spec.FileName.Contains('/', StringComparison.Ordinal)
+            ? Path.GetFullPath(spec.FileName, spec.WorkingDirectory ?? Environment.CurrentDirectory)
+            : FindExecutable(spec.FileName);
+        return path is not null && File.Exists(path)
+            ? path
+            : throw new StartupException($"could not start {spec.Name}: program '{spec.FileName}' not found");
     }
 
     internal static string? FindExecutable(string name)

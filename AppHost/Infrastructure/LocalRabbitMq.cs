@@ -69,6 +69,7 @@ public sealed class LocalRabbitMq : IRabbitMqServer
         var runAs = ServiceAccount.RunAsWhenRoot("rabbitmq");
         ManagedProcess? epmd = null;
         ManagedProcess? server = null;
+        string? firstBootOf = null;
         try
         {
             var free = new Queue<int>(FreePort.Allocate(3));
@@ -80,6 +81,7 @@ public sealed class LocalRabbitMq : IRabbitMqServer
             var (user, password) = PrepareFolder(data, amqpPort);
             await ServiceAccount.GiveToAsync(runAs, recursive: true, cancellationToken, data.Path);
             var mnesia = data.Combine("mnesia");
+            firstBootOf = Directory.Exists(Path.Combine(mnesia, nodeName)) ? null : nodeName;
             await LeftoverServer.StopIfRunningAsync(Path.Combine(mnesia, $"{nodeName}.pid"), "beam",
                 ProcessTree.SigTerm, log, options.Name, cancellationToken);
 
@@ -128,6 +130,11 @@ public sealed class LocalRabbitMq : IRabbitMqServer
                 await epmd.StopAsync(TimeSpan.FromSeconds(5));
             }
 
+            if (firstBootOf is not null && server is not null)
+            {
+                DiscardNodeState(data, firstBootOf);
+            }
+
             data.DeleteIfTemporary();
             throw;
         }
@@ -139,6 +146,38 @@ public sealed class LocalRabbitMq : IRabbitMqServer
         await Process.StopAsync(_shutdownTimeout);
         await Epmd.StopAsync(TimeSpan.FromSeconds(5));
         _data.DeleteIfTemporary();
+    }
+
+    /// <summary>
+    /// A first boot that was interrupted can leave a half-created node database that the next boot
+    /// refuses; nothing of value is in it yet, so start clean next time.
+    /// </summary>
+    private static void DiscardNodeState(ServerDataFolder data, string nodeName)
+    {
+        var mnesia = new DirectoryInfo(data.Combine("mnesia"));
+        if (!mnesia.Exists)
+        {
+            return;
+        }
+
+        foreach (var entry in mnesia.EnumerateFileSystemInfos(nodeName + "*"))
+        {
+            try
+            {
+                if (entry is DirectoryInfo directory)
+                {
+                    directory.Delete(recursive: true);
+                }
+                else
+                {
+                    entry.Delete();
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Best effort: the broker may still report a clear error next time.
+            }
+        }
     }
 
     /// <summary>Writes config files; returns the broker's user and password (generated on first use).</summary>

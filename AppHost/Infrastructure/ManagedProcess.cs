@@ -20,6 +20,7 @@ public sealed class ManagedProcess : IAsyncDisposable
     public static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(10);
 
     private static readonly TimeSpan OutputDrainLimit = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan StopSignalRepeat = TimeSpan.FromSeconds(2);
 
     private readonly ManagedProcessSpec _spec;
     private readonly ILogSink _sink;
@@ -104,9 +105,10 @@ public sealed class ManagedProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops the program and everything it spawned: its own stop signal first (it knows best how to stop
-    /// its children), SIGTERM to every descendant if it has not exited within <paramref name="timeout"/>,
-    /// then SIGKILL to whatever is left — including descendants that outlived it. Idempotent.
+    /// Stops the program and everything it spawned: its own stop signal to its process group first (it knows
+    /// best how to stop its children; repeated every 2 s), SIGTERM to every descendant if it has not exited
+    /// within <paramref name="timeout"/>, then SIGKILL to whatever is left — including descendants that
+    /// outlived it. Idempotent.
     /// </summary>
     public Task StopAsync(TimeSpan timeout)
     {
@@ -146,17 +148,19 @@ public sealed class ManagedProcess : IAsyncDisposable
 
     private void StartCore()
     {
+        // Registered before it exists, so a child that exits at once is not re-added after its exit.
+        ProcessRegistry.Add(this);
         try
         {
             ProcessSpawner.Start(_process);
         }
         catch (Win32Exception e)
         {
+            ProcessRegistry.Remove(this);
             throw new StartupException($"could not start {_spec.Name} ({_spec.FileName}): {e.Message}", e);
         }
 
         Id = _process.Id;
-        ProcessRegistry.Add(this);
         RememberTree();
         // Nobody types into our children; an inherited terminal stdin only invites them to change its modes.
         _process.StandardInput.Close();
@@ -169,15 +173,14 @@ public sealed class ManagedProcess : IAsyncDisposable
         if (!HasExited)
         {
             RememberTree();
-            Signal(_spec.StopSignal);
-            if (!await WaitForProcessExitAsync(timeout))
+            if (!await WaitForProcessExitAsync(timeout, resendEvery: StopSignalRepeat))
             {
                 foreach (var process in KnownTree())
                 {
                     ProcessTree.Signal(process, ProcessTree.SigTerm);
                 }
 
-                await WaitForProcessExitAsync(TimeSpan.FromSeconds(2));
+                await WaitForProcessExitAsync(TimeSpan.FromSeconds(2), resendEvery: null);
             }
         }
 
@@ -208,12 +211,23 @@ public sealed class ManagedProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits for the root to exit while keeping the list of descendants fresh (they are orphaned once it dies).</summary>
-    private async Task<bool> WaitForProcessExitAsync(TimeSpan timeout)
+    /// <summary>
+    /// Waits for the root to exit while keeping the list of descendants fresh (they are orphaned once it
+    /// dies), sending the stop signal to its process group first and again every <paramref name="resendEvery"/>:
+    /// a program still booting may not have installed its handler yet (RabbitMQ's beam drops an early SIGTERM).
+    /// </summary>
+    private async Task<bool> WaitForProcessExitAsync(TimeSpan timeout, TimeSpan? resendEvery)
     {
         var elapsed = Stopwatch.StartNew();
+        var nextSignal = TimeSpan.Zero;
         while (!HasExited && elapsed.Elapsed < timeout)
         {
+            if (resendEvery is { } interval && elapsed.Elapsed >= nextSignal)
+            {
+                ProcessTree.SignalGroup(_root, (int)_spec.StopSignal);
+                nextSignal = elapsed.Elapsed + interval;
+            }
+
             await Task.WhenAny(_processExited.Task, Task.Delay(TimeSpan.FromMilliseconds(200)));
             RememberTree();
         }

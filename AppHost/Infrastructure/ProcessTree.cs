@@ -59,6 +59,22 @@ internal static class ProcessTree
 
     public static void Signal(int pid, int signal) => _ = NativeMethods.Kill(pid, signal);
 
+    /// <summary>
+    /// Signals the process group led by <paramref name="leader"/> — what a terminal does on Ctrl+C, so the
+    /// program and the helpers it keeps in its group (RabbitMQ's start script and its beam) hear it together.
+    /// Helpers that made their own group (postgres backends, Erlang port programs) are left to their parent.
+    /// Falls back to the single process when it does not lead a group.
+    /// </summary>
+    public static void SignalGroup(ProcessIdentity leader, int signal)
+    {
+        if (!TryRead(leader.Pid, out var entry) || entry.StartTime != leader.StartTime || entry.State == 'Z')
+        {
+            return;
+        }
+
+        _ = NativeMethods.Kill(entry.ProcessGroup == leader.Pid ? -leader.Pid : leader.Pid, signal);
+    }
+
     public static string? CommandName(int pid)
     {
         try
@@ -75,7 +91,7 @@ internal static class ProcessTree
         }
     }
 
-    private readonly record struct StatEntry(int Pid, int ParentPid, char State, long StartTime);
+    private readonly record struct StatEntry(int Pid, int ParentPid, int ProcessGroup, char State, long StartTime);
 
     private static List<StatEntry> ReadAll()
     {
@@ -113,15 +129,16 @@ internal static class ProcessTree
         }
 
         var fields = stat[(afterName + 2)..].Split(' ');
-        // fields[0] = state (field 3), fields[1] = ppid (field 4), fields[19] = starttime (field 22)
+        // fields[0] = state (field 3), [1] = ppid (4), [2] = process group (5), [19] = starttime (22)
         if (fields.Length < 20
             || !int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent)
+            || !int.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var group)
             || !long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var start))
         {
             return false;
         }
 
-        entry = new StatEntry(pid, parent, fields[0][0], start);
+        entry = new StatEntry(pid, parent, group, fields[0][0], start);
         return true;
     }
 }

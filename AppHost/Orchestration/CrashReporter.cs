@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using TrainingPlatform.AppHost.Infrastructure;
 
 namespace TrainingPlatform.AppHost.Orchestration;
@@ -8,6 +9,11 @@ namespace TrainingPlatform.AppHost.Orchestration;
 /// </summary>
 internal sealed class CrashReporter(AppHostConsole console, Func<bool> isStopping)
 {
+    private readonly ConcurrentDictionary<string, int?> _exited = new(StringComparer.Ordinal);
+
+    /// <summary>Names of processes that died while running (so "ready" does not hide them).</summary>
+    public IReadOnlyCollection<string> Exited => [.. _exited.Keys];
+
     public void Watch(ManagedProcess process) => _ = ReportWhenExitedAsync(process);
 
     private async Task ReportWhenExitedAsync(ManagedProcess process)
@@ -18,6 +24,7 @@ internal sealed class CrashReporter(AppHostConsole console, Func<bool> isStoppin
             return;
         }
 
+        _exited[process.Name] = process.ExitCode;
         console.Banner(ConsoleHighlight.Error,
             $"{process.Name} EXITED unexpectedly with code {process.ExitCode} (进程意外退出); everything else keeps running.",
             "Last output:");

@@ -4,17 +4,29 @@ namespace TrainingPlatform.AppHost.Orchestration;
 
 internal static class ReadyReport
 {
-    public static void Print(AppHostConsole console, ServicePlan plan, TimeSpan elapsed)
+    public static void Print(AppHostConsole console, ServicePlan plan, IReadOnlyCollection<string> exited, TimeSpan elapsed,
+        DemoCredentials demo)
     {
         foreach (var instance in plan.Services)
         {
-            console.Info($"  {instance.Name,-14} {instance.Url}");
+            var state = exited.Contains(instance.Name) ? "  (EXITED)" : string.Empty;
+            console.Info($"  {instance.Name,-14} {instance.Url}{state}");
         }
 
         var gateway = plan.Gateway.Url;
-        console.Banner(ConsoleHighlight.Success,
+        var lines = new List<string>
+        {
             $"TrainingPlatform is ready: {gateway}  (gateway health: {gateway}/health)",
-            $"started in {elapsed.TotalSeconds:0.0} s (已就绪) · press Ctrl+C to stop");
+            $"started in {elapsed.TotalSeconds:0.0} s (已就绪) · press Ctrl+C to stop",
+            $"sign in (登录): POST {gateway}/api/directory/sign-in  {{\"login\":\"{demo.OperatorLogin}\",\"password\":\"{demo.Password}\"}}",
+            "demo accounts (演示账号) use the same password; see README › Trying it out",
+        };
+        if (exited.Count > 0)
+        {
+            lines.Add($"not running: {string.Join(", ", exited)} — see the error above");
+        }
+
+        console.Banner(exited.Count > 0 ? ConsoleHighlight.Warning : ConsoleHighlight.Success, [.. lines]);
     }
 }
 

@@ -9,8 +9,8 @@ internal sealed record ProjectDefinition(string Name, string ProjectDirectory, s
 
 internal static class ServiceCatalog
 {
-    /// <summary>Everyone else fetches its signing keys at startup, so it must be healthy first.</summary>
-    public const string StartsFirst = "directory";
+    /// <summary>It announces the organisation tree and teachers, so every other queue must be bound before it starts.</summary>
+    public const string StartsLast = "directory";
 
     public static IReadOnlyList<ProjectDefinition> Services { get; } =
     [

@@ -8,7 +8,8 @@ internal sealed class ServiceLauncher(
     InfrastructureEndpoints infrastructure,
     AppHostConsole console,
     ShutdownSequence running,
-    Action<ManagedProcess> watchForCrash)
+    Action<ManagedProcess> watchForCrash,
+    DemoCredentials demo)
 {
     public const string ServicesStage = "services";
     public const string GatewayStage = "gateway";
@@ -17,18 +18,22 @@ internal sealed class ServiceLauncher(
 
     private readonly string _dotnet = DotnetHost.Locate();
 
-    /// <summary>Directory first (the others fetch its signing keys at startup), then the rest in parallel.</summary>
+    /// <summary>
+    /// The others in parallel, then Directory. Directory announces the organisation tree and teachers (demo data
+    /// at first start), and RabbitMQ drops messages for queues that do not exist yet: every consumer's queue must be
+    /// bound first. (Nobody needs Directory's signing keys at start-up; they are fetched on the first token.)
+    /// </summary>
     public async Task StartServicesAsync(CancellationToken cancellationToken)
     {
         var byService = plan.Services.GroupBy(instance => instance.Project.Name).ToList();
-        foreach (var first in byService.Where(g => g.Key == ServiceCatalog.StartsFirst))
-        {
-            await StartReplicasAsync([.. first], cancellationToken);
-        }
-
         await Concurrently.RunAsync(cancellationToken, byService
-            .Where(g => g.Key != ServiceCatalog.StartsFirst)
+            .Where(g => g.Key != ServiceCatalog.StartsLast)
             .Select(g => (Func<CancellationToken, Task>)(token => StartReplicasAsync([.. g], token))));
+
+        foreach (var last in byService.Where(g => g.Key == ServiceCatalog.StartsLast))
+        {
+            await StartReplicasAsync([.. last], cancellationToken);
+        }
     }
 
     public Task StartGatewayAsync(CancellationToken cancellationToken) =>
@@ -70,6 +75,13 @@ internal sealed class ServiceLauncher(
             infrastructure.Postgres.ConnectionStringFor(instance.Project.DatabaseName);
         environment["ConnectionStrings__messaging"] = infrastructure.RabbitMq.ConnectionString;
         environment["Demo__Seed"] = "true";
+        if (instance.Project.Name == ServiceCatalog.StartsLast)
+        {
+            foreach (var (name, value) in demo.DirectoryEnvironment())
+            {
+                environment[name] = value;
+            }
+        }
         return environment;
     }
 

@@ -5,7 +5,8 @@ namespace TrainingPlatform.AppHost.Orchestration;
 
 /// <summary>
 /// Turns Ctrl+C, SIGTERM and SIGHUP (terminal closed) into a cancellation token instead of letting the
-/// runtime exit on the spot, so children can be stopped in order. A second signal kills everything at once.
+/// runtime exit on the spot, so children can be stopped in order. A second signal (at least 1 s later)
+/// kills every child at once.
 /// </summary>
 internal sealed class ShutdownSignal : IDisposable
 {
@@ -66,8 +67,9 @@ internal sealed class ShutdownSignal : IDisposable
             return;
         }
 
+        // Everything dies at once; the ordered shutdown already under way then finds nothing left to wait for
+        // and completes normally, so there is one exit path.
         _console.Error("second signal: killing all child processes now");
         ProcessRegistry.KillAll();
-        Environment.Exit(130);
     }
 }

@@ -3,7 +3,9 @@ using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.ServiceDefaults;
 using TrainingPlatform.Services.Directory;
 using TrainingPlatform.Services.Directory.Accounts;
+using TrainingPlatform.Services.Directory.Demo;
 using TrainingPlatform.Services.Directory.Organisations;
+using TrainingPlatform.Services.Directory.Teachers;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -11,6 +13,8 @@ builder.AddServiceDefaults();
 builder.AddServiceDatabase(DirectoryApi.DatabaseName, typeof(DirectoryApi).Assembly);
 builder.AddServiceMessaging(DirectoryApi.ServiceName, typeof(DirectoryApi).Assembly);
 builder.AddDirectoryAccounts();
+builder.Services.AddSingleton<TeacherStore>();
+builder.Services.AddHostedService<DemoData>();
 builder.Services.AddOpenApi();
 
 var app = builder.Build();
@@ -20,5 +24,6 @@ app.MapOpenApi().AllowAnonymous();
 app.MapSignInEndpoints();
 app.MapAccountEndpoints();
 app.MapOrganisationEndpoints();
+app.MapTeacherEndpoints();
 
 await app.RunAsync();

@@ -139,10 +139,12 @@ public sealed class OrganisationFlowTests : IAsyncLifetime
         using var anonymous = _directory.CreateClient();
         using var noToken = await anonymous.PostAsJsonAsync("/api/directory/organisations", new { code = Unique("P"), name = "省", kind = "province" });
         Assert.Equal(HttpStatusCode.Unauthorized, noToken.StatusCode);
+        Assert.Equal("application/problem+json", noToken.Content.Headers.ContentType?.MediaType);
 
         using var teacher = ClientAs(Roles.Teacher);
         using var forbidden = await teacher.PostAsJsonAsync("/api/directory/organisations", new { code = Unique("P"), name = "省", kind = "province" });
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        Assert.Equal("application/problem+json", forbidden.Content.Headers.ContentType?.MediaType);
 
         using var forged = _directory.CreateClient();
         forged.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", new TestTokens().Issue(Roles.PlatformOperator));

@@ -20,7 +20,7 @@ public sealed partial class MessagingHousekeeping(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.HousekeepingInterval);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        while (await NextTickAsync(timer, stoppingToken))
         {
             try
             {
@@ -32,6 +32,19 @@ public sealed partial class MessagingHousekeeping(
             {
                 LogCleanupFailed(ex);
             }
+        }
+    }
+
+    /// <summary>False once the service is stopping: a normal end, not a failure.</summary>
+    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

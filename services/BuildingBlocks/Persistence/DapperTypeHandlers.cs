@@ -18,6 +18,23 @@ internal sealed class DateTimeOffsetHandler : SqlMapper.TypeHandler<DateTimeOffs
     };
 }
 
+/// <summary>PostgreSQL date columns come back as DateTime from a plain read; our records speak DateOnly.</summary>
+internal sealed class DateOnlyHandler : SqlMapper.TypeHandler<DateOnly>
+{
+    public override void SetValue(IDbDataParameter parameter, DateOnly value)
+    {
+        parameter.DbType = DbType.Date;
+        parameter.Value = value;
+    }
+
+    public override DateOnly Parse(object value) => value switch
+    {
+        DateOnly d => d,
+        DateTime dt => DateOnly.FromDateTime(dt),
+        _ => throw new DataException($"Cannot read {value.GetType()} as DateOnly"),
+    };
+}
+
 internal static class DapperSetup
 {
     private static int _configured;
@@ -31,5 +48,6 @@ internal static class DapperSetup
         // Our tables use snake_case columns; records and classes use PascalCase.
         DefaultTypeMap.MatchNamesWithUnderscores = true;
         SqlMapper.AddTypeHandler(new DateTimeOffsetHandler());
+        SqlMapper.AddTypeHandler(new DateOnlyHandler());
     }
 }

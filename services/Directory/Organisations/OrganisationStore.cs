@@ -1,0 +1,67 @@
+using Dapper;
+using TrainingPlatform.BuildingBlocks.Http;
+using TrainingPlatform.BuildingBlocks.Persistence;
+using TrainingPlatform.Contracts.Directory;
+
+namespace TrainingPlatform.Services.Directory.Organisations;
+
+/// <summary>Adds an organisation under its parent and announces it; used by the endpoint and the demo data.</summary>
+public static class OrganisationStore
+{
+    private const string FindParentSql = "select id, kind, path from organisations where code = @Code";
+
+    private const string InsertSql = """
+        insert into organisations (id, code, name, kind, parent_id, path, stages, created_at)
+        values (@Id, @Code, @Name, @Kind, @ParentId, @Path, @Stages, @CreatedAt)
+        on conflict (code) do nothing
+        """;
+
+    /// <summary>Expects a request that passed <see cref="OrganisationRules.Validate"/>; the problem is for the caller to return.</summary>
+    public static async Task<(OrganisationRegistered? Registered, IResult? Problem)> RegisterAsync(UnitOfWork unitOfWork,
+        RegisterOrganisation request, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        Guid? parentId = null;
+        var path = request.Code!.Trim();
+        if (OrganisationRules.AllowedParents(request.Kind!) is { } allowedParents)
+        {
+            var parent = await unitOfWork.Connection.QuerySingleOrDefaultAsync<ParentRow>(
+                new CommandDefinition(FindParentSql, new { Code = request.ParentCode!.Trim() }, unitOfWork.Transaction,
+                    cancellationToken: cancellationToken));
+            if (parent is null)
+            {
+                return (null, Problems.RuleBroken($"上级机构代码 {request.ParentCode} 不存在", "parentCode must name an existing organisation"));
+            }
+            if (!allowedParents.Contains(parent.Kind))
+            {
+                return (null, Problems.RuleBroken(
+                    $"{request.Kind} 的上级机构必须是 {string.Join(" 或 ", allowedParents)}，而 {request.ParentCode} 是 {parent.Kind}",
+                    "parentCode must be of an allowed parent kind"));
+            }
+            parentId = parent.Id;
+            path = $"{parent.Path}/{path}";
+        }
+
+        var registered = new OrganisationRegistered(Guid.CreateVersion7(), request.Code!.Trim(), request.Name!.Trim(), request.Kind!,
+            parentId, request.Stages ?? [], now, path);
+        var inserted = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(InsertSql, new
+        {
+            Id = registered.OrganisationId,
+            registered.Code,
+            registered.Name,
+            registered.Kind,
+            registered.ParentId,
+            registered.Path,
+            Stages = registered.Stages.ToArray(),
+            CreatedAt = registered.RegisteredAt,
+        }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        if (inserted == 0)
+        {
+            return (null, Problems.Conflict($"机构代码 {registered.Code} 已存在", "code"));
+        }
+
+        await unitOfWork.PublishAsync(registered, cancellationToken);
+        return (registered, null);
+    }
+
+    private sealed record ParentRow(Guid Id, string Kind, string Path);
+}

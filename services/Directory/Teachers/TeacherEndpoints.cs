@@ -1,0 +1,159 @@
+using Dapper;
+using Npgsql;
+using TrainingPlatform.BuildingBlocks.Http;
+using TrainingPlatform.BuildingBlocks.Persistence;
+using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.Contracts.Directory;
+
+namespace TrainingPlatform.Services.Directory.Teachers;
+
+public static class TeacherEndpoints
+{
+    private static readonly string[] Admins = [Roles.PlatformOperator, Roles.DistrictAdmin, Roles.SchoolAdmin];
+
+    public static IEndpointRouteBuilder MapTeacherEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/directory/teachers").WithTags("Teachers");
+        group.MapPost("/", RegisterAsync).RequireAuthorization(p => p.RequireRole(Admins));
+        group.MapGet("/", ListAsync).RequireAuthorization(p => p.RequireRole(Admins));
+        group.MapGet("/{id:guid}", GetAsync);
+        group.MapPost("/{id:guid}/transfer", TransferAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator, Roles.DistrictAdmin));
+        return app;
+    }
+
+    private const string TransferSql = """
+        update teachers set school_id = @ToSchoolId, version = version + 1, updated_at = @Now where id = @Id;
+        insert into teacher_transfers (teacher_id, from_school_id, to_school_id, transferred_at, transferred_by)
+        values (@Id, @FromSchoolId, @ToSchoolId, @Now, @By);
+        """;
+
+    private static async Task<IResult> RegisterAsync(TeacherInput input, HttpContext http, NpgsqlDataSource db, TeacherStore teachers,
+        TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var validation = TeacherRules.Validate(input, DateOnly.FromDateTime(clock.GetLocalNow().DateTime), out var nationalId);
+        if (!validation.IsValid)
+        {
+            return validation.ToProblem();
+        }
+
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var school = await TeacherStore.FindSchoolAsync(unitOfWork, input.SchoolCode!, cancellationToken);
+        if (SchoolProblem(school, input.SchoolCode!, input.Stage!, http) is { } problem)
+        {
+            return problem;
+        }
+
+        var registered = await teachers.RegisterAsync(unitOfWork, input, nationalId!, school!, cancellationToken);
+        if (registered is null)
+        {
+            var existing = await TeacherStore.FindAsync(unitOfWork, "t.national_id = @NationalId", new { NationalId = nationalId!.Value }, cancellationToken);
+            return Problems.Conflict(existing?.SchoolId == school!.Id
+                ? $"身份证号 {nationalId.Value} 的教师已在本校登记"
+                : $"身份证号 {nationalId.Value} 的教师已在其他学校（{existing?.SchoolName}）登记；如为调动，请办理调动而不是重新登记", "nationalId");
+        }
+        await unitOfWork.CommitAsync(cancellationToken);
+        return TypedResults.Created($"/api/directory/teachers/{registered.Teacher.Id}",
+            new { teacher = TeacherView.From(registered.Teacher), login = registered.Teacher.NationalId, registered.InitialPassword });
+    }
+
+    private static async Task<IResult> GetAsync(Guid id, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var teacher = await TeacherStore.FindAsync(unitOfWork, "t.id = @Id", new { Id = id }, cancellationToken);
+        // Out of scope looks the same as missing: a teacher's existence elsewhere is not this caller's business.
+        return teacher is null || !PlatformUser.From(http.User).CanSeeTeacher(teacher.Id, teacher.SchoolPath)
+            ? Problems.NotFound($"教师 {id} 不存在")
+            : TypedResults.Ok(TeacherView.From(teacher));
+    }
+
+    private static async Task<IResult> ListAsync(string? schoolCode, int? page, int? pageSize, HttpContext http, NpgsqlDataSource db,
+        CancellationToken cancellationToken)
+    {
+        var user = PlatformUser.From(http.User);
+        var size = Math.Clamp(pageSize ?? 50, 1, 500);
+        var offset = (Math.Max(page ?? 1, 1) - 1) * size;
+        // Scope is a path prefix; a school filter narrows it further.
+        var scope = user.IsOperator ? "" : user.OrganisationPath;
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<TeacherRow>(new CommandDefinition($"""
+            {TeacherStore.SelectSql}
+            where (@Scope = '' or s.path = @Scope or s.path like @ScopePrefix)
+              and (@SchoolCode is null or s.code = @SchoolCode)
+            order by s.path, t.name, t.id
+            limit @Size offset @Offset
+            """, new { Scope = scope, ScopePrefix = scope + "/%", SchoolCode = schoolCode, Size = size, Offset = offset },
+            cancellationToken: cancellationToken));
+        return TypedResults.Ok(rows.Select(TeacherView.From));
+    }
+
+    private static async Task<IResult> TransferAsync(Guid id, TransferRequest request, HttpContext http, NpgsqlDataSource db,
+        TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.SchoolCode))
+        {
+            return new Validation().Require(false, "schoolCode", "调入学校代码必填").ToProblem();
+        }
+        var user = PlatformUser.From(http.User);
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var teacher = await TeacherStore.FindAsync(unitOfWork, "t.id = @Id for update of t", new { Id = id }, cancellationToken);
+        if (teacher is null || !user.CanSeeTeacher(teacher.Id, teacher.SchoolPath))
+        {
+            return Problems.NotFound($"教师 {id} 不存在");
+        }
+        var school = await TeacherStore.FindSchoolAsync(unitOfWork, request.SchoolCode, cancellationToken);
+        if (SchoolProblem(school, request.SchoolCode, teacher.Stage, http) is { } problem)
+        {
+            return problem;
+        }
+        if (school!.Id == teacher.SchoolId)
+        {
+            return Problems.Conflict($"教师已在 {school.Name}，无需调动", "schoolCode");
+        }
+
+        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(TransferSql, new
+        {
+            Id = id, FromSchoolId = teacher.SchoolId, ToSchoolId = school.Id, Now = clock.GetUtcNow(), By = user.AccountId,
+        }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        var moved = await TeacherStore.FindAsync(unitOfWork, "t.id = @Id", new { Id = id }, cancellationToken);
+        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(
+            "update accounts set organisation_id = @SchoolId where teacher_id = @Id", new { SchoolId = school.Id, Id = id },
+            unitOfWork.Transaction, cancellationToken: cancellationToken));
+        await unitOfWork.PublishAsync(moved!.ToEvent(TeacherChanges.Transferred), cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
+        return TypedResults.Ok(TeacherView.From(moved));
+    }
+
+    /// <summary>The school must exist, be a school, teach the stage, and be inside the caller's scope.</summary>
+    private static IResult? SchoolProblem(SchoolRow? school, string code, string stage, HttpContext http)
+    {
+        if (school is null || school.Kind != OrganisationKinds.School)
+        {
+            return Problems.RuleBroken($"学校代码 {code} 不存在或不是学校", "schoolCode must name an existing school");
+        }
+        if (!PlatformUser.From(http.User).CanSeeOrganisation(school.Path))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "无权访问 (forbidden)",
+                detail: $"学校 {code} 不在你的管理范围内。");
+        }
+        if (!school.Stages.Contains(stage))
+        {
+            return Problems.RuleBroken($"{school.Name} 没有 {stage} 学段（该校学段：{string.Join(", ", school.Stages)}）",
+                "the teacher's stage must be one of the school's stages");
+        }
+        return null;
+    }
+}
+
+public sealed record TransferRequest(string? SchoolCode);
+
+public sealed record TeacherView(Guid Id, string NationalId, string Name, DateOnly BirthDate, string Sex, string SchoolCode, string SchoolName,
+    string Stage, string Subject, DateOnly HireDate, int YearsOfService, bool NormalSchoolGraduate, bool ClassTeacher, string? Title,
+    string Tier, bool InPost)
+{
+    public static TeacherView From(TeacherRow t) => new(t.Id, t.NationalId, t.Name, t.BirthDate, t.Sex, t.SchoolCode, t.SchoolName,
+        t.Stage, t.Subject, t.HireDate, YearsBetween(t.HireDate, DateOnly.FromDateTime(DateTime.UtcNow)), t.NormalSchoolGraduate,
+        t.ClassTeacher, t.Title, t.Tier, t.InPost);
+
+    private static int YearsBetween(DateOnly from, DateOnly to) =>
+        Math.Max(0, to.Year - from.Year - (to.DayOfYear < from.DayOfYear ? 1 : 0));
+}

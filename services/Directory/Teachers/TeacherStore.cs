@@ -1,0 +1,139 @@
+using Dapper;
+using Microsoft.AspNetCore.Identity;
+using TrainingPlatform.BuildingBlocks.Persistence;
+using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.Contracts.Directory;
+using TrainingPlatform.Contracts.Reference;
+using TrainingPlatform.Services.Directory.Accounts;
+
+namespace TrainingPlatform.Services.Directory.Teachers;
+
+/// <summary>The SQL of teachers, shared by the single-teacher endpoints and the bulk import.</summary>
+public sealed class TeacherStore(IPasswordHasher<AccountRow> hasher, TimeProvider clock)
+{
+    public const string SelectSql = """
+        select t.id, t.national_id, t.name, t.birth_date, t.sex, t.school_id, s.code as school_code, s.name as school_name,
+               s.path as school_path, t.stage, t.subject, t.hire_date, t.normal_school_graduate, t.class_teacher, t.title,
+               t.tier, t.in_post, t.version, t.updated_at
+        from teachers t join organisations s on s.id = t.school_id
+        """;
+
+    private const string InsertTeacherSql = """
+        insert into teachers (id, national_id, name, birth_date, sex, school_id, stage, subject, hire_date,
+                              normal_school_graduate, class_teacher, title, tier, in_post, created_at, updated_at)
+        values (@Id, @NationalId, @Name, @BirthDate, @Sex, @SchoolId, @Stage, @Subject, @HireDate,
+                @NormalSchoolGraduate, @ClassTeacher, @Title, @Tier, @InPost, @Now, @Now)
+        on conflict (national_id) do nothing
+        """;
+
+    private const string InsertAccountSql = """
+        insert into accounts (id, login, display_name, role, organisation_id, teacher_id, password_hash, must_change_password)
+        values (@Id, @Login, @DisplayName, @Role, @OrganisationId, @TeacherId, @PasswordHash, true)
+        on conflict (login) do nothing
+        """;
+
+    public static Task<SchoolRow?> FindSchoolAsync(UnitOfWork unitOfWork, string code, CancellationToken cancellationToken) =>
+        unitOfWork.Connection.QuerySingleOrDefaultAsync<SchoolRow>(new CommandDefinition(
+            "select id, code, name, kind, path, stages from organisations where code = @Code", new { Code = code.Trim() },
+            unitOfWork.Transaction, cancellationToken: cancellationToken));
+
+    public static Task<TeacherRow?> FindAsync(UnitOfWork unitOfWork, string where, object parameters, CancellationToken cancellationToken) =>
+        unitOfWork.Connection.QuerySingleOrDefaultAsync<TeacherRow>(new CommandDefinition(
+            $"{SelectSql} where {where}", parameters, unitOfWork.Transaction, cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// Inserts the teacher and their sign-in account (login = ID number, a one-time initial password) and announces
+    /// the profile. Returns null when the ID number is already registered.
+    /// </summary>
+    public async Task<RegisteredTeacher?> RegisterAsync(UnitOfWork unitOfWork, TeacherInput input, NationalId nationalId, SchoolRow school,
+        CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var teacher = new TeacherRow
+        {
+            Id = Guid.CreateVersion7(),
+            NationalId = nationalId.Value,
+            Name = input.Name!.Trim(),
+            BirthDate = nationalId.BirthDate,
+            Sex = nationalId.Sex == Teachers.Sex.Male ? "male" : "female",
+            SchoolId = school.Id,
+            SchoolCode = school.Code,
+            SchoolName = school.Name,
+            SchoolPath = school.Path,
+            Stage = input.Stage!,
+            Subject = input.Subject!,
+            HireDate = input.HireDate!.Value,
+            NormalSchoolGraduate = input.NormalSchoolGraduate!.Value,
+            ClassTeacher = input.ClassTeacher!.Value,
+            Title = string.IsNullOrWhiteSpace(input.Title) ? null : input.Title.Trim(),
+            Tier = input.Tier ?? Tiers.NewTeacher,
+            InPost = input.InPost ?? true,
+            Version = 1,
+            UpdatedAt = now,
+        };
+        var inserted = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(InsertTeacherSql, new
+        {
+            teacher.Id, teacher.NationalId, teacher.Name, teacher.BirthDate, teacher.Sex, teacher.SchoolId, teacher.Stage,
+            teacher.Subject, teacher.HireDate, teacher.NormalSchoolGraduate, teacher.ClassTeacher, teacher.Title, teacher.Tier,
+            teacher.InPost, Now = now,
+        }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        if (inserted == 0)
+        {
+            return null;
+        }
+
+        var initialPassword = AccountEndpoints.InitialPassword();
+        var account = new AccountRow { Id = Guid.CreateVersion7(), Login = teacher.NationalId };
+        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(InsertAccountSql, new
+        {
+            account.Id,
+            account.Login,
+            DisplayName = teacher.Name,
+            Role = Roles.Teacher,
+            OrganisationId = school.Id,
+            TeacherId = teacher.Id,
+            PasswordHash = hasher.HashPassword(account, initialPassword),
+        }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+
+        await unitOfWork.PublishAsync(teacher.ToEvent(TeacherChanges.Registered), cancellationToken);
+        return new RegisteredTeacher(teacher, initialPassword);
+    }
+}
+
+public sealed record RegisteredTeacher(TeacherRow Teacher, string InitialPassword);
+
+public sealed class SchoolRow
+{
+    public Guid Id { get; init; }
+    public string Code { get; init; } = "";
+    public string Name { get; init; } = "";
+    public string Kind { get; init; } = "";
+    public string Path { get; init; } = "";
+    public string[] Stages { get; init; } = [];
+}
+
+public sealed class TeacherRow
+{
+    public Guid Id { get; init; }
+    public string NationalId { get; init; } = "";
+    public string Name { get; init; } = "";
+    public DateOnly BirthDate { get; init; }
+    public string Sex { get; init; } = "";
+    public Guid SchoolId { get; init; }
+    public string SchoolCode { get; init; } = "";
+    public string SchoolName { get; init; } = "";
+    public string SchoolPath { get; init; } = "";
+    public string Stage { get; init; } = "";
+    public string Subject { get; init; } = "";
+    public DateOnly HireDate { get; init; }
+    public bool NormalSchoolGraduate { get; init; }
+    public bool ClassTeacher { get; init; }
+    public string? Title { get; init; }
+    public string Tier { get; init; } = "";
+    public bool InPost { get; init; }
+    public int Version { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    public TeacherProfileChanged ToEvent(string change) => new(Id, Version, NationalId, Name, BirthDate, Sex, SchoolId, SchoolPath,
+        Stage, Subject, HireDate, NormalSchoolGraduate, ClassTeacher, Title, Tier, InPost, change, UpdatedAt);
+}

@@ -1,0 +1,186 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.Services.Directory;
+using TrainingPlatform.TestSupport;
+using Xunit;
+
+namespace TrainingPlatform.Services.Tests;
+
+/// <summary>Teachers: registered by their school's admins, unique by ID number, scoped, transferable with history.</summary>
+public sealed class TeacherTests : IAsyncLifetime
+{
+    private readonly TestTokens _tokens = new();
+    private ServiceFactory<DirectoryApi> _directory = null!;
+    private string _province = "", _city = "", _county = "", _school = "", _otherSchool = "";
+
+    public async Task InitializeAsync()
+    {
+        _directory = await ServiceFactory<DirectoryApi>.CreateAsync(await TestServers.GetAsync(), _tokens, DirectoryApi.DatabaseName);
+        using var operatorClient = ClientWith(_tokens.Issue(Roles.PlatformOperator));
+        _province = Unique("P");
+        _city = Unique("C");
+        var city = _city;
+        _county = Unique("X");
+        _school = Unique("S");
+        _otherSchool = Unique("S");
+        await PostOk(operatorClient, "/api/directory/organisations", new { code = _province, name = "省", kind = "province" });
+        await PostOk(operatorClient, "/api/directory/organisations", new { code = city, name = "市", kind = "city", parentCode = _province });
+        await PostOk(operatorClient, "/api/directory/organisations", new { code = _county, name = "县", kind = "county", parentCode = city });
+        await PostOk(operatorClient, "/api/directory/organisations", new { code = _school, name = "一中", kind = "school", parentCode = _county, stages = new[] { "junior", "senior" } });
+        await PostOk(operatorClient, "/api/directory/organisations", new { code = _otherSchool, name = "二中", kind = "school", parentCode = _county, stages = new[] { "junior" } });
+    }
+
+    public async Task DisposeAsync() => await _directory.DisposeAsync();
+
+    [Fact]
+    public async Task A_school_admin_registers_a_teacher_whose_birth_date_and_sex_come_from_the_ID_number()
+    {
+        using var admin = SchoolAdmin(_school);
+        var created = await PostOk(admin, "/api/directory/teachers", Teacher("11010519491231002X", _school));
+
+        var teacher = created.GetProperty("teacher");
+        Assert.Equal("1949-12-31", teacher.GetProperty("birthDate").GetString());
+        Assert.Equal("female", teacher.GetProperty("sex").GetString());
+        Assert.Equal("new_teacher", teacher.GetProperty("tier").GetString());
+
+        // The teacher signs in with their ID number (a lower-case x works) and the one-time password.
+        using var signIn = await _directory.CreateClient().PostAsJsonAsync("/api/directory/sign-in",
+            new { login = "11010519491231002x", password = created.GetProperty("initialPassword").GetString() });
+        var token = await signIn.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(token.GetProperty("mustChangePassword").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Bad_profiles_are_refused_naming_each_field_and_nothing_is_saved()
+    {
+        using var admin = SchoolAdmin(_school);
+        using var response = await admin.PostAsJsonAsync("/api/directory/teachers", new
+        {
+            nationalId = "110105194912310021", // wrong check character
+            name = "王芳",
+            schoolCode = _school,
+            stage = "junior",
+            subject = "通用技术",             // a senior-school subject
+            hireDate = "2030-09-01",           // in the future
+            normalSchoolGraduate = true,
+            classTeacher = false,
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Contains("校验位", errors.GetProperty("nationalId")[0].GetString());
+        Assert.Contains("不属于该学段", errors.GetProperty("subject")[0].GetString());
+        Assert.True(errors.TryGetProperty("hireDate", out _));
+        Assert.Equal(0, await CountAsync("select count(*) from teachers where name = '王芳'"));
+    }
+
+    [Fact]
+    public async Task The_same_ID_number_at_another_school_is_a_conflict_that_names_that_school()
+    {
+        await PostOk(SchoolAdmin(_school), "/api/directory/teachers", Teacher("440305198506150038", _school, stage: "junior"));
+
+        using var again = await SchoolAdmin(_otherSchool).PostAsJsonAsync("/api/directory/teachers",
+            Teacher("440305198506150038", _otherSchool, stage: "junior"));
+
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Contains("一中", (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task A_school_admin_cannot_register_into_another_school_and_a_school_must_teach_the_stage()
+    {
+        using var outside = await SchoolAdmin(_school).PostAsJsonAsync("/api/directory/teachers", Teacher("440305198506150038", _otherSchool, stage: "junior"));
+        Assert.Equal(HttpStatusCode.Forbidden, outside.StatusCode);
+
+        using var noSuchStage = await SchoolAdmin(_otherSchool).PostAsJsonAsync("/api/directory/teachers",
+            Teacher("440305198506150038", _otherSchool, stage: "senior", subject: "物理"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, noSuchStage.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_teacher_sees_their_own_record_and_no_one_elses()
+    {
+        var me = (await PostOk(SchoolAdmin(_school), "/api/directory/teachers", Teacher("371602198503120028", _school))).GetProperty("teacher");
+        var colleague = (await PostOk(SchoolAdmin(_school), "/api/directory/teachers", Teacher("371602199007180034", _school))).GetProperty("teacher");
+        var myId = me.GetProperty("id").GetString()!;
+        using var teacher = ClientWith(_tokens.Issue(Roles.Teacher, claims: new Dictionary<string, object>
+        {
+            [PlatformClaims.TeacherId] = myId,
+            [PlatformClaims.OrganisationPath] = SchoolPath(_school),
+        }));
+
+        Assert.Equal(HttpStatusCode.OK, (await teacher.GetAsync($"/api/directory/teachers/{myId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await teacher.GetAsync($"/api/directory/teachers/{colleague.GetProperty("id").GetString()}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await teacher.GetAsync("/api/directory/teachers")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_transfer_keeps_the_teacher_and_their_history_and_announces_the_new_school()
+    {
+        var teacher = (await PostOk(SchoolAdmin(_school), "/api/directory/teachers", Teacher("371602199301250048", _school, stage: "junior", subject: "英语")))
+            .GetProperty("teacher");
+        var id = teacher.GetProperty("id").GetString()!;
+        using var district = ClientWith(_tokens.Issue(Roles.DistrictAdmin, claims: new Dictionary<string, object>
+        {
+            [PlatformClaims.OrganisationPath] = SchoolPath(_school)[..SchoolPath(_school).LastIndexOf('/')],
+        }));
+
+        using var moved = await district.PostAsJsonAsync($"/api/directory/teachers/{id}/transfer", new { schoolCode = _otherSchool });
+
+        Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+        Assert.Equal(_otherSchool, (await moved.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("schoolCode").GetString());
+        Assert.Equal(1, await CountAsync($"select count(*) from teacher_transfers where teacher_id = '{id}'"));
+        Assert.Equal(1, await CountAsync(
+            $"select count(*) from outbox_messages where body->>'teacherId' = '{id}' and body->>'change' = 'transferred' and (body->>'version')::int = 2"));
+        // The teacher's own account now belongs to the new school, so their token's scope follows them.
+        Assert.Equal(1, await CountAsync(
+            $"select count(*) from accounts a join organisations o on o.id = a.organisation_id where a.teacher_id = '{id}' and o.code = '{_otherSchool}'"));
+    }
+
+    private string SchoolPath(string school) => $"{_province}/{_city}/{_county}/{school}";
+
+    private static object Teacher(string nationalId, string school, string stage = "senior", string subject = "语文") => new
+    {
+        nationalId,
+        name = "测试教师",
+        schoolCode = school,
+        stage,
+        subject,
+        hireDate = "2015-09-01",
+        normalSchoolGraduate = true,
+        classTeacher = false,
+    };
+
+    private HttpClient SchoolAdmin(string school) => ClientWith(_tokens.Issue(Roles.SchoolAdmin, claims: new Dictionary<string, object>
+    {
+        [PlatformClaims.OrganisationPath] = SchoolPath(school),
+    }));
+
+    private HttpClient ClientWith(string token)
+    {
+        var client = _directory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    private async Task<long> CountAsync(string sql)
+    {
+        await using var connection = await _directory.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>(sql);
+    }
+
+    private static async Task<JsonElement> PostOk(HttpClient client, string path, object body)
+    {
+        using var response = await client.PostAsJsonAsync(path, body);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private static string Unique(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..12];
+}
