@@ -8,8 +8,8 @@ using Xunit.Abstractions;
 namespace TrainingPlatform.AppHost.Tests;
 
 /// <summary>
-/// The README's run command, end to end: the AppHost starts its own PostgreSQL and RabbitMQ, the five services and
-/// the gateway; the gateway reports all five healthy; a demo account signs in through it; and SIGTERM (what Ctrl+C
+/// The README's run command, end to end: the AppHost starts its own PostgreSQL and RabbitMQ, the five services (two
+/// Enrollment replicas) and the gateway; the gateway reports all five healthy; a demo account signs in through it; and SIGTERM (what Ctrl+C
 /// does for a terminal) leaves no process behind.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")] // /proc, setpriv, postgres and rabbitmq users
@@ -33,7 +33,8 @@ public sealed class PlatformRunTests(ITestOutputHelper output)
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { "exec", Path.Combine(repository, "AppHost", "bin", Configuration, "net10.0", "TrainingPlatform.AppHost.dll"),
-                             "--gateway-port", gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dataDirectory },
+                             "--gateway-port", gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dataDirectory,
+                             "--replicas", "enrollment=2" },
             WorkingDirectory = repository,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -67,6 +68,8 @@ public sealed class PlatformRunTests(ITestOutputHelper output)
             {
                 Assert.Equal("Healthy", report.GetProperty("services").GetProperty(service).GetProperty("status").GetString());
             }
+            var enrollmentReplicas = report.GetProperty("services").GetProperty("enrollment").GetProperty("destinations");
+            Assert.Equal(["Healthy", "Healthy"], enrollmentReplicas.EnumerateObject().Select(d => d.Value.GetString()));
 
             var password = File.ReadAllText(Path.Combine(dataDirectory, "demo-credentials")).Trim();
             using var signIn = await http.PostAsJsonAsync("/api/directory/sign-in", new { login = "school-371602001", password });
@@ -79,7 +82,7 @@ public sealed class PlatformRunTests(ITestOutputHelper output)
             Assert.Equal(["李强", "王丽"], names.Order()); // the demo school's two teachers, and no one else's
 
             descendants.UnionWith(DescendantsOf(appHost.Id));
-            Assert.True(descendants.Count >= 8, $"expected postgres, rabbitmq, epmd, five services and the gateway; saw {descendants.Count}");
+            Assert.True(descendants.Count >= 9, $"expected postgres, rabbitmq, epmd, six service processes and the gateway; saw {descendants.Count}");
         }
         finally
         {

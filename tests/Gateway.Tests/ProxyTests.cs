@@ -1,3 +1,4 @@
+using TrainingPlatform.TestSupport;
 using System.Net;
 using System.Net.Http.Json;
 using TrainingPlatform.Gateway.Tests.Support;
@@ -23,7 +24,7 @@ public sealed class ProxyTests
     public async Task Anonymous_requests_and_bearer_tokens_are_passed_to_the_service_which_decides()
     {
         await using var platform = await TestPlatform.StartAsync(("enrollment", 1));
-        var token = TestTokens.For("student-1");
+        var token = TestTokens.Shared.Issue("teacher", "student-1");
 
         // No token: ServiceDefaults' fallback policy (authenticated user required) must not stop the proxy.
         var anonymous = await platform.Client.GetEchoAsync("/api/enrollment/my-year");

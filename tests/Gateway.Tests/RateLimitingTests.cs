@@ -1,3 +1,4 @@
+using TrainingPlatform.TestSupport;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -55,8 +56,8 @@ public sealed class RateLimitingTests
     public async Task Signed_in_users_each_have_their_own_bucket()
     {
         await using var platform = await TestPlatform.StartAsync([("catalog", 1)], TinyLimits);
-        var alice = TestTokens.For("alice");
-        var bob = TestTokens.For("bob");
+        var alice = TestTokens.Shared.Issue("teacher", "alice");
+        var bob = TestTokens.Shared.Issue("teacher", "bob");
 
         for (var i = 0; i < 3; i++)
         {
@@ -72,7 +73,7 @@ public sealed class RateLimitingTests
     public async Task Enrollment_writes_get_the_stricter_course_selection_limit_from_configuration()
     {
         await using var platform = await TestPlatform.StartAsync([("enrollment", 1)], TinyLimits);
-        var carol = TestTokens.For("carol");
+        var carol = TestTokens.Shared.Issue("teacher", "carol");
 
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(platform.Client, HttpMethod.Post, "/api/enrollment/selections", carol));
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(platform.Client, HttpMethod.Post, "/api/enrollment/selections", carol));
@@ -87,7 +88,7 @@ public sealed class RateLimitingTests
     {
         var settings = new Dictionary<string, string?>(TinyLimits) { ["Gateway:RateLimits:catalog"] = "course-selection" };
         await using var platform = await TestPlatform.StartAsync([("catalog", 1)], settings);
-        var dave = TestTokens.For("dave");
+        var dave = TestTokens.Shared.Issue("teacher", "dave");
 
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(platform.Client, HttpMethod.Get, "/api/catalog/courses", dave));
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(platform.Client, HttpMethod.Get, "/api/catalog/courses", dave));

@@ -17,6 +17,9 @@ public sealed class TestTokens
 
     private readonly RsaSecurityKey _key;
 
+    /// <summary>One key for a whole test assembly, where tests need not tell keys apart.</summary>
+    public static TestTokens Shared { get; } = new();
+
     public TestTokens()
     {
         _key = new RsaSecurityKey(RSA.Create(2048)) { KeyId = Guid.NewGuid().ToString("N") };

@@ -1,3 +1,4 @@
+using TrainingPlatform.TestSupport;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
@@ -24,7 +25,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         ["Gateway:Proxy:HealthCheckTimeout"] = "00:00:01",
         ["Gateway:DownstreamHealth:Timeout"] = "00:00:01",
         ["Gateway:DownstreamHealth:CacheDuration"] = "00:00:00",
-        ["Authentication:Jwt:SigningKeys"] = TestTokens.Jwks,
+        ["Authentication:Jwt:SigningKeys"] = TestTokens.Shared.Jwks,
     };
 
     private readonly Dictionary<string, string?> _settings;
