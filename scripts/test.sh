@@ -19,8 +19,9 @@ status=0
 dotnet test TrainingPlatform.sln -c Release --no-build --nologo -m:1 \
   --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
 
-passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
-failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+# The per-assembly summaries read "Passed: N" / "Failed: N"; awk alone, since a grep finding nothing would end the script.
+passed=$(awk '$1 == "Passed:" {s += $2} END {print s + 0}' "$log")
+failed=$(awk '$1 == "Failed:" {s += $2} END {print s + 0}' "$log")
 echo
 echo "tests: ${passed} passed, ${failed} failed"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
