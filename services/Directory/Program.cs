@@ -4,6 +4,7 @@ using TrainingPlatform.ServiceDefaults;
 using TrainingPlatform.Services.Directory;
 using TrainingPlatform.Services.Directory.Accounts;
 using TrainingPlatform.Services.Directory.Demo;
+using TrainingPlatform.Services.Directory.Imports;
 using TrainingPlatform.Services.Directory.Organisations;
 using TrainingPlatform.Services.Directory.Teachers;
 
@@ -15,6 +16,8 @@ builder.AddServiceMessaging(DirectoryApi.ServiceName, typeof(DirectoryApi).Assem
 builder.AddDirectoryAccounts();
 builder.Services.AddSingleton<TeacherStore>();
 builder.Services.AddHostedService<DemoData>();
+builder.Services.AddSingleton<TeacherImport>();
+builder.Services.AddHostedService<ImportWorker>();
 builder.Services.AddOpenApi();
 
 var app = builder.Build();
@@ -25,5 +28,6 @@ app.MapSignInEndpoints();
 app.MapAccountEndpoints();
 app.MapOrganisationEndpoints();
 app.MapTeacherEndpoints();
+app.MapImportEndpoints();
 
 await app.RunAsync();

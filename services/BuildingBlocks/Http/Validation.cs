@@ -12,6 +12,9 @@ public sealed class Validation
 
     public bool IsValid => _errors.Count == 0;
 
+    /// <summary>Field → the rules it breaks.</summary>
+    public IEnumerable<(string Field, string Rule)> Errors => _errors.SelectMany(e => e.Value.Select(rule => (e.Key, rule)));
+
     public Validation Require(bool condition, string field, string rule)
     {
         if (!condition)

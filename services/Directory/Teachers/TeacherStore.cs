@@ -42,11 +42,13 @@ public sealed class TeacherStore(IPasswordHasher<AccountRow> hasher, TimeProvide
             $"{SelectSql} where {where}", parameters, unitOfWork.Transaction, cancellationToken: cancellationToken));
 
     /// <summary>
-    /// Inserts the teacher and their sign-in account (login = ID number, a one-time initial password) and announces
-    /// the profile. Returns null when the ID number is already registered.
+    /// Inserts the teacher and their sign-in account (login = ID number) and announces the profile. With
+    /// <paramref name="issueInitialPassword"/> the account gets a one-time initial password, returned once; a bulk
+    /// import skips it (hashing is deliberately slow) and the account cannot sign in until one is issued.
+    /// Returns null when the ID number is already registered.
     /// </summary>
     public async Task<RegisteredTeacher?> RegisterAsync(UnitOfWork unitOfWork, TeacherInput input, NationalId nationalId, SchoolRow school,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool issueInitialPassword = true)
     {
         var now = clock.GetUtcNow();
         var teacher = new TeacherRow
@@ -82,7 +84,7 @@ public sealed class TeacherStore(IPasswordHasher<AccountRow> hasher, TimeProvide
             return null;
         }
 
-        var initialPassword = AccountEndpoints.InitialPassword();
+        var initialPassword = issueInitialPassword ? AccountEndpoints.InitialPassword() : null;
         var account = new AccountRow { Id = Guid.CreateVersion7(), Login = teacher.NationalId };
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(InsertAccountSql, new
         {
@@ -92,15 +94,49 @@ public sealed class TeacherStore(IPasswordHasher<AccountRow> hasher, TimeProvide
             Role = Roles.Teacher,
             OrganisationId = school.Id,
             TeacherId = teacher.Id,
-            PasswordHash = hasher.HashPassword(account, initialPassword),
+            // An empty hash never verifies: no password, no sign-in.
+            PasswordHash = initialPassword is null ? "" : hasher.HashPassword(account, initialPassword),
         }, unitOfWork.Transaction, cancellationToken: cancellationToken));
 
         await unitOfWork.PublishAsync(teacher.ToEvent(TeacherChanges.Registered), cancellationToken);
         return new RegisteredTeacher(teacher, initialPassword);
     }
+
+    private const string UpdateProfileSql = """
+        update teachers
+        set name = @Name, stage = @Stage, subject = @Subject, hire_date = @HireDate, normal_school_graduate = @NormalSchoolGraduate,
+            class_teacher = @ClassTeacher, title = @Title, tier = @Tier, in_post = @InPost, version = version + 1, updated_at = @Now
+        where id = @Id
+        """;
+
+    /// <summary>
+    /// Applies a changed profile (same teacher, same school) and announces it. Returns false, writing nothing, when
+    /// the input says nothing new: re-importing the same file changes nothing.
+    /// </summary>
+    public async Task<bool> UpdateProfileAsync(UnitOfWork unitOfWork, TeacherRow existing, TeacherInput input, CancellationToken cancellationToken)
+    {
+        var title = string.IsNullOrWhiteSpace(input.Title) ? null : input.Title.Trim();
+        var tier = input.Tier ?? existing.Tier;
+        var inPost = input.InPost ?? existing.InPost;
+        if (existing.Name == input.Name!.Trim() && existing.Stage == input.Stage && existing.Subject == input.Subject
+            && existing.HireDate == input.HireDate && existing.NormalSchoolGraduate == input.NormalSchoolGraduate
+            && existing.ClassTeacher == input.ClassTeacher && existing.Title == title && existing.Tier == tier && existing.InPost == inPost)
+        {
+            return false;
+        }
+
+        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(UpdateProfileSql, new
+        {
+            existing.Id, Name = input.Name!.Trim(), input.Stage, input.Subject, input.HireDate, input.NormalSchoolGraduate,
+            input.ClassTeacher, Title = title, Tier = tier, InPost = inPost, Now = clock.GetUtcNow(),
+        }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        var updated = await FindAsync(unitOfWork, "t.id = @Id", new { existing.Id }, cancellationToken);
+        await unitOfWork.PublishAsync(updated!.ToEvent(TeacherChanges.Updated), cancellationToken);
+        return true;
+    }
 }
 
-public sealed record RegisteredTeacher(TeacherRow Teacher, string InitialPassword);
+public sealed record RegisteredTeacher(TeacherRow Teacher, string? InitialPassword);
 
 public sealed class SchoolRow
 {

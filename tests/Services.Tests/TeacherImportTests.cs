@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.Services.Directory;
+using TrainingPlatform.TestSupport;
+using Xunit;
+
+namespace TrainingPlatform.Services.Tests;
+
+/// <summary>Bulk import of teachers from a bureau's spreadsheet, in the background, all or nothing, idempotent.</summary>
+public sealed class TeacherImportTests : IAsyncLifetime
+{
+    private const string Header = "身份证号,姓名,学校代码,学段,学科,入职日期,是否师范毕业,是否班主任,职称,发展层级";
+    private readonly TestTokens _tokens = new();
+    private ServiceFactory<DirectoryApi> _directory = null!;
+    private HttpClient _district = null!;
+    private string _school = "", _foreignSchool = "";
+
+    public async Task InitializeAsync()
+    {
+        _directory = await ServiceFactory<DirectoryApi>.CreateAsync(await TestServers.GetAsync(), _tokens, DirectoryApi.DatabaseName);
+        using var operatorClient = Client(_tokens.Issue(Roles.PlatformOperator));
+        var (province, city, county, otherCounty) = (Unique("P"), Unique("C"), Unique("X"), Unique("X"));
+        _school = Unique("S");
+        _foreignSchool = Unique("S");
+        foreach (var body in new object[]
+                 {
+                     new { code = province, name = "省", kind = "province" },
+                     new { code = city, name = "市", kind = "city", parentCode = province },
+                     new { code = county, name = "县", kind = "county", parentCode = city },
+                     new { code = otherCounty, name = "邻县", kind = "county", parentCode = city },
+                     new { code = _school, name = "一中", kind = "school", parentCode = county, stages = new[] { "junior", "senior" } },
+                     new { code = _foreignSchool, name = "邻县一中", kind = "school", parentCode = otherCounty, stages = new[] { "senior" } },
+                 })
+        {
+            using var response = await operatorClient.PostAsJsonAsync("/api/directory/organisations", body);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+        _district = Client(_tokens.Issue(Roles.DistrictAdmin, "district-admin",
+            new Dictionary<string, object> { [PlatformClaims.OrganisationPath] = $"{province}/{city}/{county}" }));
+    }
+
+    public async Task DisposeAsync()
+    {
+        _district.Dispose();
+        await _directory.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_file_with_bad_rows_lists_each_by_line_column_and_reason_and_imports_nothing()
+    {
+        var job = await ImportAsync(Csv(
+            $"371602198503120028,王丽,{_school},高中,语文,2008-09-01,是,是,一级教师,深蓝",
+            $"371602199007180035,李强,{_school},初中,数学,2013-09-01,是,否,,",        // wrong check character
+            $"371602199301250048,张敏,{_school},初中,通用技术,2016-09-01,否,是,,",     // a senior subject
+            $"371602198503120028,王丽,{_school},高中,语文,2008-09-01,是,是,,",          // the first row again
+            $"371602198809090052,刘洋,{_foreignSchool},高中,物理,2024-09-01,否,否,,",  // another district's school
+            $"371602199506010064,陈静,NOPE,初中,语文,2018-09-01,是,否,,"));             // no such school
+
+        Assert.Equal("failed", job.GetProperty("status").GetString());
+        var errors = job.GetProperty("errors").EnumerateArray()
+            .Select(e => (e.GetProperty("line").GetInt32(), e.GetProperty("column").GetString())).ToList();
+        Assert.Equal([(3, "身份证号"), (4, "学科"), (5, "身份证号"), (6, "学校代码"), (7, "学校代码")], errors);
+        Assert.Equal(0, await CountAsync("select count(*) from teachers"));
+        Assert.Equal(0, await CountAsync("select count(*) from outbox_messages where message_type like '%TeacherProfileChanged%'"));
+    }
+
+    [Fact]
+    public async Task A_good_file_imports_every_teacher_and_importing_it_again_changes_nothing()
+    {
+        var file = Csv(
+            $"371602198503120028,王丽,{_school},高中,语文,2008-09-01,是,是,一级教师,深蓝",
+            $"371602199007180034,李强,{_school},初中,数学,2013-09-01,是,否,,扬帆");
+
+        var first = await ImportAsync(file);
+        Assert.Equal("succeeded", first.GetProperty("status").GetString());
+        Assert.Equal((2, 2, 2), (first.GetProperty("totalRows").GetInt32(), first.GetProperty("rowsDone").GetInt32(), first.GetProperty("created").GetInt32()));
+
+        var again = await ImportAsync(file);
+        Assert.Equal("succeeded", again.GetProperty("status").GetString());
+        Assert.Equal((0, 0, 2), (again.GetProperty("created").GetInt32(), again.GetProperty("updated").GetInt32(), again.GetProperty("unchanged").GetInt32()));
+        Assert.Equal(2, await CountAsync("select count(*) from teachers"));
+        Assert.Equal(2, await CountAsync("select count(*) from outbox_messages where message_type like '%TeacherProfileChanged%'"));
+    }
+
+    [Fact]
+    public async Task An_exported_workbook_imports_back_unchanged_and_an_edit_in_it_is_applied()
+    {
+        await ImportAsync(Csv($"371602198503120028,王丽,{_school},高中,语文,2008-09-01,是,是,一级教师,深蓝"));
+
+        using var export = await _district.GetAsync($"/api/directory/teachers/export?schoolCode={_school}");
+        Assert.Equal(HttpStatusCode.OK, export.StatusCode);
+        var workbook = await export.Content.ReadAsByteArrayAsync();
+
+        var unchanged = await ImportAsync(workbook, "teachers.xlsx");
+        Assert.Equal((1, 0), (unchanged.GetProperty("unchanged").GetInt32(), unchanged.GetProperty("updated").GetInt32()));
+
+        using var edited = new MemoryStream();
+        using (var book = new ClosedXML.Excel.XLWorkbook(new MemoryStream(workbook)))
+        {
+            book.Worksheet(1).Cell(2, 10).Value = "高级教师"; // 职称
+            book.SaveAs(edited);
+        }
+        var updated = await ImportAsync(edited.ToArray(), "teachers.xlsx");
+        Assert.Equal(1, updated.GetProperty("updated").GetInt32());
+        Assert.Equal(1, await CountAsync("select count(*) from teachers where title = '高级教师' and version = 2"));
+    }
+
+    private async Task<JsonElement> ImportAsync(byte[] content, string fileName = "teachers.csv")
+    {
+        using var form = new MultipartFormDataContent();
+        form.Add(new ByteArrayContent(content), "file", fileName);
+        using var accepted = await _district.PostAsync("/api/directory/imports/teachers", form);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var location = accepted.Headers.Location!.ToString();
+
+        JsonElement job = default;
+        await Eventually.HoldsAsync(async () =>
+        {
+            job = await _district.GetFromJsonAsync<JsonElement>(location);
+            return job.GetProperty("status").GetString() is "succeeded" or "failed";
+        }, TimeSpan.FromSeconds(30), "the import job to finish");
+        return job;
+    }
+
+    private static byte[] Csv(params string[] rows) => Encoding.UTF8.GetBytes(string.Join("\r\n", [Header, .. rows]));
+
+    private HttpClient Client(string token)
+    {
+        var client = _directory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    private async Task<long> CountAsync(string sql)
+    {
+        await using var connection = await _directory.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>(sql);
+    }
+
+    private static string Unique(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..12];
+}
