@@ -6,7 +6,9 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.Contracts.Directory;
 using TrainingPlatform.Services.Directory;
 using TrainingPlatform.TestSupport;
 using Xunit;
@@ -87,6 +89,34 @@ public sealed class TeacherImportTests : IAsyncLifetime
         Assert.Equal((0, 0, 2), (again.GetProperty("created").GetInt32(), again.GetProperty("updated").GetInt32(), again.GetProperty("unchanged").GetInt32()));
         Assert.Equal(2, await CountAsync("select count(*) from teachers"));
         Assert.Equal(2, await CountAsync("select count(*) from outbox_messages where message_type like '%TeacherProfileChanged%'"));
+
+        // The events were built in SQL; they must read as the contract the consumers expect.
+        await using var connection = await _directory.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
+        var body = await connection.ExecuteScalarAsync<string>(
+            "select body::text from outbox_messages where body->>'nationalId' = '371602198503120028'");
+        var announced = JsonSerializer.Deserialize<TeacherProfileChanged>(body!, MessageTypes.JsonOptions)!;
+        Assert.Equal(("王丽", "senior", "语文", TeacherChanges.Registered), (announced.Name, announced.Stage, announced.Subject, announced.Change));
+        Assert.Equal((new DateOnly(1985, 3, 12), new DateOnly(2008, 9, 1), 1), (announced.BirthDate, announced.HireDate, announced.Version));
+        Assert.EndsWith("/" + _school, announced.SchoolPath);
+    }
+
+    [Fact]
+    public async Task A_teacher_already_registered_at_another_school_is_refused_as_a_transfer_not_imported()
+    {
+        using var operatorClient = Client(_tokens.Issue(Roles.PlatformOperator));
+        using var registered = await operatorClient.PostAsJsonAsync("/api/directory/teachers", new
+        {
+            nationalId = "371602198503120028", name = "王丽", schoolCode = _foreignSchool, stage = "senior", subject = "语文",
+            hireDate = "2008-09-01", normalSchoolGraduate = true, classTeacher = true,
+        });
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+
+        var job = await ImportAsync(Csv($"371602198503120028,王丽,{_school},高中,语文,2008-09-01,是,是,一级教师,深蓝"));
+
+        Assert.Equal("failed", job.GetProperty("status").GetString());
+        var error = Assert.Single(job.GetProperty("errors").EnumerateArray());
+        Assert.Contains("邻县一中", error.GetProperty("reason").GetString());
+        Assert.Equal(1, await CountAsync("select count(*) from teachers"));
     }
 
     [Fact]

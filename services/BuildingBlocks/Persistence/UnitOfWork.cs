@@ -44,6 +44,12 @@ public sealed class UnitOfWork : IAsyncDisposable
         _wroteOutbox = true;
     }
 
+    /// <summary>
+    /// For handlers that insert outbox rows with their own set-based SQL (a bulk import): the dispatcher is still
+    /// woken at commit.
+    /// </summary>
+    public void WroteOutboxRows() => _wroteOutbox = true;
+
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
         if (_wroteOutbox)

@@ -42,13 +42,11 @@ public sealed class TeacherStore(IPasswordHasher<AccountRow> hasher, TimeProvide
             $"{SelectSql} where {where}", parameters, unitOfWork.Transaction, cancellationToken: cancellationToken));
 
     /// <summary>
-    /// Inserts the teacher and their sign-in account (login = ID number) and announces the profile. With
-    /// <paramref name="issueInitialPassword"/> the account gets a one-time initial password, returned once; a bulk
-    /// import skips it (hashing is deliberately slow) and the account cannot sign in until one is issued.
-    /// Returns null when the ID number is already registered.
+    /// Inserts the teacher and their sign-in account (login = ID number, a one-time initial password returned once)
+    /// and announces the profile. Returns null when the ID number is already registered.
     /// </summary>
     public async Task<RegisteredTeacher?> RegisterAsync(UnitOfWork unitOfWork, TeacherInput input, NationalId nationalId, SchoolRow school,
-        CancellationToken cancellationToken, bool issueInitialPassword = true)
+        CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var teacher = new TeacherRow
@@ -84,7 +82,7 @@ public sealed class TeacherStore(IPasswordHasher<AccountRow> hasher, TimeProvide
             return null;
         }
 
-        var initialPassword = issueInitialPassword ? AccountEndpoints.InitialPassword() : null;
+        var initialPassword = AccountEndpoints.InitialPassword();
         var account = new AccountRow { Id = Guid.CreateVersion7(), Login = teacher.NationalId };
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(InsertAccountSql, new
         {
@@ -94,8 +92,7 @@ public sealed class TeacherStore(IPasswordHasher<AccountRow> hasher, TimeProvide
             Role = Roles.Teacher,
             OrganisationId = school.Id,
             TeacherId = teacher.Id,
-            // An empty hash never verifies: no password, no sign-in.
-            PasswordHash = initialPassword is null ? "" : hasher.HashPassword(account, initialPassword),
+            PasswordHash = hasher.HashPassword(account, initialPassword),
         }, unitOfWork.Transaction, cancellationToken: cancellationToken));
 
         await unitOfWork.PublishAsync(teacher.ToEvent(TeacherChanges.Registered), cancellationToken);
@@ -136,7 +133,7 @@ public sealed class TeacherStore(IPasswordHasher<AccountRow> hasher, TimeProvide
     }
 }
 
-public sealed record RegisteredTeacher(TeacherRow Teacher, string? InitialPassword);
+public sealed record RegisteredTeacher(TeacherRow Teacher, string InitialPassword);
 
 public sealed class SchoolRow
 {
