@@ -27,6 +27,7 @@ public static class ProblemDetailsSetup
                 ctx.ProblemDetails.Detail ??= "无权访问：当前账号的角色或范围不允许此操作。(Not allowed for this role or scope.)";
             }
         });
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         return builder;
     }
 }

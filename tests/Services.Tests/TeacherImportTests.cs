@@ -142,6 +142,36 @@ public sealed class TeacherImportTests : IAsyncLifetime
         Assert.Equal(1, await CountAsync("select count(*) from teachers where title = '高级教师' and version = 2"));
     }
 
+    [Fact]
+    public async Task A_gzip_compressed_csv_imports_like_the_plain_one()
+    {
+        using var compressed = new MemoryStream();
+        await using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            await gzip.WriteAsync(Csv($"371602198503120028,王丽,{_school},高中,语文,2008-09-01,是,是,一级教师,深蓝"));
+        }
+
+        var job = await ImportAsync(compressed.ToArray(), "teachers.csv.gz");
+
+        Assert.Equal((("succeeded"), 1), (job.GetProperty("status").GetString(), job.GetProperty("created").GetInt32()));
+    }
+
+    [Fact]
+    public async Task An_upload_that_is_not_a_spreadsheet_or_is_too_large_is_refused_at_once_and_queues_nothing()
+    {
+        using var notASheet = new MultipartFormDataContent { { new ByteArrayContent([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3]), "file", "teachers.csv" } };
+        using var refused = await _district.PostAsync("/api/directory/imports/teachers", notASheet);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.True((await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("file", out _));
+
+        using var huge = new MultipartFormDataContent { { new ByteArrayContent(new byte[51 * 1024 * 1024]), "file", "teachers.csv" } };
+        using var tooLarge = await _district.PostAsync("/api/directory/imports/teachers", huge);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+        Assert.Equal("application/problem+json", tooLarge.Content.Headers.ContentType?.MediaType);
+
+        Assert.Equal(0, await CountAsync("select count(*) from import_jobs"));
+    }
+
     private async Task<JsonElement> ImportAsync(byte[] content, string fileName = "teachers.csv")
     {
         using var form = new MultipartFormDataContent();

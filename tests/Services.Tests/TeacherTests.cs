@@ -81,6 +81,39 @@ public sealed class TeacherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Malformed_json_and_fields_of_the_wrong_type_get_a_400_problem_and_change_nothing()
+    {
+        using var admin = SchoolAdmin(_school);
+        using var malformed = await admin.PostAsync("/api/directory/teachers",
+            new StringContent("{\"nationalId\": \"11010519491231002X\", \"name\": ", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.Equal("application/problem+json", malformed.Content.Headers.ContentType?.MediaType);
+
+        using var wrongType = await admin.PostAsync("/api/directory/teachers",
+            new StringContent("{\"nationalId\": \"11010519491231002X\", \"hireDate\": 2015}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, wrongType.StatusCode);
+        Assert.Equal("application/problem+json", wrongType.Content.Headers.ContentType?.MediaType);
+
+        Assert.Equal(0, await CountAsync("select count(*) from teachers"));
+    }
+
+    [Fact]
+    public async Task A_name_that_looks_like_sql_is_just_a_name()
+    {
+        const string name = "王'); drop table teachers;--";
+        using var admin = SchoolAdmin(_school);
+        using var response = await admin.PostAsJsonAsync("/api/directory/teachers", new
+        {
+            nationalId = "11010519491231002X", name, schoolCode = _school, stage = "senior", subject = "语文",
+            hireDate = "2015-09-01", normalSchoolGraduate = true, classTeacher = false,
+        });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(name, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("teacher").GetProperty("name").GetString());
+        Assert.Equal(1, await CountAsync("select count(*) from teachers"));
+    }
+
+    [Fact]
     public async Task The_same_ID_number_at_another_school_is_a_conflict_that_names_that_school()
     {
         await PostOk(SchoolAdmin(_school), "/api/directory/teachers", Teacher("440305198506150038", _school, stage: "junior"));

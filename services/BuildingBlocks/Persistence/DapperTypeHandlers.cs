@@ -35,7 +35,7 @@ internal sealed class DateOnlyHandler : SqlMapper.TypeHandler<DateOnly>
     };
 }
 
-internal static class DapperSetup
+public static class DapperSetup
 {
     private static int _configured;
 

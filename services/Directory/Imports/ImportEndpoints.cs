@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -8,14 +9,16 @@ namespace TrainingPlatform.Services.Directory.Imports;
 
 public static class ImportEndpoints
 {
-    private const long MaxUploadBytes = 20 * 1024 * 1024;
+    /// <summary>50 MB: a million-teacher CSV fits once gzip-compressed; anything larger is refused before it is read.</summary>
+    public const long MaxUploadBytes = 50L * 1024 * 1024;
 
     public static IEndpointRouteBuilder MapImportEndpoints(this IEndpointRouteBuilder app)
     {
         var admins = new[] { Roles.PlatformOperator, Roles.DistrictAdmin };
         var group = app.MapGroup("/api/directory").WithTags("Imports");
         // Bearer tokens, not cookies: there is no cross-site form to forge, so no antiforgery token.
-        group.MapPost("/imports/teachers", UploadTeachersAsync).RequireAuthorization(p => p.RequireRole(admins)).DisableAntiforgery();
+        group.MapPost("/imports/teachers", UploadTeachersAsync).RequireAuthorization(p => p.RequireRole(admins)).DisableAntiforgery()
+            .WithMetadata(new RequestSizeLimitAttribute(MaxUploadBytes + 1024 * 1024)); // room for the multipart envelope
         group.MapGet("/imports/{id:guid}", GetJobAsync).RequireAuthorization(p => p.RequireRole(admins));
         group.MapGet("/teachers/export", ExportTeachersAsync)
             .RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator, Roles.DistrictAdmin, Roles.SchoolAdmin));
@@ -27,19 +30,34 @@ public static class ImportEndpoints
         values (@Id, 'teachers', @FileName, @Content, 'queued', @RequestedBy, @Role, @Scope)
         """;
 
-    private static async Task<IResult> UploadTeachersAsync(IFormFile? file, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<IResult> UploadTeachersAsync(HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
+        // Checked before the body is read: an oversized upload costs nothing and changes nothing.
+        if (http.Request.ContentLength > MaxUploadBytes + 1024 * 1024)
+        {
+            return TooLarge();
+        }
+        if (!http.Request.HasFormContentType)
+        {
+            return new Validation().Require(false, "file", "请以 multipart/form-data 上传文件，字段名为 file").ToProblem();
+        }
+        var form = await http.Request.ReadFormAsync(cancellationToken);
+        var file = form.Files.GetFile("file");
         if (file is null || file.Length == 0)
         {
-            return new Validation().Require(false, "file", "请上传教师信息表（CSV 或 XLSX）").ToProblem();
+            return new Validation().Require(false, "file", "请上传教师信息表（CSV、XLSX，或其 gzip 压缩文件）").ToProblem();
         }
         if (file.Length > MaxUploadBytes)
         {
-            return new Validation().Require(false, "file", $"文件不能超过 {MaxUploadBytes / 1024 / 1024} MB").ToProblem();
+            return TooLarge();
         }
 
         using var buffer = new MemoryStream();
         await file.CopyToAsync(buffer, cancellationToken);
+        if (SpreadsheetFile.Probe(buffer.ToArray(), TeacherSheet.ExportHeaders) is { } notASheet)
+        {
+            return new Validation().Require(false, "file", notASheet).ToProblem();
+        }
         var user = PlatformUser.From(http.User);
         var id = Guid.CreateVersion7();
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
@@ -54,6 +72,11 @@ public static class ImportEndpoints
         }, cancellationToken: cancellationToken));
         return TypedResults.Accepted($"/api/directory/imports/{id}", new { id, status = "queued" });
     }
+
+    private static IResult TooLarge() => TypedResults.Problem(
+        statusCode: StatusCodes.Status413PayloadTooLarge, title: "文件过大 (upload too large)",
+        detail: $"上传文件不能超过 {MaxUploadBytes / 1024 / 1024} MB；大文件请先用 gzip 压缩（.csv.gz）。",
+        extensions: new Dictionary<string, object?> { ["field"] = "file" });
 
     private static async Task<IResult> GetJobAsync(Guid id, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
