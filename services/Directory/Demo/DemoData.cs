@@ -3,11 +3,9 @@ using Microsoft.AspNetCore.Identity;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
-using TrainingPlatform.Contracts.Directory;
-using TrainingPlatform.Contracts.Reference;
 using TrainingPlatform.Services.Directory.Accounts;
+using TrainingPlatform.Services.Directory.Imports;
 using TrainingPlatform.Services.Directory.Organisations;
-using TrainingPlatform.Services.Directory.Teachers;
 
 namespace TrainingPlatform.Services.Directory.Demo;
 
@@ -23,44 +21,19 @@ public sealed class DemoOptions
 }
 
 /// <summary>
-/// A small province a newcomer can try, created once on an empty database: Shandong → Binzhou → Bincheng district,
-/// three schools, a district admin, a school admin and five teachers. Everything goes through the same code and
-/// outbox as real registrations, so the other services receive it as events.
+/// Creates <see cref="DemoProvince"/> on first start when <c>Demo:Seed</c> is on, through the same code as real
+/// data (organisation registration, the teachers import, the outbox), so the other services receive it as events.
+/// Each step is skipped when already done, so an interrupted seed completes on the next start.
 /// </summary>
 internal sealed partial class DemoData(
     IConfiguration configuration,
     NpgsqlDataSource db,
-    TeacherStore teachers,
+    TeacherImport import,
     IPasswordHasher<AccountRow> hasher,
     TimeProvider clock,
     ILogger<DemoData> logger) : IHostedService
 {
     private const long SeedLockKey = 0x6465_6d6f; // "demo"
-
-    private static readonly RegisterOrganisation[] Organisations =
-    [
-        new("37", "山东省", OrganisationKinds.Province, null, null),
-        new("3716", "滨州市", OrganisationKinds.City, "37", null),
-        new("371602", "滨城区", OrganisationKinds.County, "3716", null),
-        new("371602001", "滨城区第一中学", OrganisationKinds.School, "371602", [Stages.Junior, Stages.Senior]),
-        new("371602002", "滨城区实验小学", OrganisationKinds.School, "371602", [Stages.Primary]),
-        new("371602003", "滨城区第一幼儿园", OrganisationKinds.School, "371602", [Stages.Kindergarten]),
-    ];
-
-    private static readonly TeacherInput[] Teachers =
-    [
-        new("371602198503120028", "王丽", "371602001", Stages.Senior, "语文", new DateOnly(2008, 9, 1), true, true, "一级教师", Tiers.Backbone, true),
-        new("371602199007180034", "李强", "371602001", Stages.Junior, "数学", new DateOnly(2013, 9, 1), true, false, "二级教师", Tiers.Rising, true),
-        new("371602199301250048", "张敏", "371602002", Stages.Primary, "英语", new DateOnly(2016, 9, 1), false, true, "二级教师", Tiers.Rising, true),
-        new("371602198809090052", "刘洋", "371602002", Stages.Primary, "科学", new DateOnly(2024, 9, 1), false, false, null, Tiers.NewTeacher, true),
-        new("371602199506010064", "陈静", "371602003", Stages.Kindergarten, "幼儿园教师", new DateOnly(2018, 9, 1), true, false, "二级教师", Tiers.NewTeacher, true),
-    ];
-
-    private static readonly (string Login, string Name, string Role, string OrganisationCode)[] Staff =
-    [
-        ("bincheng-admin", "滨城区教师发展中心", Roles.DistrictAdmin, "371602"),
-        ("school-371602001", "滨城区第一中学教导处", Roles.SchoolAdmin, "371602001"),
-    ];
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -70,48 +43,74 @@ internal sealed partial class DemoData(
             return;
         }
 
-        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        // Replicas starting together: one seeds, the others wait and then find the tree there.
-        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(@Key)",
-            new { Key = SeedLockKey }, unitOfWork.Transaction, cancellationToken: cancellationToken));
-        if (await unitOfWork.Connection.ExecuteScalarAsync<bool>(new CommandDefinition("select exists (select 1 from organisations)",
-                transaction: unitOfWork.Transaction, cancellationToken: cancellationToken)))
+        // Replicas starting together: one seeds while holding this lock, the others then find it done.
+        await using var lockConnection = await db.OpenConnectionAsync(cancellationToken);
+        await lockConnection.ExecuteAsync(new CommandDefinition("select pg_advisory_lock(@SeedLockKey)", new { SeedLockKey }, cancellationToken: cancellationToken));
+        try
         {
-            return;
-        }
-
-        foreach (var organisation in Organisations)
-        {
-            var (_, problem) = await OrganisationStore.RegisterAsync(unitOfWork, organisation, clock.GetUtcNow(), cancellationToken);
-            if (problem is not null)
+            var organisations = await SeedOrganisationsAsync(cancellationToken);
+            var teachers = await SeedTeachersAsync(cancellationToken);
+            var staff = await SeedStaffAsync(options.Password, cancellationToken);
+            if (organisations + teachers + staff > 0)
             {
-                throw new InvalidOperationException($"Demo organisation {organisation.Code} was refused");
+                LogSeeded(organisations, teachers, staff);
             }
         }
-        foreach (var input in Teachers)
+        finally
         {
-            NationalId.TryParse(input.NationalId, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), out var id, out _);
-            var school = await TeacherStore.FindSchoolAsync(unitOfWork, input.SchoolCode!, cancellationToken);
-            await teachers.RegisterAsync(unitOfWork, input, id!, school!, cancellationToken);
+            await lockConnection.ExecuteAsync(new CommandDefinition("select pg_advisory_unlock(@SeedLockKey)", new { SeedLockKey }, cancellationToken: CancellationToken.None));
         }
-        foreach (var (login, name, role, organisationCode) in Staff)
-        {
-            await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
-                insert into accounts (id, login, display_name, role, organisation_id, password_hash, must_change_password)
-                select @Id, @Login, @Name, @Role, id, '', false from organisations where code = @OrganisationCode
-                """, new { Id = Guid.CreateVersion7(), Login = AccountRow.NormaliseLogin(login), Name = name, Role = role, OrganisationCode = organisationCode },
-                unitOfWork.Transaction, cancellationToken: cancellationToken));
-        }
-        // Demo accounts share the AppHost's password and skip the first-sign-in change, so they can be tried at once.
-        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(
-            "update accounts set password_hash = @Hash, must_change_password = false where role <> @Operator",
-            new { Hash = hasher.HashPassword(new AccountRow(), options.Password), Operator = Roles.PlatformOperator },
-            unitOfWork.Transaction, cancellationToken: cancellationToken));
-        await unitOfWork.CommitAsync(cancellationToken);
-        LogSeeded(Organisations.Length, Teachers.Length, Staff.Length);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task<int> SeedOrganisationsAsync(CancellationToken cancellationToken)
+    {
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var created = 0;
+        foreach (var organisation in DemoProvince.Organisations())
+        {
+            var (registered, _) = await OrganisationStore.RegisterAsync(unitOfWork, organisation, clock.GetUtcNow(), cancellationToken);
+            created += registered is null ? 0 : 1; // an existing code is left as it is
+        }
+        await unitOfWork.CommitAsync(cancellationToken);
+        return created;
+    }
+
+    private async Task<int> SeedTeachersAsync(CancellationToken cancellationToken)
+    {
+        var demoOperator = new PlatformUser(Guid.Empty, "demo", Roles.PlatformOperator, null, "", null);
+        var outcome = await import.RunAsync(DemoProvince.TeachersCsv(), "demo-teachers.csv", demoOperator, (_, _) => Task.CompletedTask, cancellationToken);
+        if (outcome.Errors.Count > 0)
+        {
+            var first = outcome.Errors[0];
+            throw new InvalidOperationException($"Demo teachers were refused: line {first.Line}, {first.Column}: {first.Reason}");
+        }
+        return outcome.Created;
+    }
+
+    private async Task<int> SeedStaffAsync(string password, CancellationToken cancellationToken)
+    {
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var created = 0;
+        foreach (var (login, name, role, organisationCode) in DemoProvince.Staff())
+        {
+            created += await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+                insert into accounts (id, login, display_name, role, organisation_id, password_hash, must_change_password)
+                select @Id, @Login, @Name, @Role, id, '', false from organisations where code = @OrganisationCode
+                on conflict (login) do nothing
+                """, new { Id = Guid.CreateVersion7(), Login = AccountRow.NormaliseLogin(login), Name = name, Role = role, OrganisationCode = organisationCode },
+                unitOfWork.Transaction, cancellationToken: cancellationToken));
+        }
+        // Every demo account without a password gets the AppHost's, hashed once (thousands of PBKDF2 hashes would
+        // take minutes), and skips the first-sign-in change so it can be tried at once.
+        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(
+            "update accounts set password_hash = @Hash, must_change_password = false where password_hash = '' and role <> @Operator",
+            new { Hash = hasher.HashPassword(new AccountRow(), password), Operator = Roles.PlatformOperator },
+            unitOfWork.Transaction, cancellationToken: cancellationToken));
+        await unitOfWork.CommitAsync(cancellationToken);
+        return created;
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo data created: {Organisations} organisations, {Teachers} teachers, {Staff} staff accounts")]
     private partial void LogSeeded(int organisations, int teachers, int staff);
