@@ -28,6 +28,7 @@ app.MapSignInEndpoints();
 app.MapAccountEndpoints();
 app.MapOrganisationEndpoints();
 app.MapTeacherEndpoints();
+app.MapTeacherAccountEndpoints();
 app.MapImportEndpoints();
 
 await app.RunAsync();

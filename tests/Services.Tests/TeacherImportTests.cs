@@ -143,6 +143,31 @@ public sealed class TeacherImportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Imported_teachers_cannot_sign_in_until_their_school_issues_one_time_passwords()
+    {
+        await ImportAsync(Csv(
+            $"371602198503120028,王丽,{_school},高中,语文,2008-09-01,是,是,一级教师,深蓝",
+            $"371602199007180034,李强,{_school},初中,数学,2013-09-01,是,否,,扬帆"));
+        // No password exists, so none works — not even an empty hash's favourite, the empty string, which the form refuses anyway.
+        using var before = await _directory.CreateClient().PostAsJsonAsync("/api/directory/sign-in", new { login = "371602198503120028", password = "Guess-2026" });
+        Assert.Equal(HttpStatusCode.Unauthorized, before.StatusCode);
+
+        using var issued = await _district.PostAsJsonAsync("/api/directory/teachers/initial-passwords", new { schoolCode = _school });
+        Assert.Equal(HttpStatusCode.OK, issued.StatusCode);
+        using var sheet = new ClosedXML.Excel.XLWorkbook(new MemoryStream(await issued.Content.ReadAsByteArrayAsync()));
+        var rows = sheet.Worksheet(1).RowsUsed().Skip(1).Select(r => (Id: r.Cell(1).GetString(), Password: r.Cell(3).GetString())).ToList();
+        Assert.Equal(2, rows.Count);
+
+        using var signIn = await _directory.CreateClient().PostAsJsonAsync("/api/directory/sign-in",
+            new { login = rows[0].Id, password = rows[0].Password });
+        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        Assert.True((await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("mustChangePassword").GetBoolean());
+
+        using var again = await _district.PostAsJsonAsync("/api/directory/teachers/initial-passwords", new { schoolCode = _school });
+        Assert.Equal("0", again.Headers.GetValues("X-Passwords-Issued").Single()); // each password is handed out once
+    }
+
+    [Fact]
     public async Task A_gzip_compressed_csv_imports_like_the_plain_one()
     {
         using var compressed = new MemoryStream();

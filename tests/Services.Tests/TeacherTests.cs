@@ -114,6 +114,23 @@ public sealed class TeacherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_profile_correction_is_saved_and_announced_but_the_ID_number_and_school_stay()
+    {
+        using var admin = SchoolAdmin(_school);
+        var id = (await PostOk(admin, "/api/directory/teachers", Teacher("371602198503120028", _school))).GetProperty("teacher").GetProperty("id").GetString();
+
+        using var corrected = await admin.PutAsJsonAsync($"/api/directory/teachers/{id}", Teacher("371602198503120028", _school, stage: "junior", subject: "历史"));
+        Assert.Equal(HttpStatusCode.OK, corrected.StatusCode);
+        Assert.Equal("历史", (await corrected.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("subject").GetString());
+        Assert.Equal(1, await CountAsync($"select count(*) from outbox_messages where body->>'teacherId' = '{id}' and body->>'change' = 'updated' and body->>'subject' = '历史'"));
+
+        using var otherId = await admin.PutAsJsonAsync($"/api/directory/teachers/{id}", Teacher("371602199007180034", _school));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, otherId.StatusCode);
+        using var otherSchool = await admin.PutAsJsonAsync($"/api/directory/teachers/{id}", Teacher("371602198503120028", _otherSchool, stage: "junior"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, otherSchool.StatusCode);
+    }
+
+    [Fact]
     public async Task The_same_ID_number_at_another_school_is_a_conflict_that_names_that_school()
     {
         await PostOk(SchoolAdmin(_school), "/api/directory/teachers", Teacher("440305198506150038", _school, stage: "junior"));
