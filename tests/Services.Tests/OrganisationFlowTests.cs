@@ -104,6 +104,37 @@ public sealed class OrganisationFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_operator_renames_a_school_and_the_catalog_copy_follows_while_a_district_lists_only_its_subtree()
+    {
+        using var client = ClientAs(Roles.PlatformOperator);
+        var (province, city, county, otherCounty, school) = (Unique("P"), Unique("C"), Unique("X"), Unique("X"), Unique("S"));
+        await PostOk(client, new { code = province, name = "省", kind = "province" });
+        await PostOk(client, new { code = city, name = "市", kind = "city", parentCode = province });
+        await PostOk(client, new { code = county, name = "县", kind = "county", parentCode = city });
+        await PostOk(client, new { code = otherCounty, name = "邻县", kind = "county", parentCode = city });
+        await PostOk(client, new { code = school, name = "第一小学", kind = "school", parentCode = county, stages = new[] { "primary" } });
+        await WaitForCatalogCopyAsync(school);
+
+        using var renamed = await client.PutAsJsonAsync($"/api/directory/organisations/{school}", new { name = "实验小学", stages = new[] { "primary", "junior" } });
+        Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
+        var db = _catalog.Services.GetRequiredService<NpgsqlDataSource>();
+        await Eventually.HoldsAsync(async () =>
+        {
+            await using var connection = await db.OpenConnectionAsync();
+            return await connection.ExecuteScalarAsync<string>("select name from organisations where code = @school", new { school }) == "实验小学";
+        }, TimeSpan.FromSeconds(30), "the rename to reach the catalog's copy");
+
+        using var district = _directory.CreateClient();
+        district.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _tokens.Issue(Roles.DistrictAdmin,
+            claims: new Dictionary<string, object> { [PlatformClaims.OrganisationPath] = $"{province}/{city}/{county}" }));
+        var visible = await district.GetFromJsonAsync<JsonElement>("/api/directory/organisations");
+        Assert.Equal([county, school], visible.EnumerateArray().Select(o => o.GetProperty("code").GetString()));
+        Assert.Equal(HttpStatusCode.NotFound, (await district.GetAsync($"/api/directory/organisations?under={otherCounty}")).StatusCode);
+        using var notAllowed = await district.PutAsJsonAsync($"/api/directory/organisations/{school}", new { name = "改名", stages = new[] { "primary" } });
+        Assert.Equal(HttpStatusCode.Forbidden, notAllowed.StatusCode);
+    }
+
+    [Fact]
     public async Task Invalid_input_is_refused_with_problem_details_naming_each_field_and_nothing_is_saved()
     {
         using var client = ClientAs(Roles.PlatformOperator);

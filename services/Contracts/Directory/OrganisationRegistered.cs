@@ -14,3 +14,17 @@ public sealed record OrganisationRegistered(
     IReadOnlyList<string> Stages,
     DateTimeOffset RegisteredAt,
     string Path);
+
+/// <summary>
+/// An organisation's name or (for a school) stages changed. A full snapshot as of <see cref="ChangedAt"/>: copies keep
+/// the newest, so a late or repeated copy changes nothing. (Moving an organisation to another parent is not offered.)
+/// </summary>
+public sealed record OrganisationChanged(
+    Guid OrganisationId,
+    string Code,
+    string Name,
+    string Kind,
+    Guid? ParentId,
+    IReadOnlyList<string> Stages,
+    string Path,
+    DateTimeOffset ChangedAt);

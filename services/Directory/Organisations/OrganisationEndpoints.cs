@@ -14,11 +14,13 @@ public static class OrganisationEndpoints
         var group = app.MapGroup("/api/directory/organisations").WithTags("Organisations");
         group.MapPost("/", RegisterAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator));
         group.MapGet("/{code}", GetAsync);
+        group.MapPut("/{code}", ChangeAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator));
+        group.MapGet("/", ListAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator, Roles.DistrictAdmin, Roles.SchoolAdmin));
         return app;
     }
 
     private const string GetSql = """
-        select o.id, o.code, o.name, o.kind, p.code as parent_code, o.path, o.stages, o.created_at
+        select o.id, o.code, o.name, o.kind, o.parent_id, p.code as parent_code, o.path, o.stages, o.created_at
         from organisations o left join organisations p on p.id = o.parent_id
         where o.code = @Code
         """;
@@ -41,6 +43,59 @@ public static class OrganisationEndpoints
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/directory/organisations/{registered!.Code}", ToView(registered, request.ParentCode));
     }
+    private const string ChangeSql = """
+        update organisations set name = @Name, stages = @Stages where code = @Code
+        """;
+
+    /// <summary>Renames an organisation or changes a school's stages; its place in the tree stays.</summary>
+    private static async Task<IResult> ChangeAsync(string code, ChangeOrganisation request, NpgsqlDataSource db, TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var current = await unitOfWork.Connection.QuerySingleOrDefaultAsync<OrganisationView>(new CommandDefinition(
+            GetSql + " for update of o", new { Code = code }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        if (current is null)
+        {
+            return Problems.NotFound($"机构代码 {code} 不存在");
+        }
+        var validation = OrganisationRules.Validate(new RegisterOrganisation(current.Code, request.Name, current.Kind, current.ParentCode, request.Stages));
+        if (!validation.IsValid)
+        {
+            return validation.ToProblem();
+        }
+
+        var stages = request.Stages?.ToArray() ?? [];
+        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(ChangeSql,
+            new { Code = code, Name = request.Name!.Trim(), Stages = stages }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        var changed = new OrganisationChanged(current.Id, current.Code, request.Name!.Trim(), current.Kind, current.ParentId,
+            stages, current.Path, clock.GetUtcNow());
+        await unitOfWork.PublishAsync(changed, cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
+        return TypedResults.Ok(current with { Name = changed.Name, Stages = stages });
+    }
+
+    /// <summary>The organisations at and below <paramref name="under"/> (default: the caller's own), within scope.</summary>
+    private static async Task<IResult> ListAsync(string? under, string? kind, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        var user = PlatformUser.From(http.User);
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var root = under is null
+            ? user.IsOperator ? "" : user.OrganisationPath
+            : await connection.ExecuteScalarAsync<string?>(new CommandDefinition("select path from organisations where code = @Code",
+                new { Code = under }, cancellationToken: cancellationToken));
+        if (root is null || (root.Length > 0 && !user.CanSeeOrganisation(root)))
+        {
+            return Problems.NotFound($"机构代码 {under} 不存在或不在你的管理范围内");
+        }
+        var rows = await connection.QueryAsync<OrganisationView>(new CommandDefinition("""
+            select o.id, o.code, o.name, o.kind, o.parent_id, p.code as parent_code, o.path, o.stages, o.created_at
+            from organisations o left join organisations p on p.id = o.parent_id
+            where (@Root = '' or o.path = @Root or o.path like @RootPrefix) and (@Kind is null or o.kind = @Kind)
+            order by o.path
+            """, new { Root = root, RootPrefix = root + "/%", Kind = kind }, cancellationToken: cancellationToken));
+        return TypedResults.Ok(rows);
+    }
+
     private static async Task<IResult> GetAsync(string code, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
@@ -55,6 +110,7 @@ public static class OrganisationEndpoints
         Code = o.Code,
         Name = o.Name,
         Kind = o.Kind,
+        ParentId = o.ParentId,
         ParentCode = parentCode,
         Path = o.Path,
         Stages = [.. o.Stages],
@@ -62,12 +118,16 @@ public static class OrganisationEndpoints
     };
 }
 
+public sealed record ChangeOrganisation(string? Name, IReadOnlyList<string>? Stages);
+
 public sealed record OrganisationView
 {
     public Guid Id { get; init; }
     public string Code { get; init; } = "";
     public string Name { get; init; } = "";
     public string Kind { get; init; } = "";
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Guid? ParentId { get; init; }
     public string? ParentCode { get; init; }
     public string Path { get; init; } = "";
     public string[] Stages { get; init; } = [];
