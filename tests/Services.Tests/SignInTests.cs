@@ -10,24 +10,16 @@ using Xunit;
 namespace TrainingPlatform.Services.Tests;
 
 /// <summary>Directory as the issuer: sign-in, lockout, the first-sign-in password change, scoped account creation.</summary>
-public sealed class SignInTests : IAsyncLifetime
+public sealed class SignInTests : DirectoryTestBase
 {
     private const string OperatorPassword = "Operator-2026-test";
-    private readonly TestTokens _tokens = new();
-    private ServiceFactory<DirectoryApi> _directory = null!;
 
-    public async Task InitializeAsync()
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        _directory = await ServiceFactory<DirectoryApi>.CreateAsync(await TestServers.GetAsync(), _tokens, DirectoryApi.DatabaseName,
-            new Dictionary<string, string?>
-            {
-                ["Directory:BootstrapOperator:Password"] = OperatorPassword,
-                ["Directory:SignIn:LockAfterFailures"] = "3",
-                ["Directory:SignIn:SlowdownPerFailure"] = "00:00:00.010",
-            });
-    }
-
-    public async Task DisposeAsync() => await _directory.DisposeAsync();
+        ["Directory:BootstrapOperator:Password"] = OperatorPassword,
+        ["Directory:SignIn:LockAfterFailures"] = "3",
+        ["Directory:SignIn:SlowdownPerFailure"] = "00:00:00.010",
+    };
 
     [Fact]
     public async Task The_bootstrap_operator_signs_in_and_the_token_is_accepted_by_the_service()
@@ -40,7 +32,7 @@ public sealed class SignInTests : IAsyncLifetime
         using var created = await client.PostAsJsonAsync("/api/directory/organisations", new { code = Unique("P"), name = "省", kind = "province" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 
-        var jwks = await _directory.CreateClient().GetFromJsonAsync<JsonElement>("/.well-known/jwks.json");
+        var jwks = await DirectoryService.CreateClient().GetFromJsonAsync<JsonElement>("/.well-known/jwks.json");
         Assert.Equal("RSA", jwks.GetProperty("keys")[0].GetProperty("kty").GetString());
         Assert.False(jwks.GetProperty("keys")[0].TryGetProperty("d", out _)); // never the private part
     }
@@ -92,7 +84,7 @@ public sealed class SignInTests : IAsyncLifetime
     [Fact]
     public async Task A_district_admin_creates_accounts_only_inside_their_district()
     {
-        using var operatorClient = ClientWith(_tokens.Issue(Roles.PlatformOperator));
+        using var operatorClient = ClientWith(Tokens.Issue(Roles.PlatformOperator));
         var province = Unique("P");
         var city = Unique("C");
         var county = Unique("X");
@@ -106,7 +98,7 @@ public sealed class SignInTests : IAsyncLifetime
         await PostOk(operatorClient, "/api/directory/organisations", new { code = school, name = "一小", kind = "school", parentCode = county, stages = new[] { "primary" } });
         await PostOk(operatorClient, "/api/directory/organisations", new { code = otherSchool, name = "二小", kind = "school", parentCode = otherCounty, stages = new[] { "primary" } });
 
-        using var district = ClientWith(_tokens.Issue(Roles.DistrictAdmin, claims: new Dictionary<string, object>
+        using var district = ClientWith(Tokens.Issue(Roles.DistrictAdmin, claims: new Dictionary<string, object>
         {
             [PlatformClaims.OrganisationPath] = $"{province}/{city}/{county}",
         }));
@@ -125,7 +117,7 @@ public sealed class SignInTests : IAsyncLifetime
 
     private async Task<(string Login, string Password)> CreateSchoolAdminAsync()
     {
-        using var operatorClient = ClientWith(_tokens.Issue(Roles.PlatformOperator));
+        using var operatorClient = ClientWith(Tokens.Issue(Roles.PlatformOperator));
         var province = Unique("P");
         var city = Unique("C");
         var county = Unique("X");
@@ -148,21 +140,8 @@ public sealed class SignInTests : IAsyncLifetime
     }
 
     private Task<HttpResponseMessage> PostSignInAsync(string login, string password) =>
-        _directory.CreateClient().PostAsJsonAsync("/api/directory/sign-in", new { login, password });
+        DirectoryService.CreateClient().PostAsJsonAsync("/api/directory/sign-in", new { login, password });
 
-    private HttpClient ClientWith(string token)
-    {
-        var client = _directory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
 
-    private static async Task<JsonElement> PostOk(HttpClient client, string path, object body)
-    {
-        using var response = await client.PostAsJsonAsync(path, body);
-        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
 
-    private static string Unique(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..12];
 }

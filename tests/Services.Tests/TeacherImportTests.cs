@@ -16,18 +16,16 @@ using Xunit;
 namespace TrainingPlatform.Services.Tests;
 
 /// <summary>Bulk import of teachers from a bureau's spreadsheet, in the background, all or nothing, idempotent.</summary>
-public sealed class TeacherImportTests : IAsyncLifetime
+public sealed class TeacherImportTests : DirectoryTestBase
 {
     private const string Header = "身份证号,姓名,学校代码,学段,学科,入职日期,是否师范毕业,是否班主任,职称,发展层级";
-    private readonly TestTokens _tokens = new();
-    private ServiceFactory<DirectoryApi> _directory = null!;
     private HttpClient _district = null!;
     private string _school = "", _foreignSchool = "";
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _directory = await ServiceFactory<DirectoryApi>.CreateAsync(await TestServers.GetAsync(), _tokens, DirectoryApi.DatabaseName);
-        using var operatorClient = Client(_tokens.Issue(Roles.PlatformOperator));
+        await base.InitializeAsync();
+        using var operatorClient = ClientWith(Tokens.Issue(Roles.PlatformOperator));
         var (province, city, county, otherCounty) = (Unique("P"), Unique("C"), Unique("X"), Unique("X"));
         _school = Unique("S");
         _foreignSchool = Unique("S");
@@ -44,14 +42,14 @@ public sealed class TeacherImportTests : IAsyncLifetime
             using var response = await operatorClient.PostAsJsonAsync("/api/directory/organisations", body);
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }
-        _district = Client(_tokens.Issue(Roles.DistrictAdmin, "district-admin",
+        _district = ClientWith(Tokens.Issue(Roles.DistrictAdmin, "district-admin",
             new Dictionary<string, object> { [PlatformClaims.OrganisationPath] = $"{province}/{city}/{county}" }));
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         _district.Dispose();
-        await _directory.DisposeAsync();
+        await base.DisposeAsync();
     }
 
     [Fact]
@@ -91,7 +89,7 @@ public sealed class TeacherImportTests : IAsyncLifetime
         Assert.Equal(2, await CountAsync("select count(*) from outbox_messages where message_type like '%TeacherProfileChanged%'"));
 
         // The events were built in SQL; they must read as the contract the consumers expect.
-        await using var connection = await _directory.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
+        await using var connection = await DirectoryService.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
         var body = await connection.ExecuteScalarAsync<string>(
             "select body::text from outbox_messages where body->>'nationalId' = '371602198503120028'");
         var announced = JsonSerializer.Deserialize<TeacherProfileChanged>(body!, MessageTypes.JsonOptions)!;
@@ -103,7 +101,7 @@ public sealed class TeacherImportTests : IAsyncLifetime
     [Fact]
     public async Task A_teacher_already_registered_at_another_school_is_refused_as_a_transfer_not_imported()
     {
-        using var operatorClient = Client(_tokens.Issue(Roles.PlatformOperator));
+        using var operatorClient = ClientWith(Tokens.Issue(Roles.PlatformOperator));
         using var registered = await operatorClient.PostAsJsonAsync("/api/directory/teachers", new
         {
             nationalId = "371602198503120028", name = "王丽", schoolCode = _foreignSchool, stage = "senior", subject = "语文",
@@ -149,7 +147,7 @@ public sealed class TeacherImportTests : IAsyncLifetime
             $"371602198503120028,王丽,{_school},高中,语文,2008-09-01,是,是,一级教师,深蓝",
             $"371602199007180034,李强,{_school},初中,数学,2013-09-01,是,否,,扬帆"));
         // No password exists, so none works — not even an empty hash's favourite, the empty string, which the form refuses anyway.
-        using var before = await _directory.CreateClient().PostAsJsonAsync("/api/directory/sign-in", new { login = "371602198503120028", password = "Guess-2026" });
+        using var before = await DirectoryService.CreateClient().PostAsJsonAsync("/api/directory/sign-in", new { login = "371602198503120028", password = "Guess-2026" });
         Assert.Equal(HttpStatusCode.Unauthorized, before.StatusCode);
 
         using var issued = await _district.PostAsJsonAsync("/api/directory/teachers/initial-passwords", new { schoolCode = _school });
@@ -158,7 +156,7 @@ public sealed class TeacherImportTests : IAsyncLifetime
         var rows = sheet.Worksheet(1).RowsUsed().Skip(1).Select(r => (Id: r.Cell(1).GetString(), Password: r.Cell(3).GetString())).ToList();
         Assert.Equal(2, rows.Count);
 
-        using var signIn = await _directory.CreateClient().PostAsJsonAsync("/api/directory/sign-in",
+        using var signIn = await DirectoryService.CreateClient().PostAsJsonAsync("/api/directory/sign-in",
             new { login = rows[0].Id, password = rows[0].Password });
         Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
         Assert.True((await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("mustChangePassword").GetBoolean());
@@ -216,18 +214,6 @@ public sealed class TeacherImportTests : IAsyncLifetime
 
     private static byte[] Csv(params string[] rows) => Encoding.UTF8.GetBytes(string.Join("\r\n", [Header, .. rows]));
 
-    private HttpClient Client(string token)
-    {
-        var client = _directory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
 
-    private async Task<long> CountAsync(string sql)
-    {
-        await using var connection = await _directory.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
-        return await connection.ExecuteScalarAsync<long>(sql);
-    }
 
-    private static string Unique(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..12];
 }

@@ -13,16 +13,14 @@ using Xunit;
 namespace TrainingPlatform.Services.Tests;
 
 /// <summary>Teachers: registered by their school's admins, unique by ID number, scoped, transferable with history.</summary>
-public sealed class TeacherTests : IAsyncLifetime
+public sealed class TeacherTests : DirectoryTestBase
 {
-    private readonly TestTokens _tokens = new();
-    private ServiceFactory<DirectoryApi> _directory = null!;
     private string _province = "", _city = "", _county = "", _school = "", _otherSchool = "";
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _directory = await ServiceFactory<DirectoryApi>.CreateAsync(await TestServers.GetAsync(), _tokens, DirectoryApi.DatabaseName);
-        using var operatorClient = ClientWith(_tokens.Issue(Roles.PlatformOperator));
+        await base.InitializeAsync();
+        using var operatorClient = ClientWith(Tokens.Issue(Roles.PlatformOperator));
         _province = Unique("P");
         _city = Unique("C");
         var city = _city;
@@ -36,8 +34,6 @@ public sealed class TeacherTests : IAsyncLifetime
         await PostOk(operatorClient, "/api/directory/organisations", new { code = _otherSchool, name = "二中", kind = "school", parentCode = _county, stages = new[] { "junior" } });
     }
 
-    public async Task DisposeAsync() => await _directory.DisposeAsync();
-
     [Fact]
     public async Task A_school_admin_registers_a_teacher_whose_birth_date_and_sex_come_from_the_ID_number()
     {
@@ -50,7 +46,7 @@ public sealed class TeacherTests : IAsyncLifetime
         Assert.Equal("new_teacher", teacher.GetProperty("tier").GetString());
 
         // The teacher signs in with their ID number (a lower-case x works) and the one-time password.
-        using var signIn = await _directory.CreateClient().PostAsJsonAsync("/api/directory/sign-in",
+        using var signIn = await DirectoryService.CreateClient().PostAsJsonAsync("/api/directory/sign-in",
             new { login = "11010519491231002x", password = created.GetProperty("initialPassword").GetString() });
         var token = await signIn.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(token.GetProperty("mustChangePassword").GetBoolean());
@@ -159,7 +155,7 @@ public sealed class TeacherTests : IAsyncLifetime
         var me = (await PostOk(SchoolAdmin(_school), "/api/directory/teachers", Teacher("371602198503120028", _school))).GetProperty("teacher");
         var colleague = (await PostOk(SchoolAdmin(_school), "/api/directory/teachers", Teacher("371602199007180034", _school))).GetProperty("teacher");
         var myId = me.GetProperty("id").GetString()!;
-        using var teacher = ClientWith(_tokens.Issue(Roles.Teacher, claims: new Dictionary<string, object>
+        using var teacher = ClientWith(Tokens.Issue(Roles.Teacher, claims: new Dictionary<string, object>
         {
             [PlatformClaims.TeacherId] = myId,
             [PlatformClaims.OrganisationPath] = SchoolPath(_school),
@@ -176,7 +172,7 @@ public sealed class TeacherTests : IAsyncLifetime
         var teacher = (await PostOk(SchoolAdmin(_school), "/api/directory/teachers", Teacher("371602199301250048", _school, stage: "junior", subject: "英语")))
             .GetProperty("teacher");
         var id = teacher.GetProperty("id").GetString()!;
-        using var district = ClientWith(_tokens.Issue(Roles.DistrictAdmin, claims: new Dictionary<string, object>
+        using var district = ClientWith(Tokens.Issue(Roles.DistrictAdmin, claims: new Dictionary<string, object>
         {
             [PlatformClaims.OrganisationPath] = SchoolPath(_school)[..SchoolPath(_school).LastIndexOf('/')],
         }));
@@ -207,30 +203,12 @@ public sealed class TeacherTests : IAsyncLifetime
         classTeacher = false,
     };
 
-    private HttpClient SchoolAdmin(string school) => ClientWith(_tokens.Issue(Roles.SchoolAdmin, claims: new Dictionary<string, object>
+    private HttpClient SchoolAdmin(string school) => ClientWith(Tokens.Issue(Roles.SchoolAdmin, claims: new Dictionary<string, object>
     {
         [PlatformClaims.OrganisationPath] = SchoolPath(school),
     }));
 
-    private HttpClient ClientWith(string token)
-    {
-        var client = _directory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
 
-    private async Task<long> CountAsync(string sql)
-    {
-        await using var connection = await _directory.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
-        return await connection.ExecuteScalarAsync<long>(sql);
-    }
 
-    private static async Task<JsonElement> PostOk(HttpClient client, string path, object body)
-    {
-        using var response = await client.PostAsJsonAsync(path, body);
-        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
 
-    private static string Unique(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..12];
 }

@@ -38,6 +38,24 @@ public sealed record PlatformUser(Guid AccountId, string Name, string Role, Guid
         _ => TeacherId == teacherId,
     };
 
+    /// <summary>
+    /// The same rule in SQL, for lists: <c>where {ScopeSql("s.path")}</c> with <see cref="ScopeParameters"/> (or
+    /// another root inside the scope) bound as <c>@ScopeRoot</c> and <c>@ScopePrefix</c>. The operator's root is
+    /// empty: the whole province.
+    /// </summary>
+    public static string ScopeSql(string pathColumn) =>
+        $"(@ScopeRoot = '' or {pathColumn} = @ScopeRoot or {pathColumn} like @ScopePrefix escape '\\')";
+
+    public object ScopeParameters => ScopeParametersFor(IsOperator ? "" : OrganisationPath);
+
+    // A '_' or '%' inside a code is a character, not a LIKE wildcard.
+    public static object ScopeParametersFor(string root) => new
+    {
+        ScopeRoot = root,
+        ScopePrefix = root.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal)
+                          .Replace("_", @"\_", StringComparison.Ordinal) + "/%",
+    };
+
     private bool IsWithinScope(string path) =>
         OrganisationPath.Length > 0
         && (path == OrganisationPath || path.StartsWith(OrganisationPath + "/", StringComparison.Ordinal));

@@ -94,15 +94,8 @@ public static class ImportEndpoints
 
     private static async Task<IResult> ExportTeachersAsync(string? schoolCode, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
-        var user = PlatformUser.From(http.User);
-        var scope = user.IsOperator ? "" : user.OrganisationPath;
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var teachers = await connection.QueryAsync<TeacherRow>(new CommandDefinition($"""
-            {TeacherStore.SelectSql}
-            where (@Scope = '' or s.path = @Scope or s.path like @ScopePrefix)
-              and (@SchoolCode is null or s.code = @SchoolCode)
-            order by s.path, t.name, t.id
-            """, new { Scope = scope, ScopePrefix = scope + "/%", SchoolCode = schoolCode }, cancellationToken: cancellationToken));
+        var teachers = await TeacherStore.ListInScopeAsync(connection, PlatformUser.From(http.User), schoolCode, int.MaxValue, 0, cancellationToken);
         var workbook = Xlsx.Write("教师", TeacherSheet.ExportHeaders, teachers.Select(TeacherSheet.ExportRow));
         return TypedResults.File(workbook, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             $"teachers-{(schoolCode ?? "all")}.xlsx");

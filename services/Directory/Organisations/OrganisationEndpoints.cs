@@ -87,12 +87,14 @@ public static class OrganisationEndpoints
         {
             return Problems.NotFound($"机构代码 {under} 不存在或不在你的管理范围内");
         }
-        var rows = await connection.QueryAsync<OrganisationView>(new CommandDefinition("""
+        var parameters = new DynamicParameters(PlatformUser.ScopeParametersFor(root));
+        parameters.Add("Kind", kind, System.Data.DbType.String);
+        var rows = await connection.QueryAsync<OrganisationView>(new CommandDefinition($"""
             select o.id, o.code, o.name, o.kind, o.parent_id, p.code as parent_code, o.path, o.stages, o.created_at
             from organisations o left join organisations p on p.id = o.parent_id
-            where (@Root = '' or o.path = @Root or o.path like @RootPrefix) and (@Kind is null or o.kind = @Kind)
+            where {PlatformUser.ScopeSql("o.path")} and (@Kind is null or o.kind = @Kind)
             order by o.path
-            """, new { Root = root, RootPrefix = root + "/%", Kind = kind }, cancellationToken: cancellationToken));
+            """, parameters, cancellationToken: cancellationToken));
         return TypedResults.Ok(rows);
     }
 

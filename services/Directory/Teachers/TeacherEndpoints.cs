@@ -69,20 +69,10 @@ public static class TeacherEndpoints
     private static async Task<IResult> ListAsync(string? schoolCode, int? page, int? pageSize, HttpContext http, NpgsqlDataSource db,
         CancellationToken cancellationToken)
     {
-        var user = PlatformUser.From(http.User);
         var size = Math.Clamp(pageSize ?? 50, 1, 500);
         var offset = (Math.Max(page ?? 1, 1) - 1) * size;
-        // Scope is a path prefix; a school filter narrows it further.
-        var scope = user.IsOperator ? "" : user.OrganisationPath;
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<TeacherRow>(new CommandDefinition($"""
-            {TeacherStore.SelectSql}
-            where (@Scope = '' or s.path = @Scope or s.path like @ScopePrefix)
-              and (@SchoolCode is null or s.code = @SchoolCode)
-            order by s.path, t.name, t.id
-            limit @Size offset @Offset
-            """, new { Scope = scope, ScopePrefix = scope + "/%", SchoolCode = schoolCode, Size = size, Offset = offset },
-            cancellationToken: cancellationToken));
+        var rows = await TeacherStore.ListInScopeAsync(connection, PlatformUser.From(http.User), schoolCode, size, offset, cancellationToken);
         return TypedResults.Ok(rows.Select(TeacherView.From));
     }
 

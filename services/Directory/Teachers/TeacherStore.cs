@@ -1,4 +1,5 @@
 using Dapper;
+using Npgsql;
 using Microsoft.AspNetCore.Identity;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -31,6 +32,20 @@ public sealed class TeacherStore(IPasswordHasher<AccountRow> hasher, TimeProvide
         values (@Id, @Login, @DisplayName, @Role, @OrganisationId, @TeacherId, @PasswordHash, true)
         on conflict (login) do nothing
         """;
+
+    /// <summary>The teachers inside the caller's scope, optionally of one school, in a stable order.</summary>
+    public static Task<IEnumerable<TeacherRow>> ListInScopeAsync(NpgsqlConnection connection, PlatformUser user, string? schoolCode,
+        int limit, int offset, CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters(user.ScopeParameters);
+        parameters.AddDynamicParams(new { SchoolCode = schoolCode, Limit = limit, Offset = offset });
+        return connection.QueryAsync<TeacherRow>(new CommandDefinition($"""
+            {SelectSql}
+            where {PlatformUser.ScopeSql("s.path")} and (@SchoolCode is null or s.code = @SchoolCode)
+            order by s.path, t.name, t.id
+            limit @Limit offset @Offset
+            """, parameters, cancellationToken: cancellationToken));
+    }
 
     public static Task<SchoolRow?> FindSchoolAsync(UnitOfWork unitOfWork, string code, CancellationToken cancellationToken) =>
         unitOfWork.Connection.QuerySingleOrDefaultAsync<SchoolRow>(new CommandDefinition(
