@@ -17,6 +17,7 @@ builder.AddDirectoryAccounts();
 builder.Services.AddSingleton<TeacherStore>();
 builder.Services.AddHostedService<DemoData>();
 builder.Services.AddSingleton<TeacherImport>();
+builder.Services.AddSingleton<SchoolImport>();
 builder.Services.AddHostedService<ImportWorker>();
 builder.Services.AddOpenApi();
 

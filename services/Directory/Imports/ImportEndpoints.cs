@@ -17,7 +17,8 @@ public static class ImportEndpoints
         var admins = new[] { Roles.PlatformOperator, Roles.DistrictAdmin };
         var group = app.MapGroup("/api/directory").WithTags("Imports");
         // Bearer tokens, not cookies: there is no cross-site form to forge, so no antiforgery token.
-        group.MapPost("/imports/teachers", UploadTeachersAsync).RequireAuthorization(p => p.RequireRole(admins)).DisableAntiforgery()
+        group.MapPost("/imports/{kind:regex(^(teachers|schools)$)}", UploadAsync).RequireAuthorization(p => p.RequireRole(admins))
+            .DisableAntiforgery()
             .WithMetadata(new RequestSizeLimitAttribute(MaxUploadBytes + 1024 * 1024)); // room for the multipart envelope
         group.MapGet("/imports/{id:guid}", GetJobAsync).RequireAuthorization(p => p.RequireRole(admins));
         group.MapGet("/teachers/export", ExportTeachersAsync)
@@ -27,10 +28,11 @@ public static class ImportEndpoints
 
     private const string InsertJobSql = """
         insert into import_jobs (id, kind, file_name, content, status, requested_by, requester_role, requester_scope)
-        values (@Id, 'teachers', @FileName, @Content, 'queued', @RequestedBy, @Role, @Scope)
+        values (@Id, @Kind, @FileName, @Content, 'queued', @RequestedBy, @Role, @Scope)
         """;
 
-    private static async Task<IResult> UploadTeachersAsync(HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    /// <summary>Queues a teachers or schools sheet for import; the answer is the job to poll.</summary>
+    private static async Task<IResult> UploadAsync(string kind, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         // Checked before the body is read: an oversized upload costs nothing and changes nothing.
         if (http.Request.ContentLength > MaxUploadBytes + 1024 * 1024)
@@ -45,7 +47,7 @@ public static class ImportEndpoints
         var file = form.Files.GetFile("file");
         if (file is null || file.Length == 0)
         {
-            return new Validation().Require(false, "file", "请上传教师信息表（CSV、XLSX，或其 gzip 压缩文件）").ToProblem();
+            return new Validation().Require(false, "file", "请上传表格文件（CSV、XLSX，或其 gzip 压缩文件）").ToProblem();
         }
         if (file.Length > MaxUploadBytes)
         {
@@ -54,7 +56,8 @@ public static class ImportEndpoints
 
         using var buffer = new MemoryStream();
         await file.CopyToAsync(buffer, cancellationToken);
-        if (SpreadsheetFile.Probe(buffer.ToArray(), TeacherSheet.ExportHeaders) is { } notASheet)
+        var headers = kind == "schools" ? SchoolImport.Headers : TeacherSheet.ExportHeaders;
+        if (SpreadsheetFile.Probe(buffer.ToArray(), headers) is { } notASheet)
         {
             return new Validation().Require(false, "file", notASheet).ToProblem();
         }
@@ -64,6 +67,7 @@ public static class ImportEndpoints
         await connection.ExecuteAsync(new CommandDefinition(InsertJobSql, new
         {
             Id = id,
+            Kind = kind,
             FileName = Path.GetFileName(file.FileName),
             Content = buffer.ToArray(),
             RequestedBy = user.AccountId,

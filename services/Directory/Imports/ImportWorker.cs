@@ -10,7 +10,8 @@ namespace TrainingPlatform.Services.Directory.Imports;
 /// same one; a job whose worker died mid-run is claimed again after a while (the import is all-or-nothing, so a
 /// half-done run left nothing behind).
 /// </summary>
-public sealed partial class ImportWorker(NpgsqlDataSource db, TeacherImport teachers, ILogger<ImportWorker> logger) : BackgroundService
+public sealed partial class ImportWorker(NpgsqlDataSource db, TeacherImport teachers, SchoolImport schools, ILogger<ImportWorker> logger)
+    : BackgroundService
 {
     private const int MaxErrorsListed = 1000;
 
@@ -22,7 +23,7 @@ public sealed partial class ImportWorker(NpgsqlDataSource db, TeacherImport teac
             order by created_at
             limit 1
             for update skip locked)
-        returning id, file_name, content, requested_by, requester_role, requester_scope
+        returning id, kind, file_name, content, requested_by, requester_role, requester_scope
         """;
 
     private const string ProgressSql = "update import_jobs set rows_done = @Done, total_rows = @Total where id = @Id";
@@ -74,8 +75,10 @@ public sealed partial class ImportWorker(NpgsqlDataSource db, TeacherImport teac
         ImportOutcome outcome;
         try
         {
-            outcome = await teachers.RunAsync(job.Content, job.FileName, uploader,
-                (done, total) => SaveProgressAsync(job.Id, done, total, cancellationToken), cancellationToken);
+            outcome = job.Kind == "schools"
+                ? await schools.RunAsync(job.Content, job.FileName, uploader, cancellationToken)
+                : await teachers.RunAsync(job.Content, job.FileName, uploader,
+                    (done, total) => SaveProgressAsync(job.Id, done, total, cancellationToken), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not NpgsqlException)
         {
@@ -118,6 +121,7 @@ public sealed partial class ImportWorker(NpgsqlDataSource db, TeacherImport teac
     private sealed class JobRow
     {
         public Guid Id { get; init; }
+        public string Kind { get; init; } = "";
         public string FileName { get; init; } = "";
         public byte[] Content { get; init; } = [];
         public Guid RequestedBy { get; init; }

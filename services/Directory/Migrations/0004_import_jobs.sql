@@ -2,7 +2,7 @@
 -- (SKIP LOCKED, so replicas share the queue) and reports rows done / total and every bad row.
 create table import_jobs (
     id               uuid        primary key,
-    kind             text        not null check (kind in ('teachers')),
+    kind             text        not null check (kind in ('teachers', 'schools')),
     file_name        text        not null,
     content          bytea       not null,
     status           text        not null check (status in ('queued', 'running', 'succeeded', 'failed')),
