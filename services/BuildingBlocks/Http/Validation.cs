@@ -47,6 +47,10 @@ public static class Problems
         TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status409Conflict, title: "与现有数据冲突 (conflict)",
             extensions: field is null ? null : new Dictionary<string, object?> { ["field"] = field });
 
+    /// <summary>403: the caller's role may do this, but not to something outside their scope.</summary>
+    public static IResult Forbidden(string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status403Forbidden, title: "无权访问 (forbidden)");
+
     public static IResult NotFound(string detail) =>
         TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status404NotFound, title: "未找到 (not found)");
 

@@ -56,8 +56,7 @@ public static class AccountEndpoints
         }
         if (!PlatformUser.From(http.User).CanSeeOrganisation(organisation.Path) || request.Role == Roles.PlatformOperator && !PlatformUser.From(http.User).IsOperator)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "无权访问 (forbidden)",
-                detail: $"只能为本辖区内的机构创建账号：{request.OrganisationCode} 不在你的管理范围内。");
+            return Problems.Forbidden($"只能为本辖区内的机构创建账号：{request.OrganisationCode} 不在你的管理范围内。");
         }
         if (!StaffRoles[request.Role!].Contains(organisation.Kind))
         {

@@ -1,7 +1,7 @@
 namespace TrainingPlatform.Services.Directory.Accounts;
 
 /// <summary>An account as stored, with its organisation's path (the scope its token carries).</summary>
-public sealed class AccountRow
+public sealed record AccountRow
 {
     public Guid Id { get; init; }
     public string Login { get; init; } = "";

@@ -122,13 +122,7 @@ public static class SignInEndpoints
             unitOfWork.Transaction, cancellationToken: cancellationToken));
         await unitOfWork.CommitAsync(cancellationToken);
 
-        var changed = new AccountRow
-        {
-            Id = account.Id, Login = account.Login, DisplayName = account.DisplayName, Role = account.Role,
-            OrganisationId = account.OrganisationId, OrganisationPath = account.OrganisationPath, TeacherId = account.TeacherId,
-            MustChangePassword = false,
-        };
-        return TypedResults.Ok(await issuer.IssueAsync(changed, cancellationToken));
+        return TypedResults.Ok(await issuer.IssueAsync(account with { MustChangePassword = false }, cancellationToken));
     }
 
     private static async Task<IResult> GetMeAsync(HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)

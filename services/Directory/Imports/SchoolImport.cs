@@ -80,7 +80,7 @@ public sealed class SchoolImport(NpgsqlDataSource db, TimeProvider clock)
                 }
                 else
                 {
-                    await ChangeAsync(unitOfWork, request, cancellationToken);
+                    await OrganisationStore.ChangeAsync(unitOfWork, request.Code!, request.Name!, request.Stages ?? [], clock.GetUtcNow(), cancellationToken);
                     updated++;
                 }
                 continue;
@@ -103,15 +103,6 @@ public sealed class SchoolImport(NpgsqlDataSource db, TimeProvider clock)
         }
         await unitOfWork.CommitAsync(cancellationToken);
         return new ImportOutcome(rows.Count, created, updated, unchanged, []);
-    }
-
-    private async Task ChangeAsync(UnitOfWork unitOfWork, RegisterOrganisation request, CancellationToken cancellationToken)
-    {
-        var row = await unitOfWork.Connection.QuerySingleAsync<(Guid Id, Guid? ParentId, string Path)>(new CommandDefinition(
-            "update organisations set name = @Name, stages = @Stages where code = @Code returning id, parent_id, path",
-            new { request.Name, Stages = (request.Stages ?? []).ToArray(), request.Code }, unitOfWork.Transaction, cancellationToken: cancellationToken));
-        await unitOfWork.PublishAsync(new OrganisationChanged(row.Id, request.Code!, request.Name!, request.Kind!, row.ParentId,
-            request.Stages ?? [], row.Path, clock.GetUtcNow()), cancellationToken);
     }
 
     private static List<(int Line, RegisterOrganisation Request)> ReadRows(IReadOnlyList<(int Line, IReadOnlyList<string> Fields)> records, List<RowError> errors)

@@ -20,7 +20,7 @@ public static class OrganisationEndpoints
     }
 
     private const string GetSql = """
-        select o.id, o.code, o.name, o.kind, o.parent_id, p.code as parent_code, o.path, o.stages, o.created_at
+        select o.id, o.code, o.name, o.kind, p.code as parent_code, o.path, o.stages, o.created_at
         from organisations o left join organisations p on p.id = o.parent_id
         where o.code = @Code
         """;
@@ -43,10 +43,6 @@ public static class OrganisationEndpoints
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/directory/organisations/{registered!.Code}", ToView(registered, request.ParentCode));
     }
-    private const string ChangeSql = """
-        update organisations set name = @Name, stages = @Stages where code = @Code
-        """;
-
     /// <summary>Renames an organisation or changes a school's stages; its place in the tree stays.</summary>
     private static async Task<IResult> ChangeAsync(string code, ChangeOrganisation request, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken cancellationToken)
@@ -64,14 +60,10 @@ public static class OrganisationEndpoints
             return validation.ToProblem();
         }
 
-        var stages = request.Stages?.ToArray() ?? [];
-        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(ChangeSql,
-            new { Code = code, Name = request.Name!.Trim(), Stages = stages }, unitOfWork.Transaction, cancellationToken: cancellationToken));
-        var changed = new OrganisationChanged(current.Id, current.Code, request.Name!.Trim(), current.Kind, current.ParentId,
-            stages, current.Path, clock.GetUtcNow());
-        await unitOfWork.PublishAsync(changed, cancellationToken);
+        var changed = await OrganisationStore.ChangeAsync(unitOfWork, current.Code, request.Name!, request.Stages ?? [], clock.GetUtcNow(),
+            cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
-        return TypedResults.Ok(current with { Name = changed.Name, Stages = stages });
+        return TypedResults.Ok(current with { Name = changed!.Name, Stages = [.. changed.Stages] });
     }
 
     /// <summary>The organisations at and below <paramref name="under"/> (default: the caller's own), within scope.</summary>
@@ -90,7 +82,7 @@ public static class OrganisationEndpoints
         var parameters = new DynamicParameters(PlatformUser.ScopeParametersFor(root));
         parameters.Add("Kind", kind, System.Data.DbType.String);
         var rows = await connection.QueryAsync<OrganisationView>(new CommandDefinition($"""
-            select o.id, o.code, o.name, o.kind, o.parent_id, p.code as parent_code, o.path, o.stages, o.created_at
+            select o.id, o.code, o.name, o.kind, p.code as parent_code, o.path, o.stages, o.created_at
             from organisations o left join organisations p on p.id = o.parent_id
             where {PlatformUser.ScopeSql("o.path")} and (@Kind is null or o.kind = @Kind)
             order by o.path
@@ -112,7 +104,6 @@ public static class OrganisationEndpoints
         Code = o.Code,
         Name = o.Name,
         Kind = o.Kind,
-        ParentId = o.ParentId,
         ParentCode = parentCode,
         Path = o.Path,
         Stages = [.. o.Stages],
@@ -128,8 +119,6 @@ public sealed record OrganisationView
     public string Code { get; init; } = "";
     public string Name { get; init; } = "";
     public string Kind { get; init; } = "";
-    [System.Text.Json.Serialization.JsonIgnore]
-    public Guid? ParentId { get; init; }
     public string? ParentCode { get; init; }
     public string Path { get; init; } = "";
     public string[] Stages { get; init; } = [];

@@ -63,5 +63,36 @@ public static class OrganisationStore
         return (registered, null);
     }
 
+    private const string ChangeSql = """
+        update organisations set name = @Name, stages = @Stages where code = @Code
+        returning id, kind, parent_id, path
+        """;
+
+    /// <summary>
+    /// Renames an organisation or changes a school's stages, keeping its place in the tree, and announces it.
+    /// Expects values that passed <see cref="OrganisationRules.Validate"/>; null when no organisation has the code.
+    /// </summary>
+    public static async Task<OrganisationChanged?> ChangeAsync(UnitOfWork unitOfWork, string code, string name,
+        IReadOnlyList<string> stages, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var row = await unitOfWork.Connection.QuerySingleOrDefaultAsync<ChangedRow>(new CommandDefinition(ChangeSql,
+            new { Code = code, Name = name.Trim(), Stages = stages.ToArray() }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        if (row is null)
+        {
+            return null;
+        }
+        var changed = new OrganisationChanged(row.Id, code, name.Trim(), row.Kind, row.ParentId, stages, row.Path, now);
+        await unitOfWork.PublishAsync(changed, cancellationToken);
+        return changed;
+    }
+
     private sealed record ParentRow(Guid Id, string Kind, string Path);
+
+    private sealed class ChangedRow
+    {
+        public Guid Id { get; init; }
+        public string Kind { get; init; } = "";
+        public Guid? ParentId { get; init; }
+        public string Path { get; init; } = "";
+    }
 }

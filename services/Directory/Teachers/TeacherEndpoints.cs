@@ -122,8 +122,7 @@ public static class TeacherEndpoints
         }
         if (!PlatformUser.From(http.User).CanSeeOrganisation(school.Path))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "无权访问 (forbidden)",
-                detail: $"学校 {code} 不在你的管理范围内。");
+            return Problems.Forbidden($"学校 {code} 不在你的管理范围内。");
         }
         if (!school.Stages.Contains(stage))
         {
