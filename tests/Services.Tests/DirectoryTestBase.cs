@@ -50,6 +50,23 @@ public abstract class DirectoryTestBase : IAsyncLifetime
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
+    /// <summary>Uploads a sheet to /api/directory/imports/{kind} and waits for the job to finish; returns the job.</summary>
+    protected static async Task<JsonElement> ImportAndWaitAsync(HttpClient client, string kind, byte[] content, string fileName)
+    {
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(content), "file", fileName } };
+        using var accepted = await client.PostAsync($"/api/directory/imports/{kind}", form);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var location = accepted.Headers.Location!.ToString();
+
+        JsonElement job = default;
+        await Eventually.HoldsAsync(async () =>
+        {
+            job = await client.GetFromJsonAsync<JsonElement>(location);
+            return job.GetProperty("status").GetString() is "succeeded" or "failed";
+        }, TimeSpan.FromSeconds(30), "the import job to finish");
+        return job;
+    }
+
     /// <summary>A code no other test uses, so tests can share the servers.</summary>
     protected static string Unique(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..12];
 }

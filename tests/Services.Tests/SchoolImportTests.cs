@@ -76,19 +76,7 @@ public sealed class SchoolImportTests : DirectoryTestBase
         Assert.Equal(1, await CountAsync($"select count(*) from organisations where kind = 'school'"));
     }
 
-    private async Task<JsonElement> ImportAsync(byte[] content)
-    {
-        using var form = new MultipartFormDataContent { { new ByteArrayContent(content), "file", "schools.csv" } };
-        using var accepted = await _district.PostAsync("/api/directory/imports/schools", form);
-        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
-        JsonElement job = default;
-        await Eventually.HoldsAsync(async () =>
-        {
-            job = await _district.GetFromJsonAsync<JsonElement>(accepted.Headers.Location!.ToString());
-            return job.GetProperty("status").GetString() is "succeeded" or "failed";
-        }, TimeSpan.FromSeconds(30), "the import job to finish");
-        return job;
-    }
+    private Task<JsonElement> ImportAsync(byte[] content) => ImportAndWaitAsync(_district, "schools", content, "schools.csv");
 
     private static byte[] Sheet(params string[] rows) => Encoding.UTF8.GetBytes(string.Join("\n", ["机构代码,名称,类型,上级代码,学段", .. rows]));
 }

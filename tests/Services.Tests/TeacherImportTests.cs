@@ -195,25 +195,8 @@ public sealed class TeacherImportTests : DirectoryTestBase
         Assert.Equal(0, await CountAsync("select count(*) from import_jobs"));
     }
 
-    private async Task<JsonElement> ImportAsync(byte[] content, string fileName = "teachers.csv")
-    {
-        using var form = new MultipartFormDataContent();
-        form.Add(new ByteArrayContent(content), "file", fileName);
-        using var accepted = await _district.PostAsync("/api/directory/imports/teachers", form);
-        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
-        var location = accepted.Headers.Location!.ToString();
-
-        JsonElement job = default;
-        await Eventually.HoldsAsync(async () =>
-        {
-            job = await _district.GetFromJsonAsync<JsonElement>(location);
-            return job.GetProperty("status").GetString() is "succeeded" or "failed";
-        }, TimeSpan.FromSeconds(30), "the import job to finish");
-        return job;
-    }
+    private Task<JsonElement> ImportAsync(byte[] content, string fileName = "teachers.csv") =>
+        ImportAndWaitAsync(_district, "teachers", content, fileName);
 
     private static byte[] Csv(params string[] rows) => Encoding.UTF8.GetBytes(string.Join("\r\n", [Header, .. rows]));
-
-
-
 }
