@@ -29,10 +29,14 @@ public static class ServiceMessaging
         }
         var broker = BrokerAddress.Parse(connectionString);
 
+        // Side-by-side copies of one service that must not compete for each other's messages (the tests run several,
+        // each with its own database) set Messaging:QueuePrefix; replicas of one deployment never do.
+        var queuePrefix = builder.Configuration["Messaging:QueuePrefix"] is { Length: > 0 } prefix ? $"{prefix}-{serviceName}" : serviceName;
+
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName);
         builder.Services.AddMassTransit(bus =>
         {
-            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));
+            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(queuePrefix, includeNamespace: false));
             bus.AddConsumers(consumersAssembly);
             configure?.Invoke(bus);
 
