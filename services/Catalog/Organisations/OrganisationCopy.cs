@@ -12,6 +12,10 @@ namespace TrainingPlatform.Services.Catalog.Organisations;
 /// </summary>
 internal static class OrganisationCopy
 {
+    public static Task<OrganisationRow?> FindByCodeAsync(NpgsqlConnection connection, string code, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<OrganisationRow>(new CommandDefinition(
+            "select id, code, name, kind, path, stages from organisations where code = @Code", new { Code = code }, cancellationToken: cancellationToken));
+
     private const string UpsertSql = """
         insert into organisations (id, code, name, kind, parent_id, path, stages, updated_at)
         values (@Id, @Code, @Name, @Kind, @ParentId, @Path, @Stages, @At)
@@ -26,6 +30,17 @@ internal static class OrganisationCopy
         unitOfWork.Connection.ExecuteAsync(new CommandDefinition(UpsertSql,
             new { Id = id, Code = code, Name = name, Kind = kind, ParentId = parentId, Path = path, Stages = stages.ToArray(), At = at },
             unitOfWork.Transaction, cancellationToken: cancellationToken));
+}
+
+/// <summary>An organisation as the catalog knows it.</summary>
+public sealed record OrganisationRow
+{
+    public Guid Id { get; init; }
+    public string Code { get; init; } = "";
+    public string Name { get; init; } = "";
+    public string Kind { get; init; } = "";
+    public string Path { get; init; } = "";
+    public string[] Stages { get; init; } = [];
 }
 
 public sealed class OrganisationRegisteredConsumer(NpgsqlDataSource db) : IdempotentConsumer<OrganisationRegistered>(db)

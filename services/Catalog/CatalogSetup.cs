@@ -1,0 +1,25 @@
+using TrainingPlatform.Services.Catalog.Courses;
+using TrainingPlatform.Services.Catalog.Demo;
+using TrainingPlatform.Services.Catalog.ProgramYears;
+using TrainingPlatform.Services.Catalog.RequiredPackages;
+using TrainingPlatform.Services.Catalog.Topics;
+
+namespace TrainingPlatform.Services.Catalog;
+
+public static class CatalogSetup
+{
+    /// <summary>The catalog's background work: freezing topic choices when study starts, and the demo catalogue.</summary>
+    public static IHostApplicationBuilder AddCatalogFeatures(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHostedService<TopicFreezer>();
+        builder.Services.AddHostedService<DemoCatalog>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapCatalogEndpoints(this IEndpointRouteBuilder app) => app
+        .MapCourseEndpoints()
+        .MapProgramYearEndpoints()
+        .MapTopicEndpoints()
+        .MapTopicChoiceEndpoints()
+        .MapRequiredPackageEndpoints();
+}

@@ -1,0 +1,166 @@
+using Dapper;
+using Npgsql;
+using TrainingPlatform.BuildingBlocks.Http;
+using TrainingPlatform.BuildingBlocks.Persistence;
+using TrainingPlatform.BuildingBlocks.Security;
+
+namespace TrainingPlatform.Services.Catalog.Courses;
+
+/// <summary>The course catalogue: operators write drafts, publish versions and retire them; everyone signed in browses.</summary>
+public static class CourseEndpoints
+{
+    public static IEndpointRouteBuilder MapCourseEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/catalog/courses").WithTags("Courses");
+        var operators = group.MapGroup("").RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator));
+        operators.MapPost("/", CreateAsync);
+        operators.MapPut("/{id:guid}", UpdateDraftAsync);
+        operators.MapPost("/{id:guid}/publish", PublishAsync);
+        operators.MapPost("/{id:guid}/retire", RetireAsync);
+        operators.MapPost("/{id:guid}/versions", NewVersionAsync);
+        group.MapGet("/{id:guid}", GetAsync);
+        group.MapGet("/", CourseSearch.SearchAsync);
+        return app;
+    }
+
+    private static async Task<IResult> CreateAsync(CourseRequest request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        var validation = CourseRules.Validate(request);
+        if (!validation.IsValid)
+        {
+            return validation.ToProblem();
+        }
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var now = clock.GetUtcNow();
+        var course = await CourseStore.InsertDraftAsync(unitOfWork, request, 1, Guid.CreateVersion7(now), null, By(http), now, cancellationToken);
+        if (course is null)
+        {
+            return Problems.Conflict($"课程编号 {request.Code} 已存在；修改已发布的课程请创建新版本", "code");
+        }
+        await unitOfWork.CommitAsync(cancellationToken);
+        return TypedResults.Created($"/api/catalog/courses/{course.Id}", course);
+    }
+
+    private static async Task<IResult> UpdateDraftAsync(Guid id, CourseRequest request, NpgsqlDataSource db, TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var course = await CourseStore.LoadAsync(unitOfWork, id, cancellationToken, forUpdate: true);
+        if (course is null)
+        {
+            return Problems.NotFound($"课程 {id} 不存在");
+        }
+        if (course.Status != CourseStatuses.Draft)
+        {
+            return Problems.Conflict(
+                $"课程“{course.Title}”已{(course.Status == CourseStatuses.Published ? "发布" : "停用")}，学时、类别等不能直接修改；请创建新版本（POST /api/catalog/courses/{id}/versions）");
+        }
+        var validation = CourseRules.Validate(request with { Code = course.Code });
+        validation.Require(request.Code is null || request.Code == course.Code, "code", "课程编号不能修改");
+        if (!validation.IsValid)
+        {
+            return validation.ToProblem();
+        }
+        await CourseStore.UpdateDraftAsync(unitOfWork, id, request, clock.GetUtcNow(), cancellationToken);
+        var updated = await CourseStore.LoadAsync(unitOfWork, id, cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
+        return TypedResults.Ok(updated);
+    }
+
+    private static async Task<IResult> PublishAsync(Guid id, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var course = await CourseStore.LoadAsync(unitOfWork, id, cancellationToken, forUpdate: true);
+        if (course is null)
+        {
+            return Problems.NotFound($"课程 {id} 不存在");
+        }
+        if (course.Status != CourseStatuses.Draft)
+        {
+            return Problems.Conflict($"课程“{course.Title}”当前状态为 {course.Status}，只有草稿可以发布");
+        }
+        if (CourseRules.PublishProblem(course.Mode, course.Sessions.Count) is { } problem)
+        {
+            return Problems.RuleBroken(problem, "concentrated-needs-session");
+        }
+        var published = await CourseStore.PublishAsync(unitOfWork, course, clock.GetUtcNow(), cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
+        return TypedResults.Ok(published);
+    }
+
+    public sealed record RetireRequest(string? Reason);
+
+    private static async Task<IResult> RetireAsync(Guid id, RetireRequest request, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500)
+        {
+            return new Validation().Require(false, "reason", "停用原因必填，不超过 500 字").ToProblem();
+        }
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var course = await CourseStore.LoadAsync(unitOfWork, id, cancellationToken, forUpdate: true);
+        if (course is null)
+        {
+            return Problems.NotFound($"课程 {id} 不存在");
+        }
+        if (course.Status != CourseStatuses.Published)
+        {
+            return Problems.Conflict($"课程“{course.Title}”当前状态为 {course.Status}，只有已发布的课程可以停用");
+        }
+        await CourseStore.RetireAsync(unitOfWork, course, request.Reason, clock.GetUtcNow(), cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
+        return TypedResults.Ok(await LoadForAsync(db, id, cancellationToken));
+    }
+
+    /// <summary>A new draft version of a published course: the way to change its hours, category or anything else.</summary>
+    private static async Task<IResult> NewVersionAsync(Guid id, CourseRequest request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var current = await CourseStore.LoadAsync(unitOfWork, id, cancellationToken, forUpdate: true);
+        if (current is null)
+        {
+            return Problems.NotFound($"课程 {id} 不存在");
+        }
+        if (current.Status != CourseStatuses.Published)
+        {
+            return Problems.Conflict($"只有已发布的课程可以创建新版本；“{current.Title}”当前状态为 {current.Status}");
+        }
+        var validation = CourseRules.Validate(request with { Code = current.Code });
+        validation.Require(request.Code is null || request.Code == current.Code, "code", "新版本沿用原课程编号");
+        if (!validation.IsValid)
+        {
+            return validation.ToProblem();
+        }
+        var now = clock.GetUtcNow();
+        var draft = await CourseStore.InsertDraftAsync(unitOfWork, request with { Code = current.Code }, current.Version + 1, current.ContentId,
+            current.Id, By(http), now, cancellationToken);
+        if (draft is null)
+        {
+            return Problems.Conflict($"课程 {current.Code} 的第 {current.Version + 1} 版已存在");
+        }
+        await unitOfWork.CommitAsync(cancellationToken);
+        return TypedResults.Created($"/api/catalog/courses/{draft.Id}", draft);
+    }
+
+    private static async Task<IResult> GetAsync(Guid id, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        var course = await LoadForAsync(db, id, cancellationToken);
+        // Drafts are the operators' work in progress.
+        return course is null || (course.Status == CourseStatuses.Draft && !PlatformUser.From(http.User).IsOperator)
+            ? Problems.NotFound($"课程 {id} 不存在")
+            : TypedResults.Ok(course);
+    }
+
+    private static async Task<CourseRow?> LoadForAsync(NpgsqlDataSource db, Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return await CourseStore.LoadAsync(connection, id, cancellationToken);
+    }
+
+    internal static string By(HttpContext http)
+    {
+        var user = PlatformUser.From(http.User);
+        return $"{user.Name} ({user.AccountId})";
+    }
+}

@@ -1,0 +1,106 @@
+using Dapper;
+using Npgsql;
+using TrainingPlatform.BuildingBlocks.Http;
+using TrainingPlatform.BuildingBlocks.Security;
+
+namespace TrainingPlatform.Services.Catalog.Courses;
+
+public record CourseSummary
+{
+    public Guid Id { get; init; }
+    public string Code { get; init; } = "";
+    public int Version { get; init; }
+    public string Status { get; init; } = "";
+    public string Title { get; init; } = "";
+    public string Summary { get; init; } = "";
+    public decimal Hours { get; init; }
+    public string Category { get; init; } = "";
+    public string Mode { get; init; } = "";
+    public string Level { get; init; } = "";
+    public string[] Stages { get; init; } = [];
+    public string[] Subjects { get; init; } = [];
+    public string[] Topics { get; init; } = [];
+}
+
+public sealed record CoursePage(long Total, int Page, int PageSize, IReadOnlyList<CourseSummary> Items);
+
+/// <summary>
+/// Browse and search: filters by stage, subject, topic, category, mode and level, and free text in Chinese over
+/// titles and summaries (see <see cref="CjkTokens"/>). Ranked by an exact phrase in the title first, then by term
+/// weight (title over summary), then by code. Teachers and admins see published courses; operators may ask for any
+/// status.
+/// </summary>
+public static class CourseSearch
+{
+    public const int MaxPageSize = 100;
+
+    public static async Task<IResult> SearchAsync(HttpContext http, NpgsqlDataSource db, string? q, string? stage, string? subject,
+        Guid? topic, string? category, string? mode, string? level, string? status, int? page, int? pageSize, CancellationToken cancellationToken)
+    {
+        var user = PlatformUser.From(http.User);
+        var validation = new Validation()
+            .Require(page is null or >= 1, "page", "页码从 1 开始")
+            .Require(pageSize is null or (>= 1 and <= MaxPageSize), "pageSize", $"每页 1–{MaxPageSize} 条")
+            .Require(status is null or CourseStatuses.Published || user.IsOperator, "status", "只有平台运营可以查看草稿和已停用课程")
+            .Require(status is null or CourseStatuses.Draft or CourseStatuses.Published or CourseStatuses.Retired or "all", "status",
+                "状态应为 draft、published、retired 或 all")
+            .Require((q ?? "").Length <= 100, "q", "搜索词不超过 100 字");
+        if (!validation.IsValid)
+        {
+            return validation.ToProblem();
+        }
+        var tsQuery = string.IsNullOrWhiteSpace(q) ? null : CjkTokens.ToTsQuery(q);
+        var size = pageSize ?? 20;
+        var number = page ?? 1;
+
+        var parameters = new DynamicParameters();
+        var where = new List<string>();
+        void Filter(string sql, string name, object? value)
+        {
+            if (value is not null)
+            {
+                where.Add(sql);
+                parameters.Add(name, value);
+            }
+        }
+        Filter("c.status = @Status", "Status", status is "all" ? null : status ?? CourseStatuses.Published);
+        Filter("@Stage = any(c.stages)", "Stage", stage);
+        Filter("(cardinality(c.subjects) = 0 or @Subject = any(c.subjects))", "Subject", subject);
+        Filter("exists (select 1 from topic_courses tc where tc.course_id = c.id and tc.topic_id = @Topic)", "Topic", topic);
+        Filter("c.category = @Category", "Category", category);
+        Filter("c.mode = @Mode", "Mode", mode);
+        Filter("c.level = @Level", "Level", level);
+        Filter("c.search @@ @TsQuery::tsquery", "TsQuery", tsQuery);
+        parameters.Add("Phrase", q?.Trim() ?? "");
+        parameters.Add("Limit", size);
+        parameters.Add("Offset", (number - 1) * size);
+        if (!string.IsNullOrWhiteSpace(q) && tsQuery is null)
+        {
+            where.Add("false"); // punctuation only: nothing can match
+        }
+
+        var rank = tsQuery is null ? "" : "ts_rank(c.search, @TsQuery::tsquery) desc,";
+        var sql = $"""
+            select count(*) over () as total, c.id, c.code, c.version, c.status, c.title, c.summary, c.hours, c.category, c.mode, c.level,
+                   c.stages, c.subjects,
+                   array(select t.name from topic_courses tc join topics t on t.id = tc.topic_id where tc.course_id = c.id order by t.name) as topics
+            from courses c
+            {(where.Count > 0 ? "where " + string.Join(" and ", where) : "")}
+            order by (@Phrase <> '' and strpos(c.title, @Phrase) > 0) desc, {rank} c.code, c.version desc
+            limit @Limit offset @Offset
+            """;
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<CourseSummaryWithTotal>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken))).ToList();
+        var total = rows.Count > 0 ? rows[0].Total
+            : number == 1 ? 0
+            : await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                $"select count(*) from courses c {(where.Count > 0 ? "where " + string.Join(" and ", where) : "")}", parameters,
+                cancellationToken: cancellationToken));
+        return TypedResults.Ok(new CoursePage(total, number, size, rows));
+    }
+
+    private sealed record CourseSummaryWithTotal : CourseSummary
+    {
+        public long Total { get; init; }
+    }
+}

@@ -1,0 +1,85 @@
+using System.Security.Cryptography;
+using System.Text;
+using TrainingPlatform.BuildingBlocks.Http;
+using TrainingPlatform.Contracts.Catalog;
+using TrainingPlatform.Contracts.Reference;
+using TrainingPlatform.Services.Catalog.Courses;
+
+namespace TrainingPlatform.Services.Catalog.RequiredPackages;
+
+public sealed record PackageRequest(string? Stage, string? Subject, IReadOnlyList<ItemRequest>? Items);
+
+/// <summary>An item: its courses, and how many of them each teacher gets (all when <see cref="DrawCount"/> is left out).</summary>
+public sealed record ItemRequest(string? Title, IReadOnlyList<Guid>? CourseIds, int? DrawCount);
+
+/// <summary>What a required package must be, and the hours it is worth.</summary>
+public static class RequiredPackageRules
+{
+    public const int MaxItems = 20;
+
+    /// <summary>The fields checked before any course is looked up.</summary>
+    public static Validation ValidateShape(PackageRequest request)
+    {
+        var items = request.Items ?? [];
+        var validation = new Validation()
+            .Require(request.Stage is not null && Subjects.ByStage.ContainsKey(request.Stage), "stage", "学段必填，且必须是已知学段")
+            .Require(string.IsNullOrEmpty(request.Subject) || Subjects.IsValid(request.Stage, request.Subject), "subject",
+                "学科必须属于该学段；留空表示该学段所有没有单独必修包的学科")
+            .Require(items.Count is > 0 and <= MaxItems, "items", $"必修包需要 1–{MaxItems} 项");
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            var count = item.CourseIds?.Count ?? 0;
+            validation.Require(!string.IsNullOrWhiteSpace(item.Title) && item.Title.Length <= 100, $"items[{i}].title", "每项需要名称，不超过 100 字");
+            validation.Require(count > 0, $"items[{i}].courseIds", "每项至少一门课程");
+            validation.Require(item.DrawCount is null || (item.DrawCount >= 1 && item.DrawCount <= count), $"items[{i}].drawCount",
+                $"随机推送门数必须在 1 到 {count}（课程池大小）之间");
+        }
+        return validation;
+    }
+
+    /// <summary>
+    /// The package's items with their hours, given the courses they name (already checked to be usable). When each
+    /// teacher gets a draw, every course of the pool must have the same hours, or teachers would earn different hours
+    /// for the same requirement.
+    /// </summary>
+    public static IReadOnlyList<RequiredItem> Build(Guid yearId, PackageRequest request, IReadOnlyDictionary<Guid, CourseRow> courses, Validation validation)
+    {
+        var items = new List<RequiredItem>();
+        var list = request.Items ?? [];
+        for (var i = 0; i < list.Count; i++)
+        {
+            var ids = list[i].CourseIds ?? [];
+            var draw = list[i].DrawCount ?? ids.Count;
+            var hours = ItemHours(ids, draw, courses);
+            if (hours is null)
+            {
+                validation.Add($"items[{i}].courseIds", "随机推送的课程池中各课程学时必须相同，才能保证每位教师学时一致");
+                continue;
+            }
+            items.Add(new RequiredItem(ItemId(yearId, request.Stage!, request.Subject ?? "", i), list[i].Title!.Trim(), hours.Value, [.. ids], draw));
+        }
+        return items;
+    }
+
+    /// <summary>The hours a teacher earns from an item, or null for a draw over courses of unequal hours.</summary>
+    public static decimal? ItemHours(IReadOnlyList<Guid> courseIds, int drawCount, IReadOnlyDictionary<Guid, CourseRow> courses)
+    {
+        var hours = courseIds.Where(courses.ContainsKey).Select(id => courses[id].Hours).ToList();
+        if (drawCount >= courseIds.Count)
+        {
+            return hours.Sum();
+        }
+        return hours.Distinct().Count() == 1 ? hours[0] * drawCount : null;
+    }
+
+    /// <summary>
+    /// An item's id depends only on its place in its package, so redefining a package (a typo fixed, a course added
+    /// to a pool) keeps each teacher's draw as stable as it can be.
+    /// </summary>
+    public static Guid ItemId(Guid yearId, string stage, string subject, int position)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{yearId:N}/{stage}/{subject}/{position}"));
+        return new Guid(hash.AsSpan(0, 16));
+    }
+}
