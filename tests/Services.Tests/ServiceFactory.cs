@@ -20,6 +20,8 @@ public sealed class ServiceFactory<TApi>(IReadOnlyDictionary<string, string?> se
             ["ConnectionStrings:messaging"] = servers.Messaging,
             ["Authentication:Jwt:SigningKeys"] = tokens.Jwks,
             ["Messaging:Outbox:PollInterval"] = "00:00:00.250",
+            // Each copy of a service under test has its own queues, so parallel tests never take each other's messages.
+            ["Messaging:QueuePrefix"] = "t" + Guid.NewGuid().ToString("N")[..8],
         };
         foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
         {
