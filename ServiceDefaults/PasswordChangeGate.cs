@@ -5,9 +5,9 @@ using Microsoft.AspNetCore.Http;
 namespace TrainingPlatform.ServiceDefaults;
 
 /// <summary>
-/// A first sign-in (ID number and initial password) yields a token that allows nothing but changing the password.
-/// Enforced at authentication, in every service, so no endpoint can forget it: such a token authenticates only on
-/// endpoints marked with <see cref="AllowPendingPasswordChange"/>.
+/// A first sign-in (a one-time initial password, or a teacher's ID number and the pinyin of their name) yields a token
+/// that allows nothing but changing the password. Enforced at authentication, in every service, so no endpoint can
+/// forget it: such a token authenticates only on endpoints marked with <see cref="AllowPendingPasswordChange"/>.
 /// </summary>
 public static class PasswordChangeGate
 {

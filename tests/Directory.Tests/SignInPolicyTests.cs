@@ -1,3 +1,4 @@
+using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.Services.Directory.Accounts;
 using Xunit;
 
@@ -37,9 +38,10 @@ public sealed class SignInPolicyTests
     [InlineData("abcdefghij", "字母和数字")]
     [InlineData("x11010519491231002Xy9", "不能包含账号")]
     [InlineData("Same-pass-1", "不能与当前密码相同")]
+    [InlineData("zhangsanfeng", "不能是姓名的拼音")]
     public void A_new_password_that_breaks_a_rule_is_refused_with_that_rule(string candidate, string rule)
     {
-        var problems = SignInPolicy.CheckNewPassword(candidate, "11010519491231002X", currentPassword: "Same-pass-1");
+        var problems = SignInPolicy.CheckNewPassword(candidate, "11010519491231002X", currentPassword: "Same-pass-1", name: "张三丰");
         Assert.Contains(problems, p => p.Contains(rule, StringComparison.Ordinal));
     }
 
@@ -47,5 +49,39 @@ public sealed class SignInPolicyTests
     public void A_good_new_password_passes()
     {
         Assert.Empty(SignInPolicy.CheckNewPassword("Spring-2026-ok", "11010519491231002X", "Old-pass-1"));
+    }
+
+    private static readonly AccountRow NeverSignedIn = new()
+    {
+        Login = "11010519491231002X",
+        Role = Roles.Teacher,
+        TeacherId = Guid.NewGuid(),
+        TeacherName = "曾国藩",
+        TeacherNationalId = "11010519491231002X",
+        PasswordHash = "",
+    };
+
+    private static readonly AccountsOptions PinyinOn = new() { PinyinFirstSignIn = true };
+
+    [Fact]
+    public void A_teacher_who_never_had_a_password_may_sign_in_first_with_the_pinyin_of_their_name()
+    {
+        Assert.True(SignInPolicy.IsPinyinFirstSignIn(NeverSignedIn, "ZengGuofan", PinyinOn));
+        Assert.False(SignInPolicy.IsPinyinFirstSignIn(NeverSignedIn, "zengguofa", PinyinOn));
+    }
+
+    [Fact]
+    public void The_pinyin_never_works_once_there_is_a_password_nor_when_the_province_switched_it_off()
+    {
+        Assert.False(SignInPolicy.IsPinyinFirstSignIn(NeverSignedIn with { PasswordHash = "AQAAAAIAAYag" }, "zengguofan", PinyinOn));
+        Assert.False(SignInPolicy.IsPinyinFirstSignIn(NeverSignedIn, "zengguofan", new AccountsOptions { PinyinFirstSignIn = false }));
+    }
+
+    [Fact]
+    public void The_pinyin_is_only_for_teacher_accounts_whose_login_is_the_teachers_id_number()
+    {
+        Assert.False(SignInPolicy.IsPinyinFirstSignIn(NeverSignedIn with { Role = Roles.SchoolAdmin }, "zengguofan", PinyinOn));
+        Assert.False(SignInPolicy.IsPinyinFirstSignIn(NeverSignedIn with { TeacherId = null, TeacherNationalId = null }, "zengguofan", PinyinOn));
+        Assert.False(SignInPolicy.IsPinyinFirstSignIn(NeverSignedIn with { Login = "ZENG" }, "zengguofan", PinyinOn));
     }
 }

@@ -13,6 +13,7 @@ namespace TrainingPlatform.Services.Tests;
 public sealed class SignInTests : DirectoryTestBase
 {
     private const string OperatorPassword = "Operator-2026-test";
+    private const string NationalId = "37160219850312028X"; // an X check character: typed lower case below
 
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
@@ -82,6 +83,51 @@ public sealed class SignInTests : DirectoryTestBase
     }
 
     [Fact]
+    public async Task An_imported_teacher_signs_in_first_with_id_number_and_pinyin_only_to_set_a_password()
+    {
+        await ImportTeacherAsync(NationalId, "曾丽");
+        var first = await SignInAsync(NationalId.ToLowerInvariant(), "Zeng Li"); // 曾 read as a surname; case and spaces do not matter
+        Assert.True(first.GetProperty("mustChangePassword").GetBoolean());
+        var limitedToken = first.GetProperty("accessToken").GetString()!;
+        var teacherId = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(limitedToken).GetPayloadValue<string>(PlatformClaims.TeacherId);
+
+        // Refused as any pending-change token is: it does not authenticate anywhere but the password change.
+        using var limited = ClientWith(limitedToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await limited.GetAsync($"/api/directory/teachers/{teacherId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await limited.GetAsync("/api/directory/account")).StatusCode);
+
+        using var pinyinAgain = await limited.PutAsJsonAsync("/api/directory/account/password", new { currentPassword = "zengli", newPassword = "zengli" });
+        Assert.Equal(HttpStatusCode.BadRequest, pinyinAgain.StatusCode); // a standing password is never the pinyin
+        Assert.Contains("拼音", (await pinyinAgain.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+
+        using var changed = await limited.PutAsJsonAsync("/api/directory/account/password", new { currentPassword = "zengli", newPassword = "Spring-2026-ok" });
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        using var client = ClientWith((await changed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/directory/teachers/{teacherId}")).StatusCode);
+
+        using var pinyinAfter = await PostSignInAsync(NationalId, "zengli");
+        Assert.Equal(HttpStatusCode.Unauthorized, pinyinAfter.StatusCode);
+        Assert.False((await SignInAsync(NationalId, "Spring-2026-ok")).GetProperty("mustChangePassword").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_wrong_pinyin_is_refused_and_counts_toward_the_lockout()
+    {
+        await ImportTeacherAsync(NationalId, "曾丽");
+        foreach (var guess in new[] { "zhangli", "zengliang" })
+        {
+            using var wrong = await PostSignInAsync(NationalId, guess);
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+            Assert.Contains("账号或密码错误", (await wrong.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+        using var third = await PostSignInAsync(NationalId, "zengl");
+        Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
+
+        using var right = await PostSignInAsync(NationalId, "zengli");
+        Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
+    }
+
+    [Fact]
     public async Task A_district_admin_creates_accounts_only_inside_their_district()
     {
         using var operatorClient = ClientWith(Tokens.Issue(Roles.PlatformOperator));
@@ -117,15 +163,8 @@ public sealed class SignInTests : DirectoryTestBase
 
     private async Task<(string Login, string Password)> CreateSchoolAdminAsync()
     {
+        var school = await CreatePrimarySchoolAsync();
         using var operatorClient = ClientWith(Tokens.Issue(Roles.PlatformOperator));
-        var province = Unique("P");
-        var city = Unique("C");
-        var county = Unique("X");
-        var school = Unique("S");
-        await PostOk(operatorClient, "/api/directory/organisations", new { code = province, name = "省", kind = "province" });
-        await PostOk(operatorClient, "/api/directory/organisations", new { code = city, name = "市", kind = "city", parentCode = province });
-        await PostOk(operatorClient, "/api/directory/organisations", new { code = county, name = "县", kind = "county", parentCode = city });
-        await PostOk(operatorClient, "/api/directory/organisations", new { code = school, name = "一小", kind = "school", parentCode = county, stages = new[] { "primary" } });
         var login = Unique("admin");
         var created = await PostOk(operatorClient, "/api/directory/accounts",
             new { login, displayName = "教导处", role = Roles.SchoolAdmin, organisationCode = school });
@@ -138,10 +177,4 @@ public sealed class SignInTests : DirectoryTestBase
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
-
-    private Task<HttpResponseMessage> PostSignInAsync(string login, string password) =>
-        DirectoryService.CreateClient().PostAsJsonAsync("/api/directory/sign-in", new { login, password });
-
-
-
 }

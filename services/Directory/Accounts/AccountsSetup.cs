@@ -19,6 +19,7 @@ public static class AccountsSetup
     public static IHostApplicationBuilder AddDirectoryAccounts(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<SignInOptions>().BindConfiguration(SignInOptions.SectionName);
+        builder.Services.AddOptions<AccountsOptions>().BindConfiguration(AccountsOptions.SectionName);
         builder.Services.AddOptions<BootstrapOperatorOptions>().BindConfiguration(BootstrapOperatorOptions.SectionName);
         builder.Services.AddSingleton<IPasswordHasher<AccountRow>, PasswordHasher<AccountRow>>();
         builder.Services.AddSingleton<SigningKeys>();

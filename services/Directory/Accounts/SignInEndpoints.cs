@@ -45,7 +45,7 @@ public static class SignInEndpoints
         """;
 
     private static async Task<IResult> SignInAsync(SignInRequest request, HttpContext http, NpgsqlDataSource db, IPasswordHasher<AccountRow> hasher,
-        TokenIssuer issuer, IOptions<SignInOptions> options, TimeProvider clock, CancellationToken cancellationToken)
+        TokenIssuer issuer, IOptions<SignInOptions> options, IOptions<AccountsOptions> accounts, TimeProvider clock, CancellationToken cancellationToken)
     {
         var validation = new Validation()
             .Require(!string.IsNullOrWhiteSpace(request.Login), "login", "请输入账号（教师为身份证号）")
@@ -71,7 +71,7 @@ public static class SignInEndpoints
             return Locked(http, account.LockedUntil!.Value - now);
         }
 
-        var verdict = hasher.VerifyHashedPassword(account, account.PasswordHash, request.Password!);
+        var verdict = Verify(account, request.Password!, hasher, accounts.Value);
         if (verdict == PasswordVerificationResult.Failed)
         {
             var (failures, lockedUntil) = SignInPolicy.AfterFailure(account.FailedSignIns, now, options.Value);
@@ -86,11 +86,13 @@ public static class SignInEndpoints
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(RecordSuccessSql,
             new { account.Id, Now = now, Rehash = rehash }, unitOfWork.Transaction, cancellationToken: cancellationToken));
         await unitOfWork.CommitAsync(cancellationToken);
-        return TypedResults.Ok(await issuer.IssueAsync(account, cancellationToken));
+        // No hash: the first-sign-in convention let them in, for nothing but setting a password.
+        return TypedResults.Ok(await issuer.IssueAsync(account.PasswordHash.Length == 0 ? account with { MustChangePassword = true } : account,
+            cancellationToken));
     }
 
     private static async Task<IResult> ChangePasswordAsync(ChangePasswordRequest request, HttpContext http, NpgsqlDataSource db,
-        IPasswordHasher<AccountRow> hasher, TokenIssuer issuer, TimeProvider clock, CancellationToken cancellationToken)
+        IPasswordHasher<AccountRow> hasher, TokenIssuer issuer, IOptions<AccountsOptions> accounts, TimeProvider clock, CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
@@ -104,11 +106,11 @@ public static class SignInEndpoints
 
         var validation = new Validation();
         if (string.IsNullOrEmpty(request.CurrentPassword)
-            || hasher.VerifyHashedPassword(account, account.PasswordHash, request.CurrentPassword) == PasswordVerificationResult.Failed)
+            || Verify(account, request.CurrentPassword, hasher, accounts.Value) == PasswordVerificationResult.Failed)
         {
             validation.Add("currentPassword", "当前密码不正确");
         }
-        foreach (var rule in SignInPolicy.CheckNewPassword(request.NewPassword, account.Login, request.CurrentPassword))
+        foreach (var rule in SignInPolicy.CheckNewPassword(request.NewPassword, account.Login, request.CurrentPassword, account.TeacherName))
         {
             validation.Add("newPassword", rule);
         }
@@ -135,6 +137,15 @@ public static class SignInEndpoints
             ? Problems.NotFound("账号不存在")
             : TypedResults.Ok(new AccountView(account.Id, account.Login, account.DisplayName, account.Role, account.OrganisationPath, account.TeacherId));
     }
+
+    /// <summary>
+    /// A password against the account's hash or, for a teacher who has never had one, the first-sign-in convention
+    /// (ID number and the name's full pinyin). An account without a hash is only ever let in by that convention.
+    /// </summary>
+    private static PasswordVerificationResult Verify(AccountRow account, string password, IPasswordHasher<AccountRow> hasher, AccountsOptions options) =>
+        account.PasswordHash.Length > 0 ? hasher.VerifyHashedPassword(account, account.PasswordHash, password)
+        : SignInPolicy.IsPinyinFirstSignIn(account, password, options) ? PasswordVerificationResult.Success
+        : PasswordVerificationResult.Failed;
 
     private static IResult WrongCredentials() => TypedResults.Problem(
         title: "登录失败 (sign-in failed)", detail: "账号或密码错误。(Wrong login or password.)", statusCode: StatusCodes.Status401Unauthorized);

@@ -1,3 +1,5 @@
+using TrainingPlatform.BuildingBlocks.Security;
+
 namespace TrainingPlatform.Services.Directory.Accounts;
 
 /// <summary>Settings under <c>Directory:SignIn</c>.</summary>
@@ -21,6 +23,19 @@ public sealed class SignInOptions
     public TimeSpan PasswordChangeTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
 }
 
+/// <summary>Settings under <c>Directory:Accounts</c>.</summary>
+public sealed class AccountsOptions
+{
+    public const string SectionName = "Directory:Accounts";
+
+    /// <summary>
+    /// The province convention: a teacher who has never had a password signs in the first time with their ID number
+    /// and the full pinyin of their name, and gets a token that allows nothing but setting a password. A province
+    /// that does not want it switches it off; its schools then hand out one-time passwords.
+    /// </summary>
+    public bool PinyinFirstSignIn { get; set; } = true;
+}
+
 /// <summary>The decisions of a sign-in, as pure functions: lockout, slow-down and the password rules.</summary>
 public static class SignInPolicy
 {
@@ -36,8 +51,20 @@ public static class SignInPolicy
     public static TimeSpan SlowdownFor(int failures, SignInOptions options) =>
         TimeSpan.FromTicks(Math.Min(options.MaxSlowdown.Ticks, options.SlowdownPerFailure.Ticks * Math.Max(0, failures)));
 
+    /// <summary>
+    /// Whether this is a first sign-in by the province convention: a teacher account that has never had a password
+    /// (no hash: neither a one-time password from the school nor one of their own), signed in with the teacher's ID
+    /// number and the full pinyin of their name. Once the account has a password, the pinyin never works again.
+    /// </summary>
+    public static bool IsPinyinFirstSignIn(AccountRow account, string password, AccountsOptions options) =>
+        options.PinyinFirstSignIn
+        && account.PasswordHash.Length == 0
+        && account is { Role: Roles.Teacher, TeacherId: not null, TeacherNationalId: not null }
+        && account.Login == account.TeacherNationalId
+        && Pinyin.Matches(account.TeacherName, password);
+
     /// <summary>The rules a new password must meet; each broken rule in Chinese. Empty when it is acceptable.</summary>
-    public static IReadOnlyList<string> CheckNewPassword(string? password, string login, string? currentPassword)
+    public static IReadOnlyList<string> CheckNewPassword(string? password, string login, string? currentPassword, string? name = null)
     {
         var problems = new List<string>();
         password ??= "";
@@ -52,6 +79,10 @@ public static class SignInPolicy
         if (password.Contains(login, StringComparison.OrdinalIgnoreCase))
         {
             problems.Add("新密码不能包含账号（身份证号）");
+        }
+        if (Pinyin.Matches(name, password))
+        {
+            problems.Add("新密码不能是姓名的拼音");
         }
         if (currentPassword is not null && password == currentPassword)
         {

@@ -64,7 +64,8 @@ public sealed class TeacherImport(NpgsqlDataSource db, TimeProvider clock)
                normal_school_graduate, class_teacher, title, tier, in_post, 1, @Now, @Now
         from import_rows where is_new;
 
-        -- Imported teachers get no password: none can sign in until their school issues a one-time password.
+        -- Imported teachers get no password: the first sign-in is by the province convention (ID number and the
+        -- name's pinyin, unless switched off) or with a one-time password from the school, and sets their own.
         insert into accounts (id, login, display_name, role, organisation_id, teacher_id, password_hash, must_change_password)
         select message_id, national_id, name, 'teacher', school_id, teacher_id, '', true
         from import_rows where is_new
