@@ -8,11 +8,13 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddServiceDatabase(EnrollmentApi.DatabaseName, typeof(EnrollmentApi).Assembly);
 builder.AddServiceMessaging(EnrollmentApi.ServiceName, typeof(EnrollmentApi).Assembly);
+builder.AddEnrollmentFeatures();
 builder.Services.AddOpenApi();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi().AllowAnonymous();
+app.MapEnrollmentEndpoints();
 
 await app.RunAsync();

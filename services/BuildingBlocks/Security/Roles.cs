@@ -8,4 +8,7 @@ public static class Roles
     public const string SchoolAdmin = "school_admin";
     public const string Teacher = "teacher";
     public const string GuideTeacher = "guide_teacher";
+
+    /// <summary>The learning side (the study platform) reporting progress, tests and assignments; a machine client.</summary>
+    public const string LearningPlatform = "learning_platform";
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
-using TrainingPlatform.Contracts.Catalog;
 
-namespace TrainingPlatform.Services.Catalog.ProgramYears;
+namespace TrainingPlatform.Contracts.Catalog;
 
 /// <summary>A window's dates as they apply to one organisation, and where they come from.</summary>
 public sealed record EffectiveWindow(string Window, DateOnly OpensOn, DateOnly ClosesOn, string Source, string? Reason)
@@ -9,7 +8,7 @@ public sealed record EffectiveWindow(string Window, DateOnly OpensOn, DateOnly C
     public bool IsOpenOn(DateOnly day) => day >= OpensOn && day <= ClosesOn;
 }
 
-/// <summary>An adjustment as stored (see <see cref="SelectionWindowAdjusted"/>).</summary>
+/// <summary>An adjustment as a service keeps it (see <see cref="SelectionWindowAdjusted"/>).</summary>
 public sealed record WindowAdjustment
 {
     public Guid Id { get; init; }
@@ -24,7 +23,7 @@ public sealed record WindowAdjustment
 }
 
 /// <summary>
-/// Which dates apply to whom: the year's dates, unless an adjustment was set on the organisation or one above it;
+/// Which dates apply to whom — one rule, here beside the messages, so Catalog and Enrollment never disagree: the year's dates, unless an adjustment was set on the organisation or one above it;
 /// then the one on the deepest such organisation wins (a school's extension beats its city's staggered opening),
 /// and on the same organisation the newest wins.
 /// </summary>

@@ -1,0 +1,50 @@
+using Dapper;
+using Npgsql;
+using TrainingPlatform.BuildingBlocks.Messaging;
+using TrainingPlatform.BuildingBlocks.Persistence;
+using TrainingPlatform.Contracts.Directory;
+using TrainingPlatform.Services.Enrollment.Required;
+
+namespace TrainingPlatform.Services.Enrollment.Copies;
+
+public sealed record TeacherRow
+{
+    public Guid Id { get; init; }
+    public int Version { get; init; }
+    public string Name { get; init; } = "";
+    public Guid SchoolId { get; init; }
+    public string SchoolPath { get; init; } = "";
+    public string Stage { get; init; } = "";
+    public string Subject { get; init; } = "";
+    public bool ClassTeacher { get; init; }
+    public bool InPost { get; init; }
+}
+
+/// <summary>
+/// The teacher copy. A newer profile also brings the teacher's required courses up to date at once (a new teacher
+/// gets them, a stage or subject change swaps the ones not yet started, a teacher leaving post has the unstarted ones
+/// withdrawn); a transfer to another school changes nothing of them.
+/// </summary>
+public sealed class TeacherCopy(NpgsqlDataSource db, TimeProvider clock) : IdempotentConsumer<TeacherProfileChanged>(db)
+{
+    public const string SelectSql = "select id, version, name, school_id, school_path, stage, subject, class_teacher, in_post from teachers";
+
+    protected override async Task HandleAsync(TeacherProfileChanged m, UnitOfWork unitOfWork, CancellationToken cancellationToken)
+    {
+        var stored = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+            insert into teachers (id, version, name, school_id, school_path, stage, subject, class_teacher, in_post, updated_at)
+            values (@TeacherId, @Version, @Name, @SchoolId, @SchoolPath, @Stage, @Subject, @ClassTeacher, @InPost, @ChangedAt)
+            on conflict (id) do update
+            set version = excluded.version, name = excluded.name, school_id = excluded.school_id, school_path = excluded.school_path,
+                stage = excluded.stage, subject = excluded.subject, class_teacher = excluded.class_teacher, in_post = excluded.in_post,
+                updated_at = excluded.updated_at
+            where teachers.version < excluded.version
+            """, m, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        if (stored > 0)
+        {
+            var teacher = await unitOfWork.Connection.QuerySingleAsync<TeacherRow>(new CommandDefinition(SelectSql + " where id = @TeacherId",
+                new { m.TeacherId }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+            await RequiredPush.SyncAsync(unitOfWork, [teacher], null, clock.GetUtcNow(), cancellationToken);
+        }
+    }
+}

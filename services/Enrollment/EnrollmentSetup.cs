@@ -1,0 +1,24 @@
+using TrainingPlatform.Services.Enrollment.Electives;
+using TrainingPlatform.Services.Enrollment.MyYear;
+using TrainingPlatform.Services.Enrollment.OptOuts;
+using TrainingPlatform.Services.Enrollment.Progress;
+using TrainingPlatform.Services.Enrollment.Required;
+
+namespace TrainingPlatform.Services.Enrollment;
+
+public static class EnrollmentSetup
+{
+    /// <summary>Settings and background work: the cycle for 重复参训, and pushing required packages to every teacher.</summary>
+    public static IHostApplicationBuilder AddEnrollmentFeatures(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<CycleOptions>().BindConfiguration(CycleOptions.SectionName);
+        builder.Services.AddHostedService<RequiredPushWorker>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapEnrollmentEndpoints(this IEndpointRouteBuilder app) => app
+        .MapElectiveEndpoints()
+        .MapMyYearEndpoints()
+        .MapProgressEndpoints()
+        .MapOptOutEndpoints();
+}

@@ -1,0 +1,127 @@
+using Dapper;
+using Npgsql;
+using TrainingPlatform.BuildingBlocks.Http;
+using TrainingPlatform.BuildingBlocks.Persistence;
+using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.Contracts.Enrollment;
+
+namespace TrainingPlatform.Services.Enrollment.Progress;
+
+public sealed record ProgressBatch(IReadOnlyList<ProgressReport>? Reports);
+
+public sealed record ProgressResult(string? ReportId, string Outcome, string? EnrollmentStatus);
+
+/// <summary>
+/// The learning side reports study progress, test results and hand-ins, in batches. Each report is applied once
+/// (by its id), merged so that order does not matter, and a course is completed — and announced — exactly once.
+/// </summary>
+public static class ProgressEndpoints
+{
+    public const int MaxBatch = 500;
+
+    public static IEndpointRouteBuilder MapProgressEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/enrollment/progress", ReportAsync).WithTags("Progress")
+            .RequireAuthorization(p => p.RequireRole(Roles.LearningPlatform, Roles.PlatformOperator));
+        return app;
+    }
+
+    private sealed record EnrollmentState
+    {
+        public Guid Id { get; init; }
+        public Guid TeacherId { get; init; }
+        public Guid ProgramYearId { get; init; }
+        public string ProgramYearCode { get; init; } = "";
+        public Guid CourseId { get; init; }
+        public string Kind { get; init; } = "";
+        public string Status { get; init; } = "";
+        public int MinutesStudied { get; init; }
+        public decimal Percent { get; init; }
+        public bool TestPassed { get; init; }
+        public decimal? TestScore { get; init; }
+        public bool AssignmentHandedIn { get; init; }
+    }
+
+    private static async Task<IResult> ReportAsync(ProgressBatch batch, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var reports = batch.Reports ?? [];
+        var validation = new Validation().Require(reports.Count is > 0 and <= MaxBatch, "reports", $"每批 1–{MaxBatch} 条报告");
+        for (var i = 0; i < reports.Count; i++)
+        {
+            foreach (var (field, rule) in CompletionRules.Problems(reports[i]))
+            {
+                validation.Add($"reports[{i}].{field}", rule);
+            }
+        }
+        if (!validation.IsValid)
+        {
+            return validation.ToProblem();
+        }
+
+        var now = clock.GetUtcNow();
+        var results = new List<ProgressResult>(reports.Count);
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        // Locked in a fixed order so two batches touching the same enrollments cannot deadlock.
+        foreach (var report in reports.OrderBy(r => r.TeacherId).ThenBy(r => r.CourseId))
+        {
+            results.Add(await ApplyAsync(unitOfWork, report, now, cancellationToken));
+        }
+        await unitOfWork.CommitAsync(cancellationToken);
+        return TypedResults.Ok(new
+        {
+            applied = results.Count(r => r.Outcome == "applied"),
+            duplicates = results.Count(r => r.Outcome == "duplicate"),
+            unknown = results.Count(r => r.Outcome == "unknown"),
+            results,
+        });
+    }
+
+    private static async Task<ProgressResult> ApplyAsync(UnitOfWork unitOfWork, ProgressReport report, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var enrollment = await unitOfWork.Connection.QuerySingleOrDefaultAsync<EnrollmentState>(new CommandDefinition("""
+            select e.id, e.teacher_id, e.program_year_id, y.code as program_year_code, e.course_id, e.kind, e.status, e.minutes_studied, e.percent,
+                   e.test_passed, e.test_score, e.assignment_handed_in
+            from enrollments e join program_years y on y.id = e.program_year_id
+            where e.teacher_id = @TeacherId and e.course_id = @CourseId and y.code = @ProgramYear and e.status <> 'withdrawn'
+            for update of e
+            """, new { report.TeacherId, report.CourseId, report.ProgramYear }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        if (enrollment is null)
+        {
+            return new ProgressResult(report.ReportId, "unknown", null);
+        }
+        var recorded = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+            insert into progress_reports (report_id, enrollment_id, received_at) values (@ReportId, @EnrollmentId, @Now)
+            on conflict (report_id) do nothing
+            """, new { report.ReportId, EnrollmentId = enrollment.Id, Now = now }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        if (recorded == 0)
+        {
+            return new ProgressResult(report.ReportId, "duplicate", enrollment.Status);
+        }
+
+        var state = CompletionRules.Merge(new StudyState(enrollment.MinutesStudied, enrollment.Percent, enrollment.TestPassed, enrollment.TestScore,
+            enrollment.AssignmentHandedIn), report);
+        var completes = enrollment.Status == "enrolled" && CompletionRules.IsComplete(state);
+        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+            update enrollments
+            set minutes_studied = @MinutesStudied, percent = @Percent, test_passed = @TestPassed, test_score = @TestScore,
+                assignment_handed_in = @AssignmentHandedIn, last_report_at = greatest(last_report_at, @OccurredAt),
+                status = case when @Completes then 'completed' else status end,
+                completed_at = case when @Completes then @Now else completed_at end
+            where id = @Id
+            """, new
+        {
+            enrollment.Id, state.MinutesStudied, state.Percent, state.TestPassed, state.TestScore, state.AssignmentHandedIn,
+            OccurredAt = report.OccurredAt ?? now, Completes = completes, Now = now,
+        }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        if (completes)
+        {
+            var course = await unitOfWork.Connection.QuerySingleAsync<(Guid ContentId, string Title, decimal Hours, string Category, string Mode, string Level)>(
+                new CommandDefinition("select content_id, title, hours, category, mode, level from courses where id = @CourseId",
+                    new { enrollment.CourseId }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+            await unitOfWork.PublishAsync(new CourseCompleted(enrollment.Id, enrollment.TeacherId, enrollment.CourseId, course.ContentId, course.Title,
+                course.Hours, course.Category, course.Mode, course.Level, enrollment.ProgramYearId, enrollment.ProgramYearCode, enrollment.Kind, now),
+                cancellationToken);
+        }
+        return new ProgressResult(report.ReportId, "applied", completes ? "completed" : enrollment.Status);
+    }
+}
