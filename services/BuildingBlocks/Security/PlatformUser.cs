@@ -26,7 +26,7 @@ public sealed record PlatformUser(Guid AccountId, string Name, string Role, Guid
     public bool CanSeeOrganisation(string path) => Role switch
     {
         Roles.PlatformOperator => true,
-        Roles.DistrictAdmin or Roles.SchoolAdmin => IsWithinScope(path),
+        Roles.DistrictAdmin or Roles.SchoolAdmin or Roles.ResearchOffice or Roles.TrainingInstitution => IsWithinScope(path),
         _ => false,
     };
 
@@ -34,7 +34,7 @@ public sealed record PlatformUser(Guid AccountId, string Name, string Role, Guid
     public bool CanSeeTeacher(Guid teacherId, string schoolPath) => Role switch
     {
         Roles.PlatformOperator => true,
-        Roles.DistrictAdmin or Roles.SchoolAdmin => IsWithinScope(schoolPath),
+        Roles.DistrictAdmin or Roles.SchoolAdmin or Roles.ResearchOffice or Roles.TrainingInstitution => IsWithinScope(schoolPath),
         _ => TeacherId == teacherId,
     };
 

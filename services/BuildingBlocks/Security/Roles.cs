@@ -9,6 +9,15 @@ public static class Roles
     public const string Teacher = "teacher";
     public const string GuideTeacher = "guide_teacher";
 
+    /// <summary>A district's teaching-research office (教研室): certifies offline credit applications in its scope.</summary>
+    public const string ResearchOffice = "research_office";
+
+    /// <summary>A training institution (教师培训机构/进修学校): registers certified offline credits in its scope.</summary>
+    public const string TrainingInstitution = "training_institution";
+
+    /// <summary>Staff roles that see everything at and below their organisation.</summary>
+    public static readonly IReadOnlyList<string> ScopedStaff = [DistrictAdmin, SchoolAdmin, ResearchOffice, TrainingInstitution];
+
     /// <summary>The learning side (the study platform) reporting progress, tests and assignments; a machine client.</summary>
     public const string LearningPlatform = "learning_platform";
 }

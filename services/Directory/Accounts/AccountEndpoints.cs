@@ -25,6 +25,8 @@ public static class AccountEndpoints
         [Roles.PlatformOperator] = [OrganisationKinds.Province],
         [Roles.DistrictAdmin] = [OrganisationKinds.City, OrganisationKinds.County],
         [Roles.SchoolAdmin] = [OrganisationKinds.School],
+        [Roles.ResearchOffice] = [OrganisationKinds.City, OrganisationKinds.County],
+        [Roles.TrainingInstitution] = [OrganisationKinds.City, OrganisationKinds.County],
     };
 
     private const string InsertSql = """

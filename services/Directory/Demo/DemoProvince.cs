@@ -115,6 +115,8 @@ public static class DemoProvince
         {
             yield return ($"county-{code}", $"{name}教师发展中心", Roles.DistrictAdmin, code);
             yield return ($"guide-{code}", $"{name}指导教师", Roles.GuideTeacher, code);
+            yield return ($"research-{code}", $"{name}教研室", Roles.ResearchOffice, code);
+            yield return ($"training-{code}", $"{name}教师进修学校", Roles.TrainingInstitution, code);
         }
         foreach (var school in Schools())
         {

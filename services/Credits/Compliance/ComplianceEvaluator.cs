@@ -1,0 +1,90 @@
+using Dapper;
+using Npgsql;
+using TrainingPlatform.BuildingBlocks.Persistence;
+using TrainingPlatform.BuildingBlocks.Time;
+using TrainingPlatform.Contracts.Credits;
+using TrainingPlatform.Services.Credits.Certificates;
+using TrainingPlatform.Services.Credits.Policies;
+
+namespace TrainingPlatform.Services.Credits.Compliance;
+
+/// <summary>
+/// Keeps every teacher's standing current: whoever was marked (a new entry, a correction, a profile change, an
+/// opt-out, a policy change) is evaluated again in the background, in batches shared by replicas. A teacher who now
+/// meets every rule of the cycle gets their certificate; one whose correction broke it has it revoked; a change of
+/// standing is announced so the portal can warn.
+/// </summary>
+internal sealed partial class ComplianceEvaluator(NpgsqlDataSource db, TimeProvider clock, ILogger<ComplianceEvaluator> logger) : BackgroundService
+{
+    private const int BatchSize = 500;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await RunBatchAsync(stoppingToken) == 0)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), clock, stoppingToken);
+                }
+            }
+            catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
+            {
+                LogFailed(exception);
+                await Task.Delay(TimeSpan.FromSeconds(5), clock, stoppingToken);
+            }
+        }
+    }
+
+    internal async Task<int> RunBatchAsync(CancellationToken cancellationToken)
+    {
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var teachers = (await unitOfWork.Connection.QueryAsync<Guid>(new CommandDefinition("""
+            delete from compliance_dirty where teacher_id in (
+                select teacher_id from compliance_dirty order by marked_at limit @BatchSize for update skip locked)
+            returning teacher_id
+            """, new { BatchSize }, unitOfWork.Transaction, cancellationToken: cancellationToken))).ToList();
+        if (teachers.Count == 0)
+        {
+            return 0;
+        }
+        var policy = await PolicyStore.ActiveAsync(unitOfWork.Connection, unitOfWork.Transaction, cancellationToken);
+        var now = clock.GetUtcNow();
+        var today = ProvinceCalendar.DayOf(now);
+        foreach (var teacherId in teachers)
+        {
+            var cycles = (await unitOfWork.Connection.QueryAsync<int>(new CommandDefinition(
+                "select distinct cycle_start from ledger_entries where teacher_id = @Id", new { Id = teacherId }, unitOfWork.Transaction,
+                cancellationToken: cancellationToken))).Append(policy.CycleOf(today.Year).First).Distinct();
+            foreach (var cycle in cycles)
+            {
+                var result = await ComplianceStore.EvaluateAsync(unitOfWork.Connection, unitOfWork.Transaction, teacherId, policy, today, cycle, cancellationToken);
+                if (result is null)
+                {
+                    continue;
+                }
+                var previous = await unitOfWork.Connection.ExecuteScalarAsync<string?>(new CommandDefinition("""
+                    select overall from compliance where teacher_id = @Id and cycle_start = @Cycle
+                    """, new { Id = teacherId, Cycle = cycle }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+                await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+                    insert into compliance (teacher_id, cycle_start, overall, summary, rules, evaluated_at)
+                    values (@Id, @Cycle, @Overall, @Summary, @Rules::jsonb, @Now)
+                    on conflict (teacher_id, cycle_start) do update
+                    set overall = excluded.overall, summary = excluded.summary, rules = excluded.rules, evaluated_at = excluded.evaluated_at
+                    """, new { Id = teacherId, Cycle = cycle, result.Overall, result.Summary, Rules = ComplianceStore.ToJson(result), Now = now },
+                    unitOfWork.Transaction, cancellationToken: cancellationToken));
+                if (previous != result.Overall)
+                {
+                    await unitOfWork.PublishAsync(new ComplianceChanged(teacherId, cycle, result.Overall, result.Summary, now), cancellationToken);
+                }
+                await CertificateBook.SettleAsync(unitOfWork, teacherId, result, now, cancellationToken);
+            }
+        }
+        await unitOfWork.CommitAsync(cancellationToken);
+        return teachers.Count;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Evaluating compliance failed; will retry")]
+    private partial void LogFailed(Exception exception);
+}

@@ -1,0 +1,102 @@
+using Dapper;
+using Npgsql;
+using TrainingPlatform.BuildingBlocks.Messaging;
+using TrainingPlatform.BuildingBlocks.Persistence;
+using TrainingPlatform.BuildingBlocks.Time;
+using TrainingPlatform.Contracts.Catalog;
+using TrainingPlatform.Contracts.Directory;
+using TrainingPlatform.Contracts.Enrollment;
+using TrainingPlatform.Services.Credits.Ledger;
+using TrainingPlatform.Services.Credits.Policies;
+
+namespace TrainingPlatform.Services.Credits.Copies;
+
+/// <summary>The teacher facts compliance needs (class teacher, new teacher, normal-school background), newest version kept.</summary>
+public sealed class TeacherCopy(NpgsqlDataSource db) : IdempotentConsumer<TeacherProfileChanged>(db)
+{
+    protected override async Task HandleAsync(TeacherProfileChanged m, UnitOfWork unitOfWork, CancellationToken cancellationToken)
+    {
+        var stored = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+            insert into teachers (id, version, name, school_id, school_path, stage, subject, hire_date, normal_school_graduate, class_teacher, in_post)
+            values (@TeacherId, @Version, @Name, @SchoolId, @SchoolPath, @Stage, @Subject, @HireDate, @NormalSchoolGraduate, @ClassTeacher, @InPost)
+            on conflict (id) do update
+            set version = excluded.version, name = excluded.name, school_id = excluded.school_id, school_path = excluded.school_path,
+                stage = excluded.stage, subject = excluded.subject, hire_date = excluded.hire_date,
+                normal_school_graduate = excluded.normal_school_graduate, class_teacher = excluded.class_teacher, in_post = excluded.in_post
+            where teachers.version < excluded.version
+            """, m, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        if (stored > 0)
+        {
+            await LedgerBook.MarkDirtyAsync(unitOfWork.Connection, unitOfWork.Transaction, [m.TeacherId], cancellationToken);
+        }
+    }
+}
+
+public sealed class ProgramYearCopy(NpgsqlDataSource db) : IdempotentConsumer<ProgramYearScheduled>(db)
+{
+    protected override Task HandleAsync(ProgramYearScheduled m, UnitOfWork unitOfWork, CancellationToken cancellationToken) =>
+        unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+            insert into program_years (id, code, year, credit_registration_closes, version)
+            values (@ProgramYearId, @Code, @Year, @Closes, @Version)
+            on conflict (id) do update set code = excluded.code, year = excluded.year, credit_registration_closes = excluded.credit_registration_closes,
+                version = excluded.version
+            where program_years.version < excluded.version
+            """, new { m.ProgramYearId, m.Code, Year = m.Windows.StudyStarts.Year, Closes = m.Windows.CreditRegistrationCloses, m.Version },
+            unitOfWork.Transaction, cancellationToken: cancellationToken));
+}
+
+/// <summary>An opted-out year fails the teacher's annual assessment (seed 000).</summary>
+public sealed class OptOutCopy(NpgsqlDataSource db) : IdempotentConsumer<TeacherOptedOut>(db)
+{
+    protected override async Task HandleAsync(TeacherOptedOut m, UnitOfWork unitOfWork, CancellationToken cancellationToken)
+    {
+        var year = await unitOfWork.Connection.ExecuteScalarAsync<int?>(new CommandDefinition("select year from program_years where id = @ProgramYearId",
+            new { m.ProgramYearId }, unitOfWork.Transaction, cancellationToken: cancellationToken)) ?? ProvinceCalendar.DayOf(m.RecordedAt).Year;
+        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+            insert into failed_years (teacher_id, year, reason, recorded_at) values (@TeacherId, @Year, @Reason, @RecordedAt)
+            on conflict do nothing
+            """, new { m.TeacherId, Year = year, Reason = $"学校登记本年度不参训（保证书 {m.StatementReference}）", m.RecordedAt },
+            unitOfWork.Transaction, cancellationToken: cancellationToken));
+        await LedgerBook.MarkDirtyAsync(unitOfWork.Connection, unitOfWork.Transaction, [m.TeacherId], cancellationToken);
+    }
+}
+
+/// <summary>
+/// A completed course becomes exactly one ledger entry, however many times the message comes (the enrollment is the
+/// source reference), and never a second one for the same content in the cycle. A course completed after its
+/// year's registration closed is refused with that reason, unless an operator reopened the year.
+/// </summary>
+public sealed class CourseCompletedConsumer(NpgsqlDataSource db) : IdempotentConsumer<CourseCompleted>(db)
+{
+    protected override async Task HandleAsync(CourseCompleted m, UnitOfWork unitOfWork, CancellationToken cancellationToken)
+    {
+        var year = await unitOfWork.Connection.ExecuteScalarAsync<int?>(new CommandDefinition("select year from program_years where id = @ProgramYearId",
+            new { m.ProgramYearId }, unitOfWork.Transaction, cancellationToken: cancellationToken))
+            ?? (int.TryParse(m.ProgramYearCode, out var code) ? code : ProvinceCalendar.DayOf(m.CompletedAt).Year);
+        var policy = await PolicyStore.ActiveAsync(unitOfWork.Connection, unitOfWork.Transaction, cancellationToken);
+        var entry = new LedgerEntry
+        {
+            Id = Guid.CreateVersion7(m.CompletedAt),
+            TeacherId = m.TeacherId,
+            Hours = m.Hours,
+            Category = m.Category,
+            Mode = m.Mode,
+            Level = m.Level,
+            Source = Contracts.Credits.CreditSources.CourseCompletion,
+            SourceRef = $"enrollment:{m.EnrollmentId}",
+            ContentId = m.ContentId,
+            Title = m.CourseTitle,
+            Year = year,
+            CycleStart = policy.CycleOf(year).First,
+            PostedBy = "课程完成（自动登记）",
+            PostedAt = m.CompletedAt,
+        };
+        var (open, closedOn) = await LedgerBook.RegistrationAsync(unitOfWork.Connection, year, ProvinceCalendar.DayOf(m.CompletedAt), cancellationToken);
+        if (!open)
+        {
+            await LedgerBook.RefuseAsync(unitOfWork, entry, $"{year} 年度学分登记已于 {closedOn:yyyy-MM-dd} 截止，课程完成时间晚于截止日期", cancellationToken);
+            return;
+        }
+        await LedgerBook.PostAsync(unitOfWork, entry, cancellationToken);
+    }
+}

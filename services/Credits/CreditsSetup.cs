@@ -1,0 +1,46 @@
+using TrainingPlatform.Services.Credits.Applications;
+using TrainingPlatform.Services.Credits.Certificates;
+using TrainingPlatform.Services.Credits.Compliance;
+using TrainingPlatform.Services.Credits.Ledger;
+using TrainingPlatform.Services.Credits.Policies;
+
+namespace TrainingPlatform.Services.Credits;
+
+public static class CreditsSetup
+{
+    /// <summary>Background work: the policy presets on first start, and keeping everyone's standing and certificates current.</summary>
+    public static IHostApplicationBuilder AddCreditsFeatures(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHostedService<PolicyPresetSeeder>();
+        builder.Services.AddHostedService<ComplianceEvaluator>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapCreditsEndpoints(this IEndpointRouteBuilder app) => app
+        .MapLedgerEndpoints()
+        .MapApplicationEndpoints()
+        .MapComplianceEndpoints()
+        .MapCertificateEndpoints()
+        .MapPolicyEndpoints();
+}
+
+/// <summary>Writes the seed presets once the database is migrated.</summary>
+internal sealed class PolicyPresetSeeder(Npgsql.NpgsqlDataSource db) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Migrations run in a hosted service that starts first; retry briefly in case they are still running.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await PolicyStore.SeedPresetsAsync(db, stoppingToken);
+                return;
+            }
+            catch (Npgsql.PostgresException) when (attempt < 30)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+        }
+    }
+}
