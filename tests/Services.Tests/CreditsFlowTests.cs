@@ -1,0 +1,220 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.BuildingBlocks.Time;
+using TrainingPlatform.Contracts.Catalog;
+using TrainingPlatform.Contracts.Directory;
+using TrainingPlatform.Contracts.Enrollment;
+using TrainingPlatform.Services.Credits;
+using TrainingPlatform.TestSupport;
+using Xunit;
+
+namespace TrainingPlatform.Services.Tests;
+
+/// <summary>The Credits service on the real servers, fed with the other services' events through the real broker.</summary>
+public sealed class CreditsFlowTests : IAsyncLifetime
+{
+    private readonly TestTokens _tokens = new();
+    private ServiceFactory<CreditsApi> _credits = null!;
+    private static readonly DateOnly Today = ProvinceCalendar.Today(TimeProvider.System);
+
+    public async Task InitializeAsync() =>
+        _credits = await ServiceFactory<CreditsApi>.CreateAsync(await TestServers.GetAsync(), _tokens, CreditsApi.DatabaseName);
+
+    public async Task DisposeAsync() => await _credits.DisposeAsync();
+
+    private NpgsqlDataSource Db => _credits.Services.GetRequiredService<NpgsqlDataSource>();
+
+    private Task PublishAsync<T>(T message) where T : class => _credits.Services.GetRequiredService<IBus>().Publish(message);
+
+    private HttpClient As(string role, string? orgPath = null, Guid? teacher = null)
+    {
+        var claims = new Dictionary<string, object> { ["name"] = role };
+        if (orgPath is not null)
+        {
+            claims["org"] = Guid.NewGuid().ToString();
+            claims["org_path"] = orgPath;
+        }
+        if (teacher is not null)
+        {
+            claims["teacher"] = teacher.Value.ToString();
+        }
+        var client = _credits.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _tokens.Issue(role, claims: claims));
+        return client;
+    }
+
+    private async Task<Guid> TeacherAsync(string school = "37/3716/371602/S1", string name = "李老师")
+    {
+        var id = Guid.NewGuid();
+        await PublishAsync(new TeacherProfileChanged(id, 1, "371602199001010011", name, new(1990, 1, 1), "female", Guid.NewGuid(), school, "primary",
+            "语文", new(2012, 9, 1), true, false, null, "backbone", true, TeacherChanges.Registered, DateTimeOffset.UtcNow));
+        await Eventually.HoldsAsync(async () => await CountAsync($"select count(*) from teachers where id = '{id}'") == 1, TimeSpan.FromSeconds(30),
+            "the teacher to reach credits");
+        return id;
+    }
+
+    private async Task<long> CountAsync(string sql)
+    {
+        await using var connection = await Db.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>(sql);
+    }
+
+    private static async Task<JsonElement> Send(HttpClient client, HttpMethod method, string path, object? body, HttpStatusCode expected)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        using var response = await client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{method} {path}: expected {expected}, got {(int)response.StatusCode}: {text}");
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private static CourseCompleted Completion(Guid teacher, Guid enrollment, Guid content, decimal hours = 4) =>
+        new(enrollment, teacher, Guid.NewGuid(), content, "班级管理的理念与方法", hours, "class_teacher", "online", "provincial", Guid.NewGuid(),
+            Today.Year.ToString(System.Globalization.CultureInfo.InvariantCulture), "elective", DateTimeOffset.UtcNow);
+
+    [Fact]
+    public async Task A_completed_course_posts_exactly_one_entry_and_the_same_content_never_earns_twice_in_a_cycle()
+    {
+        var teacher = await TeacherAsync();
+        var content = Guid.NewGuid();
+        var enrollment = Guid.NewGuid();
+        await PublishAsync(Completion(teacher, enrollment, content));
+        await PublishAsync(Completion(teacher, enrollment, content)); // the same completion again, as a new message
+        await PublishAsync(Completion(teacher, Guid.NewGuid(), content)); // the same content through another enrollment
+        await Eventually.HoldsAsync(async () => await CountAsync($"select count(*) from ledger_refusals where teacher_id = '{teacher}'") == 1,
+            TimeSpan.FromSeconds(30), "the repeated content to be refused");
+
+        var transcript = await Send(As(Roles.Teacher, teacher: teacher), HttpMethod.Get, "/api/credits/me/transcript", null, HttpStatusCode.OK);
+        Assert.Equal(4m, transcript.GetProperty("totalHours").GetDecimal());
+        var entry = Assert.Single(transcript.GetProperty("entries").EnumerateArray());
+        Assert.Equal("课程完成", entry.GetProperty("sourceName").GetString());
+        Assert.Contains("重复参训", transcript.GetProperty("notCounted")[0].GetProperty("reason").GetString());
+
+        // Another teacher sees none of it; the school above does.
+        await Send(As(Roles.Teacher, teacher: Guid.NewGuid()), HttpMethod.Get, $"/api/credits/teachers/{teacher}/transcript", null, HttpStatusCode.NotFound);
+        await Send(As(Roles.SchoolAdmin, "37/3716/371602/S1"), HttpMethod.Get, $"/api/credits/teachers/{teacher}/transcript", null, HttpStatusCode.OK);
+        await Send(As(Roles.SchoolAdmin, "37/3716/371602/S2"), HttpMethod.Get, $"/api/credits/teachers/{teacher}/transcript", null, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task An_offline_credit_goes_through_all_four_steps_with_a_rejection_and_a_resubmission()
+    {
+        var teacherId = await TeacherAsync();
+        var teacher = As(Roles.Teacher, teacher: teacherId);
+        var application = new
+        {
+            title = "省级骨干教师集中培训", hours = 24, category = "subject", mode = "concentrated", level = "provincial", source = "external_training",
+            occurredOn = Today.AddDays(-10), attachmentRef = "附件-2026-001",
+        };
+        await Send(teacher, HttpMethod.Post, "/api/credits/applications", application, HttpStatusCode.Created);
+        var bad = await Send(teacher, HttpMethod.Post, "/api/credits/applications", new { title = "", hours = -1 }, HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("attachmentRef", out _));
+        var id = (await Send(teacher, HttpMethod.Get, "/api/credits/applications", null, HttpStatusCode.OK))[0].GetProperty("id").GetGuid();
+
+        var school = As(Roles.SchoolAdmin, "37/3716/371602/S1");
+        var research = As(Roles.ResearchOffice, "37/3716/371602");
+        var otherResearch = As(Roles.ResearchOffice, "37/3704/370402");
+        var training = As(Roles.TrainingInstitution, "37/3716");
+
+        // Out of order or out of scope is refused and changes nothing.
+        await Send(research, HttpMethod.Post, $"/api/credits/applications/{id}/decisions", new { decision = "approve" }, HttpStatusCode.Forbidden);
+        await Send(school, HttpMethod.Post, $"/api/credits/applications/{id}/decisions", new { decision = "approve" }, HttpStatusCode.OK);
+        await Send(otherResearch, HttpMethod.Post, $"/api/credits/applications/{id}/decisions", new { decision = "approve" }, HttpStatusCode.NotFound);
+        await Send(research, HttpMethod.Post, $"/api/credits/applications/{id}/decisions", new { decision = "reject" }, HttpStatusCode.BadRequest);
+        var rejected = await Send(research, HttpMethod.Post, $"/api/credits/applications/{id}/decisions", new { decision = "reject", reason = "证明材料不清晰" },
+            HttpStatusCode.OK);
+        Assert.Equal("rejected", rejected.GetProperty("application").GetProperty("status").GetString());
+
+        await Send(teacher, HttpMethod.Put, $"/api/credits/applications/{id}", application, HttpStatusCode.OK);
+        await Send(teacher, HttpMethod.Post, $"/api/credits/applications/{id}/resubmit", null, HttpStatusCode.OK);
+        await Send(school, HttpMethod.Post, $"/api/credits/applications/{id}/decisions", new { decision = "approve" }, HttpStatusCode.OK);
+        Assert.Equal(1, (await Send(research, HttpMethod.Get, "/api/credits/applications", null, HttpStatusCode.OK)).GetArrayLength());
+        await Send(research, HttpMethod.Post, $"/api/credits/applications/{id}/decisions", new { decision = "approve" }, HttpStatusCode.OK);
+        var registered = await Send(training, HttpMethod.Post, $"/api/credits/applications/{id}/decisions", new { decision = "approve" }, HttpStatusCode.OK);
+        Assert.Equal("已登记", registered.GetProperty("statusName").GetString());
+        var steps = registered.GetProperty("steps").EnumerateArray().Select(s => $"{s.GetProperty("step").GetString()}:{s.GetProperty("decision").GetString()}");
+        Assert.Equal(["apply:submitted", "review:approved", "certify:rejected", "amend:amended", "apply:resubmitted", "review:approved", "certify:approved",
+            "register:approved"], steps);
+
+        var transcript = await Send(teacher, HttpMethod.Get, "/api/credits/me/transcript", null, HttpStatusCode.OK);
+        Assert.Equal(24m, transcript.GetProperty("totalHours").GetDecimal());
+        Assert.Equal(8, await CountAsync($"select count(*) from credit_application_steps where application_id = '{id}'"));
+        Assert.Equal(5, await CountAsync("select count(*) from outbox_messages where message_type like '%CreditApplicationDecided%'"));
+    }
+
+    [Fact]
+    public async Task Meeting_the_policy_issues_a_certificate_anyone_can_verify_and_a_correction_revokes_it()
+    {
+        var operatorClient = As(Roles.PlatformOperator);
+        await Send(operatorClient, HttpMethod.Put, "/api/credits/policies/test-10", new
+        {
+            name = "测试：五年 10 学时", cycleYears = 5, firstCycleYear = 2026,
+            rules = new[] { new { key = "cycle-total", label = "周期总学时", period = "cycle", minHours = 10, filter = new { }, appliesTo = "all" } },
+        }, HttpStatusCode.OK);
+        await Send(operatorClient, HttpMethod.Post, "/api/credits/policies/test-10/activate", null, HttpStatusCode.OK);
+
+        var teacherId = await TeacherAsync(name: "王小明");
+        var teacher = As(Roles.Teacher, teacher: teacherId);
+        var school = As(Roles.SchoolAdmin, "37/3716/371602/S1");
+        var registration = new { batchId = "2026-校本-01", title = "校本研修：同课异构", hours = 12, occurredOn = Today, teacherIds = new[] { teacherId } };
+        var posted = await Send(school, HttpMethod.Post, "/api/credits/school-based", registration, HttpStatusCode.OK);
+        Assert.Equal(1, posted.GetProperty("posted").GetInt32());
+        var again = await Send(school, HttpMethod.Post, "/api/credits/school-based", registration, HttpStatusCode.OK);
+        Assert.Equal(0, again.GetProperty("posted").GetInt32());
+        await Send(As(Roles.SchoolAdmin, "37/3716/371602/S2"), HttpMethod.Post, "/api/credits/school-based",
+            registration with { batchId = "x" }, HttpStatusCode.BadRequest);
+
+        JsonElement certificates = default;
+        await Eventually.HoldsAsync(async () =>
+        {
+            certificates = await Send(teacher, HttpMethod.Get, "/api/credits/me/certificates", null, HttpStatusCode.OK);
+            return certificates.GetArrayLength() == 1;
+        }, TimeSpan.FromSeconds(30), "the certificate to be issued");
+        var number = certificates[0].GetProperty("number").GetString()!;
+        var anonymous = _credits.CreateClient();
+        var verified = await Send(anonymous, HttpMethod.Get, $"/api/credits/certificates/{number}/verify", null, HttpStatusCode.OK);
+        Assert.Equal(("王**", true), (verified.GetProperty("holder").GetString(), verified.GetProperty("valid").GetBoolean()));
+        var page = await teacher.GetStringAsync($"/api/credits/certificates/{number}/print");
+        Assert.Contains("继续教育合格证", page);
+        Assert.Contains(number, page);
+        var compliance = await Send(teacher, HttpMethod.Get, "/api/credits/me/compliance", null, HttpStatusCode.OK);
+        Assert.Equal("met", compliance.GetProperty("overall").GetString());
+
+        var entryId = (await Send(teacher, HttpMethod.Get, "/api/credits/me/transcript", null, HttpStatusCode.OK)).GetProperty("entries")[0]
+            .GetProperty("id").GetGuid();
+        await Send(As(Roles.PlatformOperator), HttpMethod.Post, $"/api/credits/entries/{entryId}/reverse", new { reason = "活动未实际开展" },
+            HttpStatusCode.Created);
+        await Send(As(Roles.PlatformOperator), HttpMethod.Post, $"/api/credits/entries/{entryId}/reverse", new { reason = "again" }, HttpStatusCode.Conflict);
+        await Eventually.HoldsAsync(async () =>
+            !(await Send(anonymous, HttpMethod.Get, $"/api/credits/certificates/{number}/verify", null, HttpStatusCode.OK)).GetProperty("valid").GetBoolean(),
+            TimeSpan.FromSeconds(30), "the certificate to be revoked");
+        Assert.Equal(1, await CountAsync("select count(*) from outbox_messages where message_type like '%CertificateRevoked%'"));
+        Assert.Equal(0m, (await Send(teacher, HttpMethod.Get, "/api/credits/me/transcript", null, HttpStatusCode.OK)).GetProperty("totalHours").GetDecimal());
+    }
+
+    [Fact]
+    public async Task A_closed_year_refuses_late_registration_until_an_operator_reopens_it()
+    {
+        var teacherId = await TeacherAsync();
+        await PublishAsync(new ProgramYearScheduled(Guid.NewGuid(), "closed", "已结束的年度", 36, 14,
+            new ProgramYearWindows(Today.AddDays(-60), Today.AddDays(-50), Today.AddDays(-45), Today.AddDays(-44), Today.AddDays(-30), Today.AddDays(-5),
+                Today.AddDays(-1)), 1, DateTimeOffset.UtcNow));
+        await Eventually.HoldsAsync(async () => await CountAsync("select count(*) from program_years") == 1, TimeSpan.FromSeconds(30), "the year");
+        var school = As(Roles.SchoolAdmin, "37/3716/371602/S1");
+        var registration = new { batchId = "late-1", title = "补登校本研修", hours = 3, occurredOn = Today.AddDays(-20), teacherIds = new[] { teacherId } };
+        var refused = await Send(school, HttpMethod.Post, "/api/credits/school-based", registration, HttpStatusCode.Conflict);
+        Assert.Contains("截止", refused.GetProperty("detail").GetString());
+        Assert.Equal(0, await CountAsync("select count(*) from ledger_entries"));
+
+        await Send(As(Roles.PlatformOperator), HttpMethod.Post, $"/api/credits/years/{Today.AddDays(-30).Year}/reopen",
+            new { until = Today.AddDays(7), reason = "暴雨停电，补登一周" }, HttpStatusCode.Created);
+        await Send(school, HttpMethod.Post, "/api/credits/school-based", registration, HttpStatusCode.OK);
+    }
+}
