@@ -3,6 +3,7 @@ using TrainingPlatform.Services.Credits.Certificates;
 using TrainingPlatform.Services.Credits.Compliance;
 using TrainingPlatform.Services.Credits.Ledger;
 using TrainingPlatform.Services.Credits.Policies;
+using TrainingPlatform.Services.Credits.Reports;
 
 namespace TrainingPlatform.Services.Credits;
 
@@ -13,6 +14,7 @@ public static class CreditsSetup
     {
         builder.Services.AddHostedService<PolicyPresetSeeder>();
         builder.Services.AddHostedService<ComplianceEvaluator>();
+        builder.Services.AddHostedService<BulkCertificateWorker>();
         return builder;
     }
 
@@ -21,6 +23,8 @@ public static class CreditsSetup
         .MapApplicationEndpoints()
         .MapComplianceEndpoints()
         .MapCertificateEndpoints()
+        .MapBulkCertificateEndpoints()
+        .MapReportEndpoints()
         .MapPolicyEndpoints();
 }
 

@@ -217,4 +217,50 @@ public sealed class CreditsFlowTests : IAsyncLifetime
             new { until = Today.AddDays(7), reason = "暴雨停电，补登一周" }, HttpStatusCode.Created);
         await Send(school, HttpMethod.Post, "/api/credits/school-based", registration, HttpStatusCode.OK);
     }
+
+    [Fact]
+    public async Task A_district_issues_its_certificates_in_bulk_and_sees_completion_by_school_and_as_a_spreadsheet()
+    {
+        var operatorClient = As(Roles.PlatformOperator);
+        await Send(operatorClient, HttpMethod.Put, "/api/credits/policies/test-bulk", new
+        {
+            name = "测试：五年 10 学时", cycleYears = 5, firstCycleYear = 2026,
+            rules = new[] { new { key = "cycle-total", label = "周期总学时", period = "cycle", minHours = 10, filter = new { }, appliesTo = "all" } },
+        }, HttpStatusCode.OK);
+        await Send(operatorClient, HttpMethod.Post, "/api/credits/policies/test-bulk/activate", null, HttpStatusCode.OK);
+        var done = await TeacherAsync(name: "赵一");
+        var behind = await TeacherAsync(school: "37/3716/371602/S2", name: "钱二");
+        await TeacherAsync(school: "37/3704/370402/S9", name: "孙三"); // another city: outside the district
+        await Send(As(Roles.SchoolAdmin, "37/3716/371602/S1"), HttpMethod.Post, "/api/credits/school-based",
+            new { batchId = "b1", title = "校本研修", hours = 12, occurredOn = Today, teacherIds = new[] { done } }, HttpStatusCode.OK);
+        await Send(As(Roles.SchoolAdmin, "37/3716/371602/S2"), HttpMethod.Post, "/api/credits/school-based",
+            new { batchId = "b2", title = "校本研修", hours = 2, occurredOn = Today, teacherIds = new[] { behind } }, HttpStatusCode.OK);
+
+        var district = As(Roles.DistrictAdmin, "37/3716/371602");
+        var job = await Send(district, HttpMethod.Post, "/api/credits/certificates/bulk", new { }, HttpStatusCode.Accepted);
+        var id = job.GetProperty("id").GetGuid();
+        JsonElement status = default;
+        await Eventually.HoldsAsync(async () =>
+        {
+            status = await Send(district, HttpMethod.Get, $"/api/credits/certificates/bulk/{id}", null, HttpStatusCode.OK);
+            return status.GetProperty("status").GetString() == "succeeded";
+        }, TimeSpan.FromSeconds(30), "the bulk job to finish");
+        Assert.Equal((2, 2, 1), (status.GetProperty("total").GetInt32(), status.GetProperty("done").GetInt32(), status.GetProperty("certificates").GetInt32()));
+        var file = await district.GetStringAsync($"/api/credits/certificates/bulk/{id}/download");
+        Assert.Contains("赵一", file);
+        Assert.DoesNotContain("钱二", file);
+        await Send(As(Roles.DistrictAdmin, "37/3704"), HttpMethod.Get, $"/api/credits/certificates/bulk/{id}", null, HttpStatusCode.NotFound);
+
+        await Eventually.HoldsAsync(async () => await CountAsync("select count(*) from compliance") >= 3, TimeSpan.FromSeconds(30), "standings to be kept");
+        var rollup = await Send(district, HttpMethod.Get, "/api/credits/reports/compliance", null, HttpStatusCode.OK);
+        var units = rollup.GetProperty("units").EnumerateArray().ToDictionary(u => u.GetProperty("unit").GetString()!);
+        Assert.Equal(["37/3716/371602/S1", "37/3716/371602/S2"], units.Keys.Order());
+        Assert.Equal((1, 1), (units["37/3716/371602/S1"].GetProperty("met").GetInt64(), units["37/3716/371602/S1"].GetProperty("certificates").GetInt64()));
+        using var export = await district.GetAsync("/api/credits/reports/teachers/export");
+        using var workbook = new ClosedXML.Excel.XLWorkbook(await export.Content.ReadAsStreamAsync());
+        var sheet = workbook.Worksheet(1);
+        Assert.Equal("达标情况", sheet.Cell(1, 6).GetString());
+        Assert.Equal(3, sheet.LastRowUsed()!.RowNumber()); // header + the district's two teachers
+        await Send(district, HttpMethod.Get, "/api/credits/reports/compliance?under=37/3704", null, HttpStatusCode.NotFound);
+    }
 }

@@ -1,3 +1,4 @@
+using TrainingPlatform.BuildingBlocks.Spreadsheets;
 using Dapper;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
@@ -100,7 +101,7 @@ public static class ImportEndpoints
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var teachers = await TeacherStore.ListInScopeAsync(connection, PlatformUser.From(http.User), schoolCode, int.MaxValue, 0, cancellationToken);
-        var workbook = Xlsx.Write("教师", TeacherSheet.ExportHeaders, teachers.Select(TeacherSheet.ExportRow));
+        var workbook = XlsxSheet.Write("教师", TeacherSheet.ExportHeaders, teachers.Select(TeacherSheet.ExportRow));
         return TypedResults.File(workbook, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             $"teachers-{(schoolCode ?? "all")}.xlsx");
     }

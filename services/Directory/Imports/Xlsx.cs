@@ -3,7 +3,7 @@ using ClosedXML.Excel;
 
 namespace TrainingPlatform.Services.Directory.Imports;
 
-/// <summary>The first worksheet of an XLSX workbook as rows of text, and a simple one-sheet export.</summary>
+/// <summary>The first worksheet of an XLSX workbook as rows of text (writing is the building blocks' <c>XlsxSheet</c>).</summary>
 public static class Xlsx
 {
     public static IReadOnlyList<(int Line, IReadOnlyList<string> Fields)> Read(byte[] content)
@@ -27,47 +27,6 @@ public static class Xlsx
             }
         }
         return rows;
-    }
-
-    public static byte[] Write(string sheetName, IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<object?>> rows)
-    {
-        using var workbook = new XLWorkbook();
-        var sheet = workbook.Worksheets.Add(sheetName);
-        for (var c = 0; c < headers.Count; c++)
-        {
-            sheet.Cell(1, c + 1).Value = headers[c];
-            sheet.Cell(1, c + 1).Style.Font.Bold = true;
-        }
-        var r = 2;
-        foreach (var row in rows)
-        {
-            for (var c = 0; c < row.Count; c++)
-            {
-                var cell = sheet.Cell(r, c + 1);
-                switch (row[c])
-                {
-                    case null:
-                        break;
-                    case DateOnly date:
-                        cell.Value = date.ToDateTime(TimeOnly.MinValue);
-                        cell.Style.DateFormat.Format = "yyyy-mm-dd";
-                        break;
-                    case int number:
-                        cell.Value = number;
-                        break;
-                    default:
-                        // Text, always: an 18-digit ID number must never become a rounded number.
-                        cell.SetValue(Convert.ToString(row[c], CultureInfo.InvariantCulture) ?? "");
-                        cell.DataType = XLDataType.Text;
-                        break;
-                }
-            }
-            r++;
-        }
-        sheet.SheetView.FreezeRows(1);
-        using var stream = new MemoryStream();
-        workbook.SaveAs(stream);
-        return stream.ToArray();
     }
 
     private static string Text(IXLCell cell) => cell.DataType switch

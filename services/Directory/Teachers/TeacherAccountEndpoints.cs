@@ -1,3 +1,4 @@
+using TrainingPlatform.BuildingBlocks.Spreadsheets;
 using Dapper;
 using Microsoft.AspNetCore.Identity;
 using Npgsql;
@@ -71,7 +72,7 @@ public static class TeacherAccountEndpoints
             issued.Select(a => new { a.Id, a.Hash }), unitOfWork.Transaction, cancellationToken: cancellationToken));
         await unitOfWork.CommitAsync(cancellationToken);
 
-        var sheet = Xlsx.Write("初始密码", ["身份证号", "姓名", "初始密码"],
+        var sheet = XlsxSheet.Write("初始密码", ["身份证号", "姓名", "初始密码"],
             issued.Select(a => (IReadOnlyList<object?>)[a.NationalId, a.Name, a.Password]));
         http.Response.Headers["X-Passwords-Issued"] = issued.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.File(sheet, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", $"initial-passwords-{school.Code}.xlsx");

@@ -1,0 +1,65 @@
+using System.Globalization;
+using ClosedXML.Excel;
+using Microsoft.AspNetCore.Http;
+
+namespace TrainingPlatform.BuildingBlocks.Spreadsheets;
+
+/// <summary>
+/// One-sheet XLSX exports, as bureaus keep their lists: a bold, frozen header row of Chinese column names, then one
+/// row per record. Built in memory (ClosedXML), which is fine up to about a hundred thousand rows.
+/// </summary>
+public static class XlsxSheet
+{
+    public const string ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+    public static IResult File(string fileName, string sheetName, IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<object?>> rows) =>
+        TypedResults.File(Write(sheetName, headers, rows), ContentType, fileName);
+
+    public static byte[] Write(string sheetName, IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<object?>> rows)
+    {
+        using var workbook = new XLWorkbook();
+        var sheet = workbook.Worksheets.Add(sheetName);
+        for (var c = 0; c < headers.Count; c++)
+        {
+            sheet.Cell(1, c + 1).Value = headers[c];
+            sheet.Cell(1, c + 1).Style.Font.Bold = true;
+        }
+        var r = 2;
+        foreach (var row in rows)
+        {
+            for (var c = 0; c < row.Count; c++)
+            {
+                var cell = sheet.Cell(r, c + 1);
+                switch (row[c])
+                {
+                    case null:
+                        break;
+                    case DateOnly date:
+                        cell.Value = date.ToDateTime(TimeOnly.MinValue);
+                        cell.Style.DateFormat.Format = "yyyy-mm-dd";
+                        break;
+                    case int number:
+                        cell.Value = number;
+                        break;
+                    case long number:
+                        cell.Value = number;
+                        break;
+                    case decimal number:
+                        cell.Value = number;
+                        break;
+                    default:
+                        // Text, always: an 18-digit ID number must never become a rounded number.
+                        cell.SetValue(Convert.ToString(row[c], CultureInfo.InvariantCulture) ?? "");
+                        cell.DataType = XLDataType.Text;
+                        break;
+                }
+            }
+            r++;
+        }
+        sheet.SheetView.FreezeRows(1);
+        using var stream = new MemoryStream();
+        workbook.SaveAs(stream);
+        return stream.ToArray();
+    }
+
+}
