@@ -164,11 +164,11 @@ internal sealed partial class BulkCertificateWorker(NpgsqlDataSource db, TimePro
             var now = clock.GetUtcNow();
             foreach (var teacher in batch)
             {
-                var result = await ComplianceStore.EvaluateAsync(unitOfWork.Connection, unitOfWork.Transaction, teacher, policy, ProvinceCalendar.DayOf(now), null,
-                    cancellationToken);
-                if (result is not null)
+                var standing = await ComplianceStore.StandingAsync(unitOfWork.Connection, unitOfWork.Transaction, teacher, policy, ProvinceCalendar.DayOf(now),
+                    null, cancellationToken);
+                if (standing is not null)
                 {
-                    await CertificateBook.SettleAsync(unitOfWork, teacher, result, now, cancellationToken);
+                    await StandingBook.SaveAsync(unitOfWork, teacher, standing, now, cancellationToken);
                 }
             }
             await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("update certificate_jobs set done = done + @Count where id = @Id",

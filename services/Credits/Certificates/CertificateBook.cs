@@ -27,6 +27,7 @@ public static class CertificateBook
                 from teachers t where t.id = @TeacherId
                 """, new { Id = id, Number = number, TeacherId = teacherId, result.CycleStart, result.CycleEnd, Now = now }, unitOfWork.Transaction,
                 cancellationToken: cancellationToken));
+            await CountAsync(unitOfWork, teacherId, result.CycleStart, +1, cancellationToken);
             await unitOfWork.PublishAsync(new CertificateIssued(id, number, teacherId, result.CycleStart, result.CycleEnd, now), cancellationToken);
         }
         else if (!result.CertificateEligible && active is { } certificate)
@@ -35,9 +36,18 @@ public static class CertificateBook
             await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(
                 "update certificates set revoked_at = @Now, revoked_reason = @Reason where id = @Id",
                 new { certificate.Id, Now = now, Reason = reason }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+            await CountAsync(unitOfWork, teacherId, result.CycleStart, -1, cancellationToken);
             await unitOfWork.PublishAsync(new CertificateRevoked(certificate.Id, certificate.Number, teacherId, reason, now), cancellationToken);
         }
     }
+
+    // The school roll-up counts valid certificates, under the school the certificate was issued at.
+    private static Task CountAsync(UnitOfWork unitOfWork, Guid teacherId, int cycle, int sign, CancellationToken cancellationToken) =>
+        unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+            insert into school_rollups as r (school_path, cycle_start, certificates)
+            select school_path, @Cycle, @Sign from certificates where teacher_id = @TeacherId and cycle_start = @Cycle order by issued_at desc limit 1
+            on conflict (school_path, cycle_start) do update set certificates = r.certificates + excluded.certificates
+            """, new { TeacherId = teacherId, Cycle = cycle, Sign = sign }, unitOfWork.Transaction, cancellationToken: cancellationToken));
 
     /// <summary>继续教育合格证 numbers: the cycle and a province-wide sequence, e.g. JXJY-2026-00000042.</summary>
     public static string Number(int cycleStart, long sequence) =>

@@ -2,8 +2,6 @@ using Dapper;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Time;
-using TrainingPlatform.Contracts.Credits;
-using TrainingPlatform.Services.Credits.Certificates;
 using TrainingPlatform.Services.Credits.Policies;
 
 namespace TrainingPlatform.Services.Credits.Compliance;
@@ -54,31 +52,17 @@ internal sealed partial class ComplianceEvaluator(NpgsqlDataSource db, TimeProvi
         var today = ProvinceCalendar.DayOf(now);
         foreach (var teacherId in teachers)
         {
-            var cycles = (await unitOfWork.Connection.QueryAsync<int>(new CommandDefinition(
-                "select distinct cycle_start from ledger_entries where teacher_id = @Id", new { Id = teacherId }, unitOfWork.Transaction,
-                cancellationToken: cancellationToken))).Append(policy.CycleOf(today.Year).First).Distinct();
-            foreach (var cycle in cycles)
+            var years = await unitOfWork.Connection.QueryAsync<int>(new CommandDefinition(
+                "select distinct year from balances where teacher_id = @Id", new { Id = teacherId }, unitOfWork.Transaction,
+                cancellationToken: cancellationToken));
+            foreach (var cycle in years.Select(y => policy.CycleOf(y).First).Append(policy.CycleOf(today.Year).First).Distinct())
             {
-                var result = await ComplianceStore.EvaluateAsync(unitOfWork.Connection, unitOfWork.Transaction, teacherId, policy, today, cycle, cancellationToken);
-                if (result is null)
+                var standing = await ComplianceStore.StandingAsync(unitOfWork.Connection, unitOfWork.Transaction, teacherId, policy, today, cycle,
+                    cancellationToken);
+                if (standing is not null)
                 {
-                    continue;
+                    await StandingBook.SaveAsync(unitOfWork, teacherId, standing, now, cancellationToken);
                 }
-                var previous = await unitOfWork.Connection.ExecuteScalarAsync<string?>(new CommandDefinition("""
-                    select overall from compliance where teacher_id = @Id and cycle_start = @Cycle
-                    """, new { Id = teacherId, Cycle = cycle }, unitOfWork.Transaction, cancellationToken: cancellationToken));
-                await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
-                    insert into compliance (teacher_id, cycle_start, overall, summary, rules, evaluated_at)
-                    values (@Id, @Cycle, @Overall, @Summary, @Rules::jsonb, @Now)
-                    on conflict (teacher_id, cycle_start) do update
-                    set overall = excluded.overall, summary = excluded.summary, rules = excluded.rules, evaluated_at = excluded.evaluated_at
-                    """, new { Id = teacherId, Cycle = cycle, result.Overall, result.Summary, Rules = ComplianceStore.ToJson(result), Now = now },
-                    unitOfWork.Transaction, cancellationToken: cancellationToken));
-                if (previous != result.Overall)
-                {
-                    await unitOfWork.PublishAsync(new ComplianceChanged(teacherId, cycle, result.Overall, result.Summary, now), cancellationToken);
-                }
-                await CertificateBook.SettleAsync(unitOfWork, teacherId, result, now, cancellationToken);
             }
         }
         await unitOfWork.CommitAsync(cancellationToken);

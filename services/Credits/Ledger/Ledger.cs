@@ -34,8 +34,8 @@ public enum PostOutcome
 
 /// <summary>
 /// The one way credits enter the ledger. Each cause (an enrollment, an application, a school's registration) has a
-/// source reference that posts once; the same course content posts once per cycle (重复参训); every post marks the
-/// teacher for re-evaluation and is announced.
+/// source reference that posts once; the same course content posts once per cycle (重复参训); every post adds to the
+/// teacher's running balance in the same transaction, marks the teacher for re-evaluation and is announced.
 /// </summary>
 public static class LedgerBook
 {
@@ -66,6 +66,11 @@ public static class LedgerBook
             await RefuseAsync(unitOfWork, entry, $"重复参训：同一周期内已因同一内容的课程获得学时，本次“{entry.Title}”不再计入", cancellationToken);
             return PostOutcome.SameContentThisCycle;
         }
+        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+            insert into balances (teacher_id, year, category, mode, level, source, hours)
+            values (@TeacherId, @Year, @Category, @Mode, @Level, @Source, @Hours)
+            on conflict (teacher_id, year, category, mode, level, source) do update set hours = balances.hours + excluded.hours
+            """, entry, unitOfWork.Transaction, cancellationToken: cancellationToken));
         await MarkDirtyAsync(unitOfWork.Connection, unitOfWork.Transaction, [entry.TeacherId], cancellationToken);
         await unitOfWork.PublishAsync(new CreditPosted(entry.Id, entry.TeacherId, entry.Hours, entry.Category, entry.Mode, entry.Level, entry.Source,
             entry.Title, entry.Year, entry.CycleStart, entry.ReversesId, entry.Reason, entry.PostedAt), cancellationToken);

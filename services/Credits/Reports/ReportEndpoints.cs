@@ -30,7 +30,7 @@ public sealed record RollupLine
     public long OnTrack { get; init; }
     public long AtRisk { get; init; }
     public long NotMet { get; init; }
-    public long NotEvaluated { get; init; }
+    public long NotStarted { get; init; }
     public long Certificates { get; init; }
     public decimal AverageHours { get; init; }
 }
@@ -81,22 +81,16 @@ public static class ReportEndpoints
         }
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var (cycleStart, parameters) = await ParametersAsync(connection, root, cycle, clock, cancellationToken);
+        // From the school roll-ups the evaluator keeps: tens of thousands of rows for a province, never the ledger.
         var lines = await connection.QueryAsync<RollupLine>(new CommandDefinition($"""
-            select array_to_string((string_to_array(t.school_path, '/'))[1:@Depth], '/') as unit,
-                   count(*) as teachers,
-                   count(*) filter (where c.overall = 'met') as met,
-                   count(*) filter (where c.overall = 'on_track') as on_track,
-                   count(*) filter (where c.overall = 'at_risk') as at_risk,
-                   count(*) filter (where c.overall = 'not_met') as not_met,
-                   count(*) filter (where c.overall is null) as not_evaluated,
-                   count(cert.id) as certificates,
-                   coalesce(round(avg(coalesce(h.hours, 0)), 1), 0) as average_hours
-            from teachers t
-            left join compliance c on c.teacher_id = t.id and c.cycle_start = @Cycle
-            left join certificates cert on cert.teacher_id = t.id and cert.cycle_start = @Cycle and cert.revoked_at is null
-            left join (select teacher_id, sum(hours) as hours from ledger_entries where cycle_start = @Cycle group by teacher_id) h on h.teacher_id = t.id
-            where t.in_post and {PlatformUser.ScopeSql("t.school_path")}
+            select array_to_string((string_to_array(r.school_path, '/'))[1:@Depth], '/') as unit,
+                   sum(r.teachers) as teachers, sum(r.met) as met, sum(r.on_track) as on_track, sum(r.at_risk) as at_risk,
+                   sum(r.not_met) as not_met, sum(r.not_started) as not_started, sum(r.certificates) as certificates,
+                   coalesce(round(sum(r.hours) / nullif(sum(r.teachers), 0), 1), 0) as average_hours
+            from school_rollups r
+            where r.cycle_start = @Cycle and {PlatformUser.ScopeSql("r.school_path")}
             group by 1
+            having sum(r.teachers) > 0
             order by 1
             """, parameters, cancellationToken: cancellationToken));
         return TypedResults.Ok(new { cycleStart, under = root, units = lines });
@@ -104,14 +98,12 @@ public static class ReportEndpoints
 
     private static Task<IEnumerable<ComplianceLine>> LinesAsync(NpgsqlConnection connection, DynamicParameters parameters, CancellationToken cancellationToken) =>
         connection.QueryAsync<ComplianceLine>(new CommandDefinition($"""
-            select t.id as teacher_id, t.name, t.school_path, t.stage, t.subject,
-                   coalesce((select sum(hours) from ledger_entries l where l.teacher_id = t.id and l.cycle_start = @Cycle), 0) as hours,
-                   coalesce(c.overall, 'not_evaluated') as overall, coalesce(c.summary, '') as summary,
-                   (select number from certificates x where x.teacher_id = t.id and x.cycle_start = @Cycle and x.revoked_at is null) as certificate_number
-            from teachers t
-            left join compliance c on c.teacher_id = t.id and c.cycle_start = @Cycle
-            where t.in_post and {PlatformUser.ScopeSql("t.school_path")} and (@Status is null or c.overall = @Status)
-            order by t.school_path, t.name
+            select c.teacher_id, t.name, c.school_path, t.stage, t.subject, c.hours, c.overall, c.summary,
+                   (select number from certificates x where x.teacher_id = c.teacher_id and x.cycle_start = @Cycle and x.revoked_at is null) as certificate_number
+            from compliance c join teachers t on t.id = c.teacher_id
+            where c.cycle_start = @Cycle and c.counted and {PlatformUser.ScopeSql("c.school_path")}
+              and (@Status is null or c.overall = @Status or (@Status = 'not_started' and c.hours = 0))
+            order by c.school_path, t.name
             limit @Limit
             """, parameters, cancellationToken: cancellationToken));
 
@@ -119,9 +111,9 @@ public static class ReportEndpoints
     private static async Task<IResult> TeachersAsync(string? under, int? cycle, string? status, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken cancellationToken)
     {
-        if (status is not null && !ComplianceStatuses.Names.ContainsKey(status))
+        if (status is not null && status != "not_started" && !ComplianceStatuses.Names.ContainsKey(status))
         {
-            return new Validation().Require(false, "status", "状态应为 met、on_track、at_risk、not_met").ToProblem();
+            return new Validation().Require(false, "status", "状态应为 met、on_track、at_risk、not_met 或 not_started（尚未开始）").ToProblem();
         }
         var root = Root(PlatformUser.From(http.User), under);
         if (root is null)
