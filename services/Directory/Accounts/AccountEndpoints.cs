@@ -27,6 +27,8 @@ public static class AccountEndpoints
         [Roles.SchoolAdmin] = [OrganisationKinds.School],
         [Roles.ResearchOffice] = [OrganisationKinds.City, OrganisationKinds.County],
         [Roles.TrainingInstitution] = [OrganisationKinds.City, OrganisationKinds.County],
+        // The study platform's machine account, which reports progress to Enrollment.
+        [Roles.LearningPlatform] = [OrganisationKinds.Province],
     };
 
     private const string InsertSql = """

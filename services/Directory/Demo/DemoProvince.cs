@@ -109,6 +109,7 @@ public static class DemoProvince
     /// <summary>Staff accounts for every role, named after what they are.</summary>
     public static IEnumerable<(string Login, string Name, string Role, string OrganisationCode)> Staff()
     {
+        yield return ("learning-platform", "学习平台对接账号", Roles.LearningPlatform, "37");
         yield return ("binzhou-admin", "滨州市教育局", Roles.DistrictAdmin, "3716");
         yield return ("zaozhuang-admin", "枣庄市教育局", Roles.DistrictAdmin, "3704");
         foreach (var (code, name, _) in Counties)
