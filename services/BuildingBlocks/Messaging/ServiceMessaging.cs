@@ -57,6 +57,9 @@ public static class ServiceMessaging
                     retry.Ignore<PermanentMessageFailure>();
                     retry.Ignore<System.Text.Json.JsonException>();
                 });
+                // Each consumer commits one small transaction per message; enough in flight lets PostgreSQL group the
+                // commits (Messaging:PrefetchCount, default 32 per queue).
+                rabbit.PrefetchCount = builder.Configuration.GetValue("Messaging:PrefetchCount", 32);
                 rabbit.ConfigureEndpoints(context);
             });
         });
