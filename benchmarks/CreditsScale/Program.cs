@@ -104,6 +104,7 @@ await using (var connection = await db.OpenConnectionAsync())
         alter table ledger_entries add constraint ledger_entries_pkey primary key (id);
         alter table ledger_entries add constraint ledger_entries_source_ref_key unique (source_ref);
         alter table ledger_entries add constraint ledger_entries_reverses_id_key unique (reverses_id);
+        alter table ledger_entries add constraint ledger_entries_reverses_id_fkey foreign key (reverses_id) references ledger_entries (id);
         create index ix_ledger_teacher on ledger_entries (teacher_id, cycle_start);
         create unique index ux_ledger_content_once on ledger_entries (teacher_id, content_id, cycle_start) where content_id is not null and reverses_id is null;
         """);
