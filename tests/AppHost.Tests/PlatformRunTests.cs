@@ -85,6 +85,7 @@ public sealed class PlatformRunTests(ITestOutputHelper output)
             Assert.Contains(visible, t => t.GetProperty("name").GetString() == "王丽");
 
             await ThroughTheGatewayAsync(http, password);
+            await ProgramYearFlow.RunAsync(http, password, output);
 
             descendants.UnionWith(DescendantsOf(appHost.Id));
             Assert.True(descendants.Count >= 9, $"expected postgres, rabbitmq, epmd, six service processes and the gateway; saw {descendants.Count}");
@@ -109,40 +110,40 @@ public sealed class PlatformRunTests(ITestOutputHelper output)
     private static async Task ThroughTheGatewayAsync(HttpClient http, string demoPassword)
     {
         // The operator creates a school admin; the first sign-in token allows nothing but the password change.
-        var operatorToken = await SignInAsync(http, "operator", demoPassword);
+        var operatorToken = await Gateway.SignInAsync(http, "operator", demoPassword);
         var login = $"admin{Guid.NewGuid():N}"[..16];
-        using var created = await SendAsync(http, HttpMethod.Post, "/api/directory/accounts", operatorToken,
+        using var created = await Gateway.SendAsync(http, HttpMethod.Post, "/api/directory/accounts", operatorToken,
             new { login, displayName = "教导处", role = "school_admin", organisationCode = "371602002" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var initial = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("initialPassword").GetString()!;
-        var limited = await SignInAsync(http, login, initial);
-        using (var refused = await SendAsync(http, HttpMethod.Get, "/api/directory/teachers", limited))
+        var limited = await Gateway.SignInAsync(http, login, initial);
+        using (var refused = await Gateway.SendAsync(http, HttpMethod.Get, "/api/directory/teachers", limited))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         }
-        using (var changed = await SendAsync(http, HttpMethod.Put, "/api/directory/account/password", limited,
+        using (var changed = await Gateway.SendAsync(http, HttpMethod.Put, "/api/directory/account/password", limited,
                    new { currentPassword = initial, newPassword = "Spring-2026-ok" }))
         {
             Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
         }
-        var full = await SignInAsync(http, login, "Spring-2026-ok");
-        using (var allowed = await SendAsync(http, HttpMethod.Get, "/api/directory/teachers", full))
+        var full = await Gateway.SignInAsync(http, login, "Spring-2026-ok");
+        using (var allowed = await Gateway.SendAsync(http, HttpMethod.Get, "/api/directory/teachers", full))
         {
             Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
         }
 
         // A teacher reads their own record but not a colleague's.
-        var teacherToken = await SignInAsync(http, "371602198503120028", demoPassword);
-        var schoolAdminToken = await SignInAsync(http, "school-371602001", demoPassword);
-        using var list = await SendAsync(http, HttpMethod.Get, "/api/directory/teachers", schoolAdminToken);
+        var teacherToken = await Gateway.SignInAsync(http, "371602198503120028", demoPassword);
+        var schoolAdminToken = await Gateway.SignInAsync(http, "school-371602001", demoPassword);
+        using var list = await Gateway.SendAsync(http, HttpMethod.Get, "/api/directory/teachers", schoolAdminToken);
         var colleagues = (await list.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().ToList();
         var me = colleagues.Single(t => t.GetProperty("nationalId").GetString() == "371602198503120028").GetProperty("id").GetString();
         var colleague = colleagues.First(t => t.GetProperty("nationalId").GetString() != "371602198503120028").GetProperty("id").GetString();
-        using (var mine = await SendAsync(http, HttpMethod.Get, $"/api/directory/teachers/{me}", teacherToken))
+        using (var mine = await Gateway.SendAsync(http, HttpMethod.Get, $"/api/directory/teachers/{me}", teacherToken))
         {
             Assert.Equal(HttpStatusCode.OK, mine.StatusCode);
         }
-        using (var theirs = await SendAsync(http, HttpMethod.Get, $"/api/directory/teachers/{colleague}", teacherToken))
+        using (var theirs = await Gateway.SendAsync(http, HttpMethod.Get, $"/api/directory/teachers/{colleague}", teacherToken))
         {
             Assert.Equal(HttpStatusCode.NotFound, theirs.StatusCode);
         }
@@ -154,20 +155,6 @@ public sealed class PlatformRunTests(ITestOutputHelper output)
         }
         using var locked = await http.PostAsJsonAsync("/api/directory/sign-in", new { login = "school-371602003", password = demoPassword });
         Assert.Equal(HttpStatusCode.TooManyRequests, locked.StatusCode);
-    }
-
-    private static async Task<string> SignInAsync(HttpClient http, string login, string password)
-    {
-        using var response = await http.PostAsJsonAsync("/api/directory/sign-in", new { login, password });
-        Assert.True(response.IsSuccessStatusCode, $"sign-in as {login}: {await response.Content.ReadAsStringAsync()}");
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
-    }
-
-    private static Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, string token, object? body = null)
-    {
-        var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        return http.SendAsync(request);
     }
 
     private static string FindRepositoryRoot()
