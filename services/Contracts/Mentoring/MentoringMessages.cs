@@ -19,7 +19,7 @@ public static class StudyGroupKinds
 
 /// <summary>
 /// A school (or, for cross-school groups, a county) submitted its study-group list of a program year: every group
-/// with its members and leader as of <see cref="SubmittedAt"/>. Sent once per submission.
+/// with its members and leader as of <see cref="SubmittedAt"/>. Sent once: a submitted list no longer changes.
 /// </summary>
 public sealed record StudyGroupsSubmitted(
     Guid ProgramYearId,
@@ -27,7 +27,6 @@ public sealed record StudyGroupsSubmitted(
     Guid OrganisationId,
     string OrganisationPath,
     IReadOnlyList<StudyGroupSnapshot> Groups,
-    bool Late,
     DateTimeOffset SubmittedAt);
 
 /// <summary>
