@@ -240,20 +240,7 @@ public static class StudyGroupEndpoints
             }
             root = found!.Path;
         }
-        var parameters = new DynamicParameters(PlatformUser.ScopeParametersFor(root));
-        parameters.Add("YearId", programYear.Id);
-        parameters.Add("TeacherId", user.TeacherId);
-        var where = user.Role switch
-        {
-            Roles.PlatformOperator or Roles.DistrictAdmin => $"g.program_year_id = @YearId and {PlatformUser.ScopeSql("g.organisation_path")}",
-            Roles.SchoolAdmin => $"""
-                g.program_year_id = @YearId and exists (select 1 from study_group_members m where m.group_id = g.id and {PlatformUser.ScopeSql("m.school_path")})
-                """,
-            _ => """
-                g.program_year_id = @YearId and (g.id in (select group_id from study_group_members where teacher_id = @TeacherId)
-                    or g.id in (select a.group_id from guide_assignments a join guide_teachers t on t.id = a.guide_id where t.teacher_id = @TeacherId))
-                """,
-        };
+        var (where, parameters) = StudyGroupStore.Visible(user, root, programYear.Id);
         return TypedResults.Ok(await StudyGroupStore.ViewsAsync(connection, where, parameters, null, cancellationToken));
     }
 

@@ -1,5 +1,6 @@
 using Dapper;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.Services.Mentoring.Copies;
 
 namespace TrainingPlatform.Services.Mentoring.StudyGroups;
@@ -76,6 +77,29 @@ public static class StudyGroupStore
                 Members = group.Members.Select(m => m.TeacherId).ToArray(), Paths = group.Members.Select(m => m.SchoolPath).ToArray(), Now = now,
             }, transaction, cancellationToken: cancellationToken));
         }
+    }
+
+    /// <summary>
+    /// The groups of a year the caller sees, below <paramref name="root"/>: a district or the operator its subtree; a school its
+    /// own and the cross-school groups its teachers are in; a teacher their own group and the groups they guide.
+    /// </summary>
+    public static (string Where, DynamicParameters Parameters) Visible(PlatformUser user, string root, Guid yearId)
+    {
+        var parameters = new DynamicParameters(PlatformUser.ScopeParametersFor(root));
+        parameters.Add("YearId", yearId);
+        parameters.Add("TeacherId", user.TeacherId);
+        var where = user.Role switch
+        {
+            Roles.PlatformOperator or Roles.DistrictAdmin => $"g.program_year_id = @YearId and {PlatformUser.ScopeSql("g.organisation_path")}",
+            Roles.SchoolAdmin => $"""
+                g.program_year_id = @YearId and exists (select 1 from study_group_members m where m.group_id = g.id and {PlatformUser.ScopeSql("m.school_path")})
+                """,
+            _ => """
+                g.program_year_id = @YearId and (g.id in (select group_id from study_group_members where teacher_id = @TeacherId)
+                    or g.id in (select a.group_id from guide_assignments a join guide_teachers t on t.id = a.guide_id where t.teacher_id = @TeacherId))
+                """,
+        };
+        return (where, parameters);
     }
 
     /// <summary>The groups <paramref name="where"/> selects (SQL on <c>g</c>), with members, leaders and guides.</summary>
