@@ -1,3 +1,5 @@
+using TrainingPlatform.Services.Mentoring.Guides;
+using TrainingPlatform.Services.Mentoring.Mentors;
 using TrainingPlatform.Services.Mentoring.StudyGroups;
 
 namespace TrainingPlatform.Services.Mentoring;
@@ -12,5 +14,7 @@ public static class MentoringSetup
     }
 
     public static IEndpointRouteBuilder MapMentoringEndpoints(this IEndpointRouteBuilder app) => app
-        .MapStudyGroupEndpoints();
+        .MapStudyGroupEndpoints()
+        .MapGuideEndpoints()
+        .MapMentorEndpoints();
 }
