@@ -1,6 +1,8 @@
 using TrainingPlatform.Services.Mentoring.Guides;
 using TrainingPlatform.Services.Mentoring.Mentors;
+using TrainingPlatform.Services.Mentoring.Studios;
 using TrainingPlatform.Services.Mentoring.StudyGroups;
+using TrainingPlatform.Services.Mentoring.Workshops;
 
 namespace TrainingPlatform.Services.Mentoring;
 
@@ -16,5 +18,7 @@ public static class MentoringSetup
     public static IEndpointRouteBuilder MapMentoringEndpoints(this IEndpointRouteBuilder app) => app
         .MapStudyGroupEndpoints()
         .MapGuideEndpoints()
-        .MapMentorEndpoints();
+        .MapMentorEndpoints()
+        .MapWorkshopEndpoints()
+        .MapStudioEndpoints();
 }

@@ -38,6 +38,7 @@ public sealed class ProgramYearCopy(NpgsqlDataSource db) : IdempotentConsumer<Pr
         }, unitOfWork.Transaction, cancellationToken: cancellationToken));
 }
 
+/// <summary>A topic's copy; its workshop opens with the first version that arrives.</summary>
 public sealed class TopicCopy(NpgsqlDataSource db) : IdempotentConsumer<TopicDefined>(db)
 {
     protected override Task HandleAsync(TopicDefined m, UnitOfWork unitOfWork, CancellationToken cancellationToken) =>
@@ -46,8 +47,11 @@ public sealed class TopicCopy(NpgsqlDataSource db) : IdempotentConsumer<TopicDef
             values (@TopicId, @ProgramYearId, @Code, @Name, @Stages, @Version)
             on conflict (id) do update
             set code = excluded.code, name = excluded.name, stages = excluded.stages, version = excluded.version
-            where topics.version < excluded.version
-            """, new { m.TopicId, m.ProgramYearId, m.Code, m.Name, Stages = m.Stages.ToArray(), m.Version },
+            where topics.version < excluded.version;
+            insert into workshops (id, topic_id, program_year_id, opened_at)
+            values (@TopicId, @TopicId, @ProgramYearId, @DefinedAt)
+            on conflict (topic_id) do nothing;
+            """, new { m.TopicId, m.ProgramYearId, m.Code, m.Name, Stages = m.Stages.ToArray(), m.Version, m.DefinedAt },
             unitOfWork.Transaction, cancellationToken: cancellationToken));
 }
 
