@@ -130,14 +130,10 @@ public static class StudioEndpoints
     {
         var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var (studio, manages, problem) = await AccessAsync(connection, user, studioId, cancellationToken);
+        var (studio, _, problem) = await AccessAsync(connection, user, studioId, cancellationToken, "添加成员");
         if (problem is not null)
         {
             return problem;
-        }
-        if (!manages)
-        {
-            return Problems.Forbidden("只有主持名师或设立工作室的教育局可以添加成员");
         }
         var teacher = await TeacherCopy.FindAsync(connection, teacherId, null, cancellationToken);
         if (teacher is null || !teacher.SchoolPath.StartsWith(studio!.OrganisationPath + "/", StringComparison.Ordinal))
@@ -167,14 +163,10 @@ public static class StudioEndpoints
         }
         var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var (_, manages, problem) = await AccessAsync(connection, user, studioId, cancellationToken);
+        var (_, _, problem) = await AccessAsync(connection, user, studioId, cancellationToken, "记录活动");
         if (problem is not null)
         {
             return problem;
-        }
-        if (!manages)
-        {
-            return Problems.Forbidden("只有主持名师或设立工作室的教育局可以记录活动");
         }
         var id = Guid.CreateVersion7(clock.GetUtcNow());
         await connection.ExecuteAsync(new CommandDefinition("""
@@ -188,9 +180,12 @@ public static class StudioEndpoints
         return TypedResults.Created($"/api/mentoring/studios/{studioId}", new { id, title = request.Title.Trim(), request.HeldOn });
     }
 
-    /// <summary>The studio if the caller may see it (district above, master, member), and whether they manage it (district above, master).</summary>
+    /// <summary>
+    /// The studio if the caller may see it (district above, master, member), and whether they manage it (district above,
+    /// master); with <paramref name="toManage"/>, a member who does not manage it is refused that.
+    /// </summary>
     private static async Task<(StudioRow? Studio, bool Manages, IResult? Problem)> AccessAsync(NpgsqlConnection connection, PlatformUser user, Guid studioId,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, string? toManage = null)
     {
         var studio = await connection.QuerySingleOrDefaultAsync<StudioRow>(new CommandDefinition(StudioSql + " where s.id = @Id", new { Id = studioId },
             cancellationToken: cancellationToken));
@@ -199,8 +194,12 @@ public static class StudioEndpoints
         var member = studio is not null && user.TeacherId is { } teacherId && await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             "select exists (select 1 from studio_members where studio_id = @Id and teacher_id = @TeacherId)", new { Id = studioId, TeacherId = teacherId },
             cancellationToken: cancellationToken));
-        return studio is null || !(manages || member)
-            ? (null, false, Problems.NotFound("工作室不存在或不在你的管理范围内"))
+        if (studio is null || !(manages || member))
+        {
+            return (null, false, Problems.NotFound("工作室不存在或不在你的管理范围内"));
+        }
+        return toManage is not null && !manages
+            ? (null, false, Problems.Forbidden($"只有主持名师或设立工作室的教育局可以{toManage}"))
             : (studio, manages, null);
     }
 }
