@@ -81,4 +81,30 @@ public sealed class MentoringPairingTests : MentoringTestBase
             $"/api/mentoring/teachers/{pairings[0].GetProperty("menteeId").GetGuid()}/pairings");
         Assert.Equal("导师调离本校", history.GetProperty("asMentee")[0].GetProperty("endedReason").GetString());
     }
+
+    [Fact]
+    public async Task By_hand_a_pairing_stays_within_capacity_and_crosses_subjects_only_with_a_reason_that_is_shown()
+    {
+        var recently = Today.AddYears(-1);
+        var mentor = await TeacherAsync("S1", "数学", new DateOnly(2001, 9, 1), Tiers.Backbone, "导师丙");
+        var maths = await TeacherAsync("S1", "数学", recently, Tiers.NewTeacher, "新教师甲");
+        var physics = await TeacherAsync("S1", "科学", recently, Tiers.NewTeacher, "新教师乙");
+        var veteran = await TeacherAsync("S1", "数学", new DateOnly(2005, 9, 1), Tiers.Rising, "老教师");
+        await TeachersArrivedAsync();
+        var admin = SchoolAdmin("S1");
+        await SendOk(admin, HttpMethod.Put, $"/api/mentoring/mentors/{mentor}", new { capacity = 1 });
+
+        Assert.Equal("not-new-teacher", (await SendOk(admin, HttpMethod.Post, "/api/mentoring/mentor-pairings",
+            new { mentorId = mentor, menteeId = veteran }, HttpStatusCode.UnprocessableEntity)).GetProperty("rule").GetString());
+        Assert.Equal("subject-mismatch", (await SendOk(admin, HttpMethod.Post, "/api/mentoring/mentor-pairings",
+            new { mentorId = mentor, menteeId = physics }, HttpStatusCode.UnprocessableEntity)).GetProperty("rule").GetString());
+        var forced = await SendOk(admin, HttpMethod.Post, "/api/mentoring/mentor-pairings",
+            new { mentorId = mentor, menteeId = physics, reason = "本校无科学骨干教师" }, HttpStatusCode.Created);
+        Assert.Equal("同校，学科学段不一致（人工结对，原因：本校无科学骨干教师），负荷 1/1", forced.GetProperty("explanation").GetString());
+        var full = await SendOk(admin, HttpMethod.Post, "/api/mentoring/mentor-pairings", new { mentorId = mentor, menteeId = maths }, HttpStatusCode.Conflict);
+        Assert.Contains("1/1", full.GetProperty("detail").GetString());
+        Assert.Equal(1, await CountAsync("select count(*) from mentor_pairings"));
+        Assert.Equal("本校无科学骨干教师", (await SendOk(Teacher(physics), HttpMethod.Get, $"/api/mentoring/teachers/{physics}/pairings"))
+            .GetProperty("asMentee")[0].GetProperty("explanation").GetString()!.Split("原因：")[1].Split('）')[0]);
+    }
 }

@@ -17,6 +17,8 @@ public sealed record MarkMentor(int? Capacity);
 
 public sealed record EndPairing(string? Reason);
 
+public sealed record PairByHand(Guid? MentorId, Guid? MenteeId, string? Reason);
+
 public sealed record PairingView
 {
     public Guid Id { get; init; }
@@ -47,6 +49,7 @@ public static class MentorEndpoints
         var admins = new[] { Roles.SchoolAdmin, Roles.DistrictAdmin, Roles.PlatformOperator };
         group.MapPut("/mentors/{teacherId:guid}", MarkAsync).RequireAuthorization(p => p.RequireRole(admins));
         group.MapPost("/organisations/{code}/mentor-pairings", PairAsync).RequireAuthorization(p => p.RequireRole(Roles.DistrictAdmin, Roles.PlatformOperator));
+        group.MapPost("/mentor-pairings", PairByHandAsync).RequireAuthorization(p => p.RequireRole(admins));
         group.MapPost("/mentor-pairings/{pairingId:guid}/end", EndAsync).RequireAuthorization(p => p.RequireRole(admins));
         group.MapGet("/mentors/me/mentees", MyMenteesAsync).RequireAuthorization(p => p.RequireRole(Roles.Teacher, Roles.GuideTeacher));
         group.MapGet("/teachers/{teacherId:guid}/pairings", PairingsOfAsync);
@@ -165,6 +168,77 @@ public static class MentorEndpoints
             pairings = created,
             unassigned = result.Unassigned.Select(u => new { menteeId = u.ClientId, mentee = names[u.ClientId], u.Reason }),
         });
+    }
+
+    /// <summary>
+    /// A school or district pairs two teachers by hand: within the mentor's capacity, a new teacher without a mentor; a
+    /// different stage or subject only with a reason, which the pairing shows.
+    /// </summary>
+    private static async Task<IResult> PairByHandAsync(PairByHand request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
+        IOptions<MentoringOptions> options, CancellationToken cancellationToken)
+    {
+        var validation = new Validation()
+            .Require(request.MentorId is not null, "mentorId", "请指定导师")
+            .Require(request.MenteeId is not null, "menteeId", "请指定新教师")
+            .Require((request.Reason ?? "").Length <= 500, "reason", "原因不超过 500 字");
+        if (!validation.IsValid)
+        {
+            return validation.ToProblem();
+        }
+        var user = PlatformUser.From(http.User);
+        var settings = options.Value;
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        await LockMentorsAsync(unitOfWork, cancellationToken);
+        var mentor = await TeacherCopy.FindAsync(unitOfWork.Connection, request.MentorId!.Value, unitOfWork.Transaction, cancellationToken);
+        var mentee = await TeacherCopy.FindAsync(unitOfWork.Connection, request.MenteeId!.Value, unitOfWork.Transaction, cancellationToken);
+        if (mentor is null || mentee is null || !user.CanSeeTeacher(mentee.Id, mentee.SchoolPath) || !user.CanSeeTeacher(mentor.Id, mentor.SchoolPath))
+        {
+            return Problems.NotFound("导师或新教师不存在，或不在你的管理范围内");
+        }
+        var capacity = await unitOfWork.Connection.ExecuteScalarAsync<int?>(new CommandDefinition("select capacity from mentors where teacher_id = @Id",
+            new { Id = mentor.Id }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        var today = ProvinceCalendar.Today(clock);
+        if (capacity is null || MentorRules.WhyNotMentor(mentor.Name, mentor.Tier, mentor.InPost) is not null)
+        {
+            return Problems.RuleBroken(MentorRules.WhyNotMentor(mentor.Name, mentor.Tier, mentor.InPost) ?? $"{mentor.Name} 尚未被设为导师", "not-a-mentor");
+        }
+        if (!mentee.InPost || !MentorRules.IsNewTeacher(mentee.HireDate, mentee.Tier, today, settings.NewTeacherYears))
+        {
+            return Problems.RuleBroken($"{mentee.Name} 不是在岗的新教师（入职 {settings.NewTeacherYears} 年内或春苗层级）", "not-new-teacher");
+        }
+        var load = await ActiveMenteesAsync(unitOfWork, mentor.Id, cancellationToken);
+        if (load >= capacity)
+        {
+            return Problems.Conflict($"{mentor.Name} 已带 {load}/{capacity} 名徒弟，名额已满", "mentorId");
+        }
+        var reason = string.IsNullOrWhiteSpace(request.Reason) ? null : request.Reason.Trim();
+        var matches = mentor.Stage == mentee.Stage && mentor.Subject == mentee.Subject;
+        if (!matches && reason is null)
+        {
+            return Problems.RuleBroken($"{mentor.Name} 任教{OrganisationDistance.MatchLabel(mentor.Stage, mentor.Subject)}，{mentee.Name} 任教"
+                + $"{OrganisationDistance.MatchLabel(mentee.Stage, mentee.Subject)}：学科学段不一致的结对须说明原因", "subject-mismatch");
+        }
+        var distance = OrganisationDistance.Between(mentee.SchoolPath, mentor.SchoolPath);
+        var explanation = $"{OrganisationDistance.Describe(distance)}，{(matches ? "学科学段一致" : $"学科学段不一致（人工结对，原因：{reason}）")}，负荷 {load + 1}/{capacity}";
+        var now = clock.GetUtcNow();
+        var (startsOn, endsOn) = MentorRules.Period(today, settings.PairingYears);
+        var id = Guid.CreateVersion7(now);
+        var inserted = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+            insert into mentor_pairings (id, mentor_id, mentee_id, starts_on, ends_on, status, distance, explanation, forced_reason, created_at)
+            values (@Id, @MentorId, @MenteeId, @StartsOn, @EndsOn, 'active', @Distance, @Explanation, @Forced, @Now)
+            on conflict (mentee_id) where status = 'active' do nothing
+            """, new
+        {
+            Id = id, MentorId = mentor.Id, MenteeId = mentee.Id, StartsOn = startsOn, EndsOn = endsOn, Distance = distance, Explanation = explanation,
+            Forced = matches ? null : reason, Now = now,
+        }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        if (inserted == 0)
+        {
+            return Problems.Conflict($"{mentee.Name} 已有导师；请先结束现有结对", "menteeId");
+        }
+        await unitOfWork.PublishAsync(new MentorPaired(id, mentor.Id, mentee.Id, startsOn, endsOn, distance, explanation, now), cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
+        return TypedResults.Created($"/api/mentoring/teachers/{mentee.Id}/pairings", new { pairingId = id, mentor = mentor.Name, mentee = mentee.Name, explanation });
     }
 
     private static async Task<IResult> EndAsync(Guid pairingId, EndPairing request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,

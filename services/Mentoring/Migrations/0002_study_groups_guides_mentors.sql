@@ -108,6 +108,8 @@ create table mentor_pairings (
     status        text        not null check (status in ('active', 'ended')),
     distance      int         not null,
     explanation   text        not null,
+    -- Set when a school or district paired across stage or subject by hand: the reason, shown with the pairing.
+    forced_reason text        null,
     run_id        uuid        null,
     ended_on      date        null,
     ended_reason  text        null,
