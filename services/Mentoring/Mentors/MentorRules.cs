@@ -1,0 +1,25 @@
+using TrainingPlatform.Contracts.Reference;
+
+namespace TrainingPlatform.Services.Mentoring.Mentors;
+
+/// <summary>Who is a new teacher, who may mentor, and how long a pairing lasts (seed 002: new teachers' first three years).</summary>
+public static class MentorRules
+{
+    /// <summary>Backbone (深蓝), master (卓越) and leading (领航) teachers may mentor.</summary>
+    public static readonly IReadOnlySet<string> MentorTiers = new HashSet<string>(StringComparer.Ordinal) { Tiers.Backbone, Tiers.Master, Tiers.Leading };
+
+    /// <summary>Hired within the last <paramref name="years"/> years (on or after the same day that many years ago), or of the new-teacher tier (春苗).</summary>
+    public static bool IsNewTeacher(DateOnly hireDate, string tier, DateOnly today, int years) =>
+        tier == Tiers.NewTeacher || hireDate > today.AddYears(-years);
+
+    /// <summary>The first day a teacher hired on or before it no longer counts as new.</summary>
+    public static DateOnly NewTeacherHiredAfter(DateOnly today, int years) => today.AddYears(-years);
+
+    public static (DateOnly StartsOn, DateOnly EndsOn) Period(DateOnly today, int years) => (today, today.AddYears(years).AddDays(-1));
+
+    /// <summary>Why a teacher cannot be a mentor, or null when they can.</summary>
+    public static string? WhyNotMentor(string name, string tier, bool inPost) =>
+        !inPost ? $"{name} 不在岗，不能担任导师"
+        : !MentorTiers.Contains(tier) ? $"{name} 的发展层级不是骨干（深蓝）、卓越或领航，不能担任导师"
+        : null;
+}
