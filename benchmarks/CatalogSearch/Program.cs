@@ -25,83 +25,101 @@ var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture)
 var clients = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 16;
 var courses = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20_000;
 
+// The service's bus would otherwise report anonymous usage to MassTransit's servers during the run.
+Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
 Console.WriteLine($"catalog search benchmark: {courses:N0} courses, {clients} clients for {seconds} s, {Environment.ProcessorCount} cores");
 var root = Directory.CreateTempSubdirectory("trainingplatform-bench-").FullName;
 if (!OperatingSystem.IsWindows())
 {
     File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101); // the servers run as the postgres and rabbitmq users
 }
-var postgresStarting = LocalPostgres.StartAsync(new LocalPostgresOptions { DataDirectory = Path.Combine(root, "pg") }, NullLogSink.Instance);
-var rabbitStarting = LocalRabbitMq.StartAsync(new LocalRabbitMqOptions { DataDirectory = Path.Combine(root, "rabbitmq") }, NullLogSink.Instance);
-await using var postgres = await postgresStarting;
-await using var rabbit = await rabbitStarting;
-await postgres.EnsureDatabaseAsync(CatalogApi.DatabaseName);
-var connectionString = postgres.ConnectionStringFor(CatalogApi.DatabaseName);
-await new DatabaseMigrations(connectionString, typeof(CatalogApi).Assembly).RunAsync(NullLogger.Instance, CancellationToken.None);
-DapperSetup.ConfigureOnce();
-
-IReadOnlyList<Guid> topics;
-await using (var db = new NpgsqlDataSourceBuilder(connectionString).Build())
+try
 {
-    var seeding = Stopwatch.StartNew();
-    topics = await CatalogueSeeder.SeedAsync(db, courses, CancellationToken.None);
-    Console.WriteLine($"seeded through CourseStore (draft + publish, {courses / seeding.Elapsed.TotalSeconds:N0} courses/s) and {topics.Count} topics " +
-                      $"in {seeding.Elapsed.TotalSeconds:0.0} s");
-    await using var connection = await db.OpenConnectionAsync();
-    var (index, table, total) = await connection.QuerySingleAsync<(long, long, long)>("""
-        select pg_relation_size('ix_courses_search'), pg_table_size('courses'), (select count(*) from courses where status = 'published')
-        """);
-    Console.WriteLine($"database: {total:N0} published courses; ix_courses_search {index / 1048576.0:0.0} MB; courses table with TOAST {table / 1048576.0:0.0} MB");
+    await RunAsync(root, seconds, clients, courses);
 }
-
-var tokens = new TestTokens();
-var port = FreePort.Next();
-await using var catalog = new CatalogService(new Dictionary<string, string?>
+finally
 {
-    [$"ConnectionStrings:{CatalogApi.DatabaseName}"] = connectionString,
-    ["ConnectionStrings:messaging"] = rabbit.ConnectionString,
-    ["Authentication:Jwt:SigningKeys"] = tokens.Jwks,
-    ["Logging:LogLevel:Default"] = "Warning",
-    // The readiness poll below asks before the bus has started; that is expected, not worth a logged error.
-    ["Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks"] = "None",
-});
-catalog.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
-// The factory finds the service's content root through the manifest the build puts beside this program, looked up
-// in the current directory.
-Directory.SetCurrentDirectory(AppContext.BaseDirectory);
-catalog.StartServer();
-
-using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients, UseProxy = false })
-{
-    BaseAddress = new Uri($"http://127.0.0.1:{port}"),
-};
-await WaitUntilReadyAsync(http, connectionString);
-http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-    tokens.Issue(Roles.Teacher, claims: new Dictionary<string, object> { ["teacher"] = Guid.NewGuid().ToString() }, lifetime: TimeSpan.FromHours(1)));
-
-Console.WriteLine("sample searches (total, first three titles):");
-foreach (var (label, query) in new[]
-         {
-             ("q=班级管理", SearchLoad.Q("班级管理")), ("q=心理健康", SearchLoad.Q("心理健康")), ("q=微课", SearchLoad.Q("微课")),
-             ("q=整本书阅读", SearchLoad.Q("整本书阅读")), ("q=PPT", SearchLoad.Q("PPT")), ("q=课", SearchLoad.Q("课")),
-             ("q=数学&stage=primary", SearchLoad.Q("数学") + "&stage=primary"),
-             ("stage=junior&category=law", "stage=junior&category=law"), ("topic=T01 (班级管理)", $"topic={topics[0]}"),
-         })
-{
-    await SearchLoad.PrintSampleAsync(http, label, query);
+    Directory.Delete(root, recursive: true);
 }
-
-var kinds = SearchLoad.Kinds(topics);
-await SearchLoad.RunAsync(http, kinds, clients, TimeSpan.FromSeconds(5)); // warm-up: JIT, pools, PostgreSQL's caches
-var (results, elapsed) = await SearchLoad.RunAsync(http, kinds, clients, TimeSpan.FromSeconds(seconds));
-Console.WriteLine($"load: {clients} concurrent clients, each taking the kinds in turn");
-SearchLoad.Print(results, elapsed);
-
-await catalog.DisposeAsync();
-await rabbit.DisposeAsync();
-await postgres.DisposeAsync();
-Directory.Delete(root, recursive: true);
 return 0;
+
+static async Task RunAsync(string root, int seconds, int clients, int courses)
+{
+    var postgresStarting = LocalPostgres.StartAsync(new LocalPostgresOptions { DataDirectory = Path.Combine(root, "pg") }, NullLogSink.Instance);
+    var rabbitStarting = LocalRabbitMq.StartAsync(new LocalRabbitMqOptions { DataDirectory = Path.Combine(root, "rabbitmq") }, NullLogSink.Instance);
+    await using var postgres = await postgresStarting;
+    await using var rabbit = await rabbitStarting;
+    await postgres.EnsureDatabaseAsync(CatalogApi.DatabaseName);
+    var connectionString = postgres.ConnectionStringFor(CatalogApi.DatabaseName);
+    await new DatabaseMigrations(connectionString, typeof(CatalogApi).Assembly).RunAsync(NullLogger.Instance, CancellationToken.None);
+    DapperSetup.ConfigureOnce();
+
+    IReadOnlyList<Guid> topics;
+    await using (var db = new NpgsqlDataSourceBuilder(connectionString).Build())
+    {
+        var seeding = Stopwatch.StartNew();
+        topics = await CatalogueSeeder.SeedAsync(db, courses, CancellationToken.None);
+        Console.WriteLine($"seeded through CourseStore (draft + publish, {courses / seeding.Elapsed.TotalSeconds:N0} courses/s) and {topics.Count} topics " +
+                          $"in {seeding.Elapsed.TotalSeconds:0.0} s");
+        await using var connection = await db.OpenConnectionAsync();
+        var (index, table, total) = await connection.QuerySingleAsync<(long, long, long)>("""
+            select pg_relation_size('ix_courses_search'), pg_table_size('courses'), (select count(*) from courses where status = 'published')
+            """);
+        Console.WriteLine($"database: {total:N0} published courses; ix_courses_search {index / 1048576.0:0.0} MB; courses table with TOAST {table / 1048576.0:0.0} MB");
+    }
+
+    var tokens = new TestTokens();
+    var port = FreePort.Next();
+    await using var catalog = new CatalogService(new Dictionary<string, string?>
+    {
+        [$"ConnectionStrings:{CatalogApi.DatabaseName}"] = connectionString,
+        ["ConnectionStrings:messaging"] = rabbit.ConnectionString,
+        ["Authentication:Jwt:SigningKeys"] = tokens.Jwks,
+        ["Logging:LogLevel:Default"] = "Warning",
+        // The readiness poll below asks before the bus has started; that is expected, not worth a logged error.
+        ["Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks"] = "None",
+    });
+    catalog.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+    // The factory finds the service's content root through the manifest the build puts beside this program, looked up
+    // in the current directory.
+    Directory.SetCurrentDirectory(AppContext.BaseDirectory);
+    catalog.StartServer();
+
+    using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients, UseProxy = false })
+    {
+        BaseAddress = new Uri($"http://127.0.0.1:{port}"),
+    };
+    await WaitUntilReadyAsync(http, connectionString);
+    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+        tokens.Issue(Roles.Teacher, claims: new Dictionary<string, object> { ["teacher"] = Guid.NewGuid().ToString() }, lifetime: TimeSpan.FromHours(1)));
+
+    Console.WriteLine("sample searches (total, first three titles):");
+    foreach (var (label, query) in new[]
+             {
+                 ("q=班级管理", SearchLoad.Q("班级管理")), ("q=心理健康", SearchLoad.Q("心理健康")), ("q=微课", SearchLoad.Q("微课")),
+                 ("q=整本书阅读", SearchLoad.Q("整本书阅读")), ("q=PPT", SearchLoad.Q("PPT")), ("q=课", SearchLoad.Q("课")),
+                 ("q=数学&stage=primary", SearchLoad.Q("数学") + "&stage=primary"),
+                 ("stage=junior&category=law", "stage=junior&category=law"), ("topic=T01 (班级管理)", $"topic={topics[0]}"),
+             })
+    {
+        await SearchLoad.PrintSampleAsync(http, label, query);
+    }
+
+    var kinds = SearchLoad.Kinds(topics);
+    await SearchLoad.RunAsync(http, kinds, clients, TimeSpan.FromSeconds(5)); // warm-up: JIT, pools, PostgreSQL's caches
+    var (ownBefore, postgresBefore) = (CpuTime.OfThisProcess(), CpuTime.OfTree(postgres.Process.Id));
+    var (results, elapsed) = await SearchLoad.RunAsync(http, kinds, clients, TimeSpan.FromSeconds(seconds));
+    var (own, inPostgres) = (CpuTime.OfThisProcess() - ownBefore, CpuTime.OfTree(postgres.Process.Id) - postgresBefore);
+    Console.WriteLine($"load: {clients} concurrent clients, each taking the kinds in turn");
+    SearchLoad.Print(results, elapsed);
+    var searches = results.Sum(r => r.Milliseconds.Length + r.Failures);
+    Console.WriteLine($"  CPU per search: PostgreSQL {inPostgres.TotalMilliseconds / searches:0.0} ms, Catalog service + clients " +
+                      $"{own.TotalMilliseconds / searches:0.0} ms; the machine's load average meanwhile {LoadAverage()}");
+}
+
+// Others' work on the machine slows every figure above; the 1-minute load average says how busy it was.
+static string LoadAverage() =>
+    OperatingSystem.IsLinux() ? File.ReadAllText("/proc/loadavg").Split(' ')[0] + $" on {Environment.ProcessorCount} cores" : "unknown";
 
 // Healthy (migrated, broker connected), and the seed's outbox published, so dispatching is not part of what is measured.
 static async Task WaitUntilReadyAsync(HttpClient http, string connectionString)
