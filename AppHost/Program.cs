@@ -3,7 +3,7 @@
 //
 //   1. PostgreSQL and RabbitMQ (started here, or taken from ConnectionStrings__postgres / __messaging)
 //   2. one database per service
-//   3. catalog / enrollment / credits / mentoring, then directory (its events need their queues) — each until GET /health answers 200
+//   3. the services in waves (ServiceCatalog.StartWaves: consumers before publishers) — each until GET /health answers 200
 //   4. the gateway, then "ready"
 //   5. on Ctrl+C / SIGTERM: stop in reverse order, exit 0
 using System.Diagnostics;

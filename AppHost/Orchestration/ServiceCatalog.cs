@@ -9,16 +9,30 @@ internal sealed record ProjectDefinition(string Name, string ProjectDirectory, s
 
 internal static class ServiceCatalog
 {
-    /// <summary>It announces the organisation tree and teachers, so every other queue must be bound before it starts.</summary>
-    public const string StartsLast = "directory";
+    /// <summary>Issues the tokens and keeps the accounts: the one service given the demo credentials.</summary>
+    public static ProjectDefinition Directory { get; } = new("directory", "services/Directory", "TrainingPlatform.Directory.Api");
 
-    public static IReadOnlyList<ProjectDefinition> Services { get; } =
+    private static readonly ProjectDefinition Catalog = new("catalog", "services/Catalog", "TrainingPlatform.Catalog.Api");
+    private static readonly ProjectDefinition Enrollment = new("enrollment", "services/Enrollment", "TrainingPlatform.Enrollment.Api");
+    private static readonly ProjectDefinition Credits = new("credits", "services/Credits", "TrainingPlatform.Credits.Api");
+    private static readonly ProjectDefinition Mentoring = new("mentoring", "services/Mentoring", "TrainingPlatform.Mentoring.Api");
+
+    public static IReadOnlyList<ProjectDefinition> Services { get; } = [Directory, Catalog, Enrollment, Credits, Mentoring];
+
+    /// <summary>
+    /// The order services start in: a wave starts once every instance of the one before is healthy, and the services
+    /// of a wave start together. Services publish at their first start (the demo data), and RabbitMQ drops a message
+    /// sent to an exchange no queue is bound to yet, so every service starts after the consumers of what it
+    /// publishes have bound their queues: Enrollment's events go to Credits and Mentoring; Catalog's (the program
+    /// year, courses, topics, required packages) to Enrollment and Mentoring; Directory's organisation tree and
+    /// teachers to everyone. A production deployment follows the same order for its very first start.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<ProjectDefinition>> StartWaves { get; } =
     [
-        new("directory", "services/Directory", "TrainingPlatform.Directory.Api"),
-        new("catalog", "services/Catalog", "TrainingPlatform.Catalog.Api"),
-        new("enrollment", "services/Enrollment", "TrainingPlatform.Enrollment.Api"),
-        new("credits", "services/Credits", "TrainingPlatform.Credits.Api"),
-        new("mentoring", "services/Mentoring", "TrainingPlatform.Mentoring.Api"),
+        [Credits, Mentoring],
+        [Enrollment],
+        [Catalog],
+        [Directory],
     ];
 
     public static ProjectDefinition Gateway { get; } = new("gateway", "gateway", "TrainingPlatform.Gateway");

@@ -19,20 +19,23 @@ internal sealed class ServiceLauncher(
     private readonly string _dotnet = DotnetHost.Locate();
 
     /// <summary>
-    /// The others in parallel, then Directory. Directory announces the organisation tree and teachers (demo data
-    /// at first start), and RabbitMQ drops messages for queues that do not exist yet: every consumer's queue must be
-    /// bound first. (Nobody needs Directory's signing keys at start-up; they are fetched on the first token.)
+    /// Wave by wave (<see cref="ServiceCatalog.StartWaves"/>): each service is started after the consumers of what it
+    /// publishes at start have bound their queues. (Nobody needs Directory's signing keys at start-up; they are
+    /// fetched on the first token.)
     /// </summary>
     public async Task StartServicesAsync(CancellationToken cancellationToken)
     {
-        var byService = plan.Services.GroupBy(instance => instance.Project.Name).ToList();
-        await Concurrently.RunAsync(cancellationToken, byService
-            .Where(g => g.Key != ServiceCatalog.StartsLast)
-            .Select(g => (Func<CancellationToken, Task>)(token => StartReplicasAsync([.. g], token))));
-
-        foreach (var last in byService.Where(g => g.Key == ServiceCatalog.StartsLast))
+        var unplaced = plan.Services.Select(i => i.Project).Distinct().Where(p => !ServiceCatalog.StartWaves.Any(w => w.Contains(p))).ToList();
+        if (unplaced.Count > 0)
         {
-            await StartReplicasAsync([.. last], cancellationToken);
+            throw new InvalidOperationException($"not in any start wave: {string.Join(", ", unplaced.Select(p => p.Name))}");
+        }
+        foreach (var wave in ServiceCatalog.StartWaves)
+        {
+            await Concurrently.RunAsync(cancellationToken, plan.Services
+                .Where(instance => wave.Contains(instance.Project))
+                .GroupBy(instance => instance.Project)
+                .Select(replicas => (Func<CancellationToken, Task>)(token => StartReplicasAsync([.. replicas], token))));
         }
     }
 
@@ -75,7 +78,7 @@ internal sealed class ServiceLauncher(
             infrastructure.Postgres.ConnectionStringFor(instance.Project.DatabaseName);
         environment["ConnectionStrings__messaging"] = infrastructure.RabbitMq.ConnectionString;
         environment["Demo__Seed"] = "true";
-        if (instance.Project.Name == ServiceCatalog.StartsLast)
+        if (instance.Project == ServiceCatalog.Directory)
         {
             foreach (var (name, value) in demo.DirectoryEnvironment())
             {
