@@ -55,7 +55,7 @@ public sealed class PlatformRunTests(ITestOutputHelper output)
         {
             var clock = Stopwatch.StartNew();
             await WaitForAsync(() => log.Any(l => l.Contains("TrainingPlatform is ready", StringComparison.Ordinal)) || appHost.HasExited,
-                TimeSpan.FromMinutes(3));
+                TimeSpan.FromMinutes(6)); // a loaded 2-core machine: waves of services, then the demo province and catalogue
             Assert.False(appHost.HasExited, "the AppHost exited early:\n" + string.Join('\n', log.TakeLast(40)));
             output.WriteLine($"cold start to ready: {clock.Elapsed.TotalSeconds:0.0} s");
             descendants.UnionWith(DescendantsOf(appHost.Id));
