@@ -24,79 +24,72 @@ public static class ReportEndpoints
         return app;
     }
 
-    private static async Task<IResult> ListAsync(string year, string? under, string? filter, int? page, int? pageSize, HttpContext http,
+    private static Task<IResult> ListAsync(string year, string? under, string? filter, int? page, int? pageSize, HttpContext http,
         NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
         var validation = new Validation()
             .Require(page is null or >= 1, "page", "页码从 1 开始")
             .Require(pageSize is null or (>= 1 and <= MaxPageSize), "pageSize", $"每页 1–{MaxPageSize} 条");
         var status = ParseFilter(filter, validation);
-        if (!validation.IsValid)
+        return InScopeAsync(validation, year, under, http, db, clock, async (connection, scope) =>
         {
-            return validation.ToProblem();
-        }
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var (scope, problem) = await ScopeAsync(connection, year, under, http, clock, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
-        }
-        var size = pageSize ?? 50;
-        var (rows, total) = await ReportQueries.PageAsync(connection, scope!, status, size, ((page ?? 1) - 1) * size, cancellationToken);
-        return TypedResults.Ok(new
-        {
-            year = scope!.Year.Code,
-            under = scope.Organisation,
-            asOf = scope.Today,
-            filter = filter ?? "all",
-            page = page ?? 1,
-            pageSize = size,
-            total,
-            items = rows.Select(row => View(scope, row)),
-        });
+            var size = pageSize ?? 50;
+            var (rows, total) = await ReportQueries.PageAsync(connection, scope, status, size, ((page ?? 1) - 1) * size, cancellationToken);
+            return TypedResults.Ok(new
+            {
+                year = scope.Year.Code,
+                under = scope.Organisation,
+                asOf = scope.Today,
+                filter = filter ?? "all",
+                page = page ?? 1,
+                pageSize = size,
+                total,
+                items = rows.Select(row => View(scope, row)),
+            });
+        }, cancellationToken);
     }
 
-    private static async Task<IResult> RollUpAsync(string year, string? under, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
-        CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var (scope, problem) = await ScopeAsync(connection, year, under, http, clock, cancellationToken);
-        if (problem is not null)
+    private static Task<IResult> RollUpAsync(string year, string? under, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
+        CancellationToken cancellationToken) =>
+        InScopeAsync(new Validation(), year, under, http, db, clock, async (connection, scope) =>
         {
-            return problem;
-        }
-        var rows = await ReportQueries.RollUpAsync(connection, scope!, ProgressStatus.RollUpDepth(scope!.Root), cancellationToken);
-        var empty = new RollUpRow();
-        return TypedResults.Ok(new
-        {
-            year = scope.Year.Code,
-            under = scope.Organisation,
-            asOf = scope.Today,
-            expectedHours = ProgressStatus.ExpectedHours(scope.Year, scope.Today),
-            total = rows.FirstOrDefault(r => r.Path is null) ?? empty,
-            groups = rows.Where(r => r.Path is not null),
-        });
-    }
+            var rows = await ReportQueries.RollUpAsync(connection, scope, ProgressStatus.RollUpDepth(scope.Root), cancellationToken);
+            return TypedResults.Ok(new
+            {
+                year = scope.Year.Code,
+                under = scope.Organisation,
+                asOf = scope.Today,
+                expectedHours = ProgressStatus.ExpectedHours(scope.Year, scope.Today),
+                total = rows.FirstOrDefault(r => r.Path is null) ?? new RollUpRow(),
+                groups = rows.Where(r => r.Path is not null),
+            });
+        }, cancellationToken);
 
-    private static async Task<IResult> ExportAsync(string year, string? under, string? filter, HttpContext http, NpgsqlDataSource db,
+    private static Task<IResult> ExportAsync(string year, string? under, string? filter, HttpContext http, NpgsqlDataSource db,
         TimeProvider clock, CancellationToken cancellationToken)
     {
         var validation = new Validation();
         var status = ParseFilter(filter, validation);
+        return InScopeAsync(validation, year, under, http, db, clock, async (connection, scope) =>
+        {
+            var file = await TeacherProgressSheet.WriteAsync(scope, ReportQueries.StreamAsync(connection, scope, status, cancellationToken),
+                cancellationToken);
+            return TypedResults.File(file, TeacherProgressSheet.ContentType,
+                $"teachers-{scope.Year.Code}-{scope.Organisation?.Code ?? "all"}{(status is null ? "" : "-" + status)}.xlsx");
+        }, cancellationToken);
+    }
+
+    /// <summary>Answers the validation problem, or the scope's problem, or what <paramref name="report"/> makes of the scope.</summary>
+    private static async Task<IResult> InScopeAsync(Validation validation, string year, string? under, HttpContext http, NpgsqlDataSource db,
+        TimeProvider clock, Func<NpgsqlConnection, ReportScope, Task<IResult>> report, CancellationToken cancellationToken)
+    {
         if (!validation.IsValid)
         {
             return validation.ToProblem();
         }
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var (scope, problem) = await ScopeAsync(connection, year, under, http, clock, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
-        }
-        var file = await TeacherProgressSheet.WriteAsync(scope!, ReportQueries.StreamAsync(connection, scope!, status, cancellationToken),
-            cancellationToken);
-        return TypedResults.File(file, TeacherProgressSheet.ContentType,
-            $"teachers-{scope!.Year.Code}-{scope.Organisation?.Code ?? "all"}{(status is null ? "" : "-" + status)}.xlsx");
+        return problem ?? await report(connection, scope!);
     }
 
     /// <summary>
