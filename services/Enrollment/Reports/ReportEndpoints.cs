@@ -74,6 +74,11 @@ public static class ReportEndpoints
         {
             var file = await TeacherProgressSheet.WriteAsync(scope, ReportQueries.StreamAsync(connection, scope, status, cancellationToken),
                 cancellationToken);
+            if (file is null)
+            {
+                return Problems.RuleBroken(
+                    $"导出范围内超过 {TeacherProgressSheet.MaxRows:N0} 名教师，请按市或区县分别导出（under=机构代码），或按状态筛选（filter）", "export-too-large");
+            }
             return TypedResults.File(file, TeacherProgressSheet.ContentType,
                 $"teachers-{scope.Year.Code}-{scope.Organisation?.Code ?? "all"}{(status is null ? "" : "-" + status)}.xlsx");
         }, cancellationToken);

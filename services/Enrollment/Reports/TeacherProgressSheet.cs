@@ -31,8 +31,14 @@ public static class TeacherProgressSheet
     public static decimal PercentOfMinimum(YearRow year, decimal hoursDone) =>
         year.MinAnnualHours <= 0 ? 100 : Math.Round(hoursDone * 100 / year.MinAnnualHours, 1, MidpointRounding.AwayFromZero);
 
-    /// <summary>The workbook, ready to stream from its start.</summary>
-    public static async Task<Stream> WriteAsync(ReportScope scope, IAsyncEnumerable<TeacherYearRow> rows, CancellationToken cancellationToken)
+    /// <summary>
+    /// The most rows one export writes: about 100 MB of sheet XML held while it is zipped. A province is exported
+    /// city by city or county by county.
+    /// </summary>
+    public const int MaxRows = 200_000;
+
+    /// <summary>The workbook, ready to stream from its start; null when there are more than <see cref="MaxRows"/> rows.</summary>
+    public static async Task<Stream?> WriteAsync(ReportScope scope, IAsyncEnumerable<TeacherYearRow> rows, CancellationToken cancellationToken)
     {
         var output = new MemoryStream();
         using (var document = SpreadsheetDocument.Create(output, SpreadsheetDocumentType.Workbook))
@@ -56,6 +62,10 @@ public static class TeacherProgressSheet
                 uint r = 1;
                 await foreach (var row in rows.WithCancellation(cancellationToken))
                 {
+                    if (row.Total > MaxRows)
+                    {
+                        return null; // known from the first row, before anything is written
+                    }
                     var verdict = scope.Assess(row);
                     writer.WriteElement(new Row(
                         Text(row.Name),
