@@ -2,6 +2,7 @@ using TrainingPlatform.Services.Enrollment.Electives;
 using TrainingPlatform.Services.Enrollment.MyYear;
 using TrainingPlatform.Services.Enrollment.OptOuts;
 using TrainingPlatform.Services.Enrollment.Progress;
+using TrainingPlatform.Services.Enrollment.Reports;
 using TrainingPlatform.Services.Enrollment.Required;
 
 namespace TrainingPlatform.Services.Enrollment;
@@ -20,5 +21,6 @@ public static class EnrollmentSetup
         .MapElectiveEndpoints()
         .MapMyYearEndpoints()
         .MapProgressEndpoints()
-        .MapOptOutEndpoints();
+        .MapOptOutEndpoints()
+        .MapReportEndpoints();
 }

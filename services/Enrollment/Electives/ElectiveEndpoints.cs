@@ -92,7 +92,7 @@ public static class ElectiveEndpoints
             course.Mode == DeliveryModes.Concentrated ? request.SessionId : null, now), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/enrollment/years/{year}/me",
-            await MyYearEndpoints.ElectiveSummaryAsync(db, programYear, teacherId, cancellationToken));
+            await MyYearEndpoints.ElectiveSummaryAsync(unitOfWork.Connection, programYear, teacherId, cancellationToken));
     }
 
     private static async Task<IResult> DropAsync(string year, Guid courseId, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
@@ -127,7 +127,7 @@ public static class ElectiveEndpoints
         }
         await unitOfWork.PublishAsync(new EnrollmentWithdrawn(dropped.Id, teacherId, programYear.Id, courseId, "教师退选", now), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
-        return TypedResults.Ok(await MyYearEndpoints.ElectiveSummaryAsync(db, programYear, teacherId, cancellationToken));
+        return TypedResults.Ok(await MyYearEndpoints.ElectiveSummaryAsync(unitOfWork.Connection, programYear, teacherId, cancellationToken));
     }
 
     private static async Task<IResult> JoinWaitingListAsync(string year, Guid sessionId, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
@@ -135,8 +135,9 @@ public static class ElectiveEndpoints
     {
         var teacherId = PlatformUser.From(http.User).TeacherId!.Value;
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        // Shared: a seat freed meanwhile (an update) waits for the joiners, then promotes them; joiners do not queue on each other.
         var session = await unitOfWork.Connection.QuerySingleOrDefaultAsync<(Guid Id, Guid CourseId, int Capacity, int Taken)>(new CommandDefinition(
-            "select id, course_id, capacity, taken from course_sessions where id = @SessionId for update",
+            "select id, course_id, capacity, taken from course_sessions where id = @SessionId for share",
             new { SessionId = sessionId }, unitOfWork.Transaction, cancellationToken: cancellationToken));
         if (session.Id == Guid.Empty)
         {

@@ -70,9 +70,9 @@ public static class MyYearEndpoints
         [.. await connection.QueryAsync<EnrolledCourse>(new CommandDefinition(CoursesSql, new { TeacherId = teacherId, YearId = yearId },
             cancellationToken: cancellationToken))];
 
-    public static async Task<ElectiveSummary> ElectiveSummaryAsync(NpgsqlDataSource db, YearRow year, Guid teacherId, CancellationToken cancellationToken)
+    /// <summary>On the caller's connection: a second one from the pool while the first is held can starve the pool under load.</summary>
+    public static async Task<ElectiveSummary> ElectiveSummaryAsync(NpgsqlConnection connection, YearRow year, Guid teacherId, CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var courses = await CoursesAsync(connection, year.Id, teacherId, cancellationToken);
         return YearArithmetic.Electives(courses.Where(c => c.Kind == "elective").Sum(c => c.Hours), year.MinElectiveHours);
     }
