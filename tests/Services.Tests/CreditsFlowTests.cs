@@ -55,7 +55,7 @@ public sealed class CreditsFlowTests : IAsyncLifetime
         var id = Guid.NewGuid();
         await PublishAsync(new TeacherProfileChanged(id, 1, "371602199001010011", name, new(1990, 1, 1), "female", Guid.NewGuid(), school, "primary",
             "语文", new(2012, 9, 1), true, false, null, "backbone", true, TeacherChanges.Registered, DateTimeOffset.UtcNow));
-        await Eventually.HoldsAsync(async () => await CountAsync($"select count(*) from teachers where id = '{id}'") == 1, TimeSpan.FromSeconds(30),
+        await Eventually.HoldsAsync(async () => await CountAsync($"select count(*) from teachers where id = '{id}'") == 1, TimeSpan.FromSeconds(90),
             "the teacher to reach credits");
         return id;
     }
@@ -89,7 +89,7 @@ public sealed class CreditsFlowTests : IAsyncLifetime
         await PublishAsync(Completion(teacher, enrollment, content)); // the same completion again, as a new message
         await PublishAsync(Completion(teacher, Guid.NewGuid(), content)); // the same content through another enrollment
         await Eventually.HoldsAsync(async () => await CountAsync($"select count(*) from ledger_refusals where teacher_id = '{teacher}'") == 1,
-            TimeSpan.FromSeconds(30), "the repeated content to be refused");
+            TimeSpan.FromSeconds(90), "the repeated content to be refused");
 
         var transcript = await Send(As(Roles.Teacher, teacher: teacher), HttpMethod.Get, "/api/credits/me/transcript", null, HttpStatusCode.OK);
         Assert.Equal(4m, transcript.GetProperty("totalHours").GetDecimal());
@@ -176,7 +176,7 @@ public sealed class CreditsFlowTests : IAsyncLifetime
         {
             certificates = await Send(teacher, HttpMethod.Get, "/api/credits/me/certificates", null, HttpStatusCode.OK);
             return certificates.GetArrayLength() == 1;
-        }, TimeSpan.FromSeconds(30), "the certificate to be issued");
+        }, TimeSpan.FromSeconds(90), "the certificate to be issued");
         var number = certificates[0].GetProperty("number").GetString()!;
         var anonymous = _credits.CreateClient();
         var verified = await Send(anonymous, HttpMethod.Get, $"/api/credits/certificates/{number}/verify", null, HttpStatusCode.OK);
@@ -194,7 +194,7 @@ public sealed class CreditsFlowTests : IAsyncLifetime
         await Send(As(Roles.PlatformOperator), HttpMethod.Post, $"/api/credits/entries/{entryId}/reverse", new { reason = "again" }, HttpStatusCode.Conflict);
         await Eventually.HoldsAsync(async () =>
             !(await Send(anonymous, HttpMethod.Get, $"/api/credits/certificates/{number}/verify", null, HttpStatusCode.OK)).GetProperty("valid").GetBoolean(),
-            TimeSpan.FromSeconds(30), "the certificate to be revoked");
+            TimeSpan.FromSeconds(90), "the certificate to be revoked");
         Assert.Equal(1, await CountAsync("select count(*) from outbox_messages where message_type like '%CertificateRevoked%'"));
         Assert.Equal(0m, (await Send(teacher, HttpMethod.Get, "/api/credits/me/transcript", null, HttpStatusCode.OK)).GetProperty("totalHours").GetDecimal());
     }
@@ -206,7 +206,7 @@ public sealed class CreditsFlowTests : IAsyncLifetime
         await PublishAsync(new ProgramYearScheduled(Guid.NewGuid(), "closed", "已结束的年度", 36, 14,
             new ProgramYearWindows(Today.AddDays(-60), Today.AddDays(-50), Today.AddDays(-45), Today.AddDays(-44), Today.AddDays(-30), Today.AddDays(-5),
                 Today.AddDays(-1)), 1, DateTimeOffset.UtcNow));
-        await Eventually.HoldsAsync(async () => await CountAsync("select count(*) from program_years") == 1, TimeSpan.FromSeconds(30), "the year");
+        await Eventually.HoldsAsync(async () => await CountAsync("select count(*) from program_years") == 1, TimeSpan.FromSeconds(90), "the year");
         var school = As(Roles.SchoolAdmin, "37/3716/371602/S1");
         var registration = new { batchId = "late-1", title = "补登校本研修", hours = 3, occurredOn = Today.AddDays(-20), teacherIds = new[] { teacherId } };
         var refused = await Send(school, HttpMethod.Post, "/api/credits/school-based", registration, HttpStatusCode.Conflict);
@@ -244,14 +244,14 @@ public sealed class CreditsFlowTests : IAsyncLifetime
         {
             status = await Send(district, HttpMethod.Get, $"/api/credits/certificates/bulk/{id}", null, HttpStatusCode.OK);
             return status.GetProperty("status").GetString() == "succeeded";
-        }, TimeSpan.FromSeconds(30), "the bulk job to finish");
+        }, TimeSpan.FromSeconds(90), "the bulk job to finish");
         Assert.Equal((2, 2, 1), (status.GetProperty("total").GetInt32(), status.GetProperty("done").GetInt32(), status.GetProperty("certificates").GetInt32()));
         var file = await district.GetStringAsync($"/api/credits/certificates/bulk/{id}/download");
         Assert.Contains("赵一", file);
         Assert.DoesNotContain("钱二", file);
         await Send(As(Roles.DistrictAdmin, "37/3704"), HttpMethod.Get, $"/api/credits/certificates/bulk/{id}", null, HttpStatusCode.NotFound);
 
-        await Eventually.HoldsAsync(async () => await CountAsync("select count(*) from compliance") >= 3, TimeSpan.FromSeconds(30), "standings to be kept");
+        await Eventually.HoldsAsync(async () => await CountAsync("select count(*) from compliance") >= 3, TimeSpan.FromSeconds(90), "standings to be kept");
         var rollup = await Send(district, HttpMethod.Get, "/api/credits/reports/compliance", null, HttpStatusCode.OK);
         var units = rollup.GetProperty("units").EnumerateArray().ToDictionary(u => u.GetProperty("unit").GetString()!);
         Assert.Equal(["37/3716/371602/S1", "37/3716/371602/S2"], units.Keys.Order());

@@ -108,7 +108,7 @@ public sealed class EnrollmentFlowTests : CatalogTestBase
             }
             me = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
             return condition(me);
-        }, TimeSpan.FromSeconds(30), what);
+        }, TimeSpan.FromSeconds(90), what);
         return me;
     }
 
@@ -181,7 +181,7 @@ public sealed class EnrollmentFlowTests : CatalogTestBase
             return await c.ExecuteScalarAsync<long>("select count(*) from teachers where id = any(@Ids)", new { Ids = teachers.ToArray() }) == 40
                    && await c.ExecuteScalarAsync<long>("select count(*) from school_topics where school_id = @School",
                        new { School = OrganisationId("S1") }) == 1;
-        }, TimeSpan.FromSeconds(30), "the teachers and the school's topics to reach enrollment");
+        }, TimeSpan.FromSeconds(90), "the teachers and the school's topics to reach enrollment");
 
         var attempts = await Task.WhenAll(teachers.Select(async t =>
         {
@@ -235,7 +235,7 @@ public sealed class EnrollmentFlowTests : CatalogTestBase
             using var response = await teacher.PostAsJsonAsync("/api/enrollment/years/2054/electives", new { courseId = v2 });
             repeated = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
             return response.StatusCode == HttpStatusCode.Conflict && repeated.GetProperty("rule").GetString() == "repeated-training";
-        }, TimeSpan.FromSeconds(30), "the later year to refuse the same content");
+        }, TimeSpan.FromSeconds(90), "the later year to refuse the same content");
         Assert.Contains("2053", repeated.GetProperty("detail").GetString());
 
         // Study starts: nothing more is chosen or dropped.
@@ -244,7 +244,7 @@ public sealed class EnrollmentFlowTests : CatalogTestBase
         {
             using var response = await teacher.DeleteAsync($"/api/enrollment/years/2053/electives/{setup.Electives[0]}");
             return response.StatusCode == HttpStatusCode.Conflict;
-        }, TimeSpan.FromSeconds(30), "dropping to be refused once study has started");
+        }, TimeSpan.FromSeconds(90), "dropping to be refused once study has started");
         var frozen = await Problem(teacher, HttpMethod.Post, "/api/enrollment/years/2053/electives", new { courseId = setup.Electives[1] }, HttpStatusCode.Conflict);
         Assert.Equal("frozen", frozen.GetProperty("rule").GetString());
     }
