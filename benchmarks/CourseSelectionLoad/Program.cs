@@ -8,7 +8,8 @@
 //   3. the school/district views over the whole city (list page, roll-up, XLSX export of 50,000 rows).
 //
 //   dotnet run -c Release --project benchmarks/CourseSelectionLoad -- [clients=64] [teachers=5000] [rush=500] [--keep]
-//   (--keep leaves the servers up at the end, printing the database's connection string, for EXPLAIN ANALYZE)
+//   (--keep leaves the servers up at the end, printing the database's connection string, for EXPLAIN ANALYZE;
+//   --no-auto-prepare runs the service without prepared statements, for comparison)
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -47,6 +48,7 @@ if (!OperatingSystem.IsWindows())
 {
     File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101); // the servers run as the postgres and rabbitmq users
 }
+using var removeRoot = new DeletedWhenDisposed(root); // last, after the servers below have stopped, even on a failure
 await using var postgres = await LocalPostgres.StartAsync(new LocalPostgresOptions { DataDirectory = Path.Combine(root, "pg") }, NullLogSink.Instance);
 await using var rabbit = await LocalRabbitMq.StartAsync(new LocalRabbitMqOptions { DataDirectory = Path.Combine(root, "mq") }, NullLogSink.Instance);
 await postgres.EnsureDatabaseAsync(EnrollmentApi.DatabaseName);
@@ -57,7 +59,10 @@ Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false"); // n
 Directory.SetCurrentDirectory(AppContext.BaseDirectory); // where the test host's manifest names the service's content root
 await using var service = new EnrollmentHost(new Dictionary<string, string?>
 {
-    [$"ConnectionStrings:{EnrollmentApi.DatabaseName}"] = connectionString,
+    // --no-auto-prepare: statements parsed and planned on every call, as before the service prepared them.
+    [$"ConnectionStrings:{EnrollmentApi.DatabaseName}"] = args.Contains("--no-auto-prepare")
+        ? connectionString + ";Max Auto Prepare=0"
+        : connectionString,
     ["ConnectionStrings:messaging"] = rabbit.ConnectionString,
     ["Authentication:Jwt:SigningKeys"] = tokens.Jwks,
     ["Logging:LogLevel:Default"] = "Warning",
@@ -75,7 +80,7 @@ while (!(await http.GetAsync("/health")).IsSuccessStatusCode)
 }
 
 var seedClock = Stopwatch.StartNew();
-await using var db = NpgsqlDataSource.Create(connectionString);
+await using var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 600 }.ConnectionString);
 var (teachers, session) = await SeedAsync(db);
 Console.WriteLine($"seeded in {seedClock.Elapsed.TotalSeconds:0.0} s; service on {address}");
 var courses = Enumerable.Range(1, Topics * CoursesPerTopic).Select(i => CourseId(i)).ToArray();
@@ -85,6 +90,7 @@ var chooserTokens = teachers.Take(choosers).Select(t => Token(t)).ToArray();
 await ChooseAsync(teachers[^1], courses[0], null); // warm-up: JIT, pools, plans
 var choice = new Recorder();
 var next = -1;
+var cpu = CpuMeter.Start(postgres.Process.Id, rabbit.Process.Id);
 var clock = Stopwatch.StartNew();
 await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
 {
@@ -98,7 +104,9 @@ await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
     }
 })));
 choice.Stop(clock);
+await OutboxDrainedAsync(db); // each choice's CourseEnrolled is published before its CPU is counted
 choice.Print($"electives, {clients} clients", "choices");
+cpu.Print(choosers * Picks, "choice");
 
 // 2. The rush: every teacher's request is ready and released at once; a refused one joins the waiting list.
 var rushTokens = teachers.Skip(choosers).Take(rush).Select(t => Token(t)).ToArray();
@@ -169,11 +177,16 @@ if (keep)
     Console.WriteLine($"servers kept up; database: {connectionString}\npress Enter to stop");
     Console.ReadLine();
 }
-await service.DisposeAsync();
-await rabbit.DisposeAsync();
-await postgres.DisposeAsync();
-Directory.Delete(root, recursive: true);
 return 0;
+
+static async Task OutboxDrainedAsync(NpgsqlDataSource db)
+{
+    await using var connection = await db.OpenConnectionAsync();
+    while (await connection.ExecuteScalarAsync<long>("select count(*) from outbox_messages where sent_at is null") > 0)
+    {
+        await Task.Delay(100);
+    }
+}
 
 async Task<HttpStatusCode> PostAsync(string path, object body, string token)
 {
@@ -301,6 +314,79 @@ internal sealed class Recorder
         Console.WriteLine($"  latency ms: p50 {Percentile(0.50):0.0}, p95 {Percentile(0.95):0.0}, p99 {Percentile(0.99):0.0}, max {(sorted.Length > 0 ? sorted[^1] : double.NaN):0.0}");
         Console.WriteLine($"  status: {string.Join(", ", _statuses.OrderBy(s => s.Key).Select(s => $"{(s.Key == 0 ? "no answer" : s.Key.ToString(CultureInfo.InvariantCulture))}×{s.Value}"))}");
     }
+}
+
+/// <summary>
+/// CPU time used meanwhile by this process (the service and the load client), PostgreSQL and RabbitMQ (each server
+/// with every process under it, from /proc): what a request costs whatever else the machine is doing, and so the rate
+/// two quiet cores could sustain.
+/// </summary>
+internal sealed class CpuMeter
+{
+    private readonly int _postgres;
+    private readonly int _rabbit;
+    private readonly (double Self, double Postgres, double Rabbit) _start;
+
+    private CpuMeter(int postgres, int rabbit)
+    {
+        (_postgres, _rabbit) = (postgres, rabbit);
+        _start = Now();
+    }
+
+    public static CpuMeter Start(int postgresPid, int rabbitPid) => new(postgresPid, rabbitPid);
+
+    public void Print(int requests, string unit)
+    {
+        var now = Now();
+        var (self, pg, mq) = ((now.Self - _start.Self) * 1000 / requests, (now.Postgres - _start.Postgres) * 1000 / requests,
+            (now.Rabbit - _start.Rabbit) * 1000 / requests);
+        Console.WriteLine($"  CPU per {unit}: {self + pg + mq:0.0} ms (service + load client {self:0.0}, PostgreSQL {pg:0.0}, RabbitMQ {mq:0.0}) " +
+                          $"→ {Environment.ProcessorCount * 1000 / (self + pg + mq):0} /s on {Environment.ProcessorCount} idle cores");
+    }
+
+    private (double Self, double Postgres, double Rabbit) Now() =>
+        (Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, TreeSeconds(_postgres), TreeSeconds(_rabbit));
+
+    // utime + stime of every live process under root, plus what their exited children used (cutime + cstime).
+    private static double TreeSeconds(int root)
+    {
+        var processes = new Dictionary<int, (int Parent, long Ticks)>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+            {
+                continue;
+            }
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // fields[0] is the state, field 3 of proc(5)
+                processes[pid] = (int.Parse(fields[1], CultureInfo.InvariantCulture),
+                    new[] { 11, 12, 13, 14 }.Sum(i => long.Parse(fields[i], CultureInfo.InvariantCulture)));
+            }
+            catch (IOException)
+            {
+                // gone meanwhile
+            }
+        }
+        bool Under(int pid)
+        {
+            for (var depth = 0; depth < 64 && pid > 1; depth++, pid = processes.TryGetValue(pid, out var p) ? p.Parent : 0)
+            {
+                if (pid == root)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return processes.Where(p => Under(p.Key)).Sum(p => p.Value.Ticks) / 100.0; // USER_HZ
+    }
+}
+
+internal sealed class DeletedWhenDisposed(string directory) : IDisposable
+{
+    public void Dispose() => Directory.Delete(directory, recursive: true);
 }
 
 /// <summary>The Enrollment service as it runs in production, on Kestrel, with the given settings.</summary>
