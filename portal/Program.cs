@@ -1,0 +1,30 @@
+using TrainingPlatform.BuildingBlocks.Messaging;
+using TrainingPlatform.BuildingBlocks.Persistence;
+using TrainingPlatform.Portal;
+using TrainingPlatform.Portal.Account;
+using TrainingPlatform.Portal.Components;
+using TrainingPlatform.Portal.Gateway;
+using TrainingPlatform.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();                                                      // telemetry, health, problem details, resilience, service discovery
+builder.AddServiceDatabase(PortalApp.DatabaseName, typeof(PortalApp).Assembly);    // portaldb: notifications, cookie keys
+builder.AddServiceMessaging(PortalApp.ServiceName, typeof(PortalApp).Assembly);    // Notifications/: the events that fill the inboxes
+builder.AddPortalSignIn();                                                         // Account/: cookie holding Directory's token
+builder.AddGatewayClient();                                                        // Gateway/: every API call, with the user's token
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapStaticAssets().AllowAnonymous();
+app.MapAccountEndpoints();                                                         // sign-out, printable certificate
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+await app.RunAsync();
