@@ -22,7 +22,7 @@ public sealed record ImportRowError(int Line, string? Column, string Reason);
 public sealed record ImportJob(Guid Id, string FileName, string Status, int? TotalRows, int RowsDone, int Created, int Updated, int Unchanged,
     IReadOnlyList<ImportRowError> Errors, int ErrorCount, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt)
 {
-    public bool Finished => FinishedAt is not null || Status is "succeeded" or "failed" or "completed" or "rejected";
+    public bool Finished => FinishedAt is not null || Status is "succeeded" or "failed";
 }
 
 // ---- Catalog ----
@@ -106,6 +106,3 @@ public sealed record CertificateCheck(string Number, string Holder, string Cycle
     string? RevokedReason);
 
 public sealed record SchoolBasedPosted(int Posted, int AlreadyPosted);
-
-/// <summary>For answers the portal only needs to know succeeded.</summary>
-public sealed record Nothing(JsonElement? Value = null);
