@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.HttpOverrides;
 using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.Portal;
@@ -14,9 +15,14 @@ builder.AddServiceMessaging(PortalApp.ServiceName, typeof(PortalApp).Assembly); 
 builder.AddPortalSignIn();                                                         // Account/: cookie holding Directory's token
 builder.AddGatewayClient();                                                        // Gateway/: every API call, with the user's token
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+// Browsers reach the portal through the gateway: its X-Forwarded-* headers say which host and scheme they used, so
+// redirects (to the sign-in page, after sign-in) point there. Trusted from loopback only (the defaults).
+builder.Services.Configure<ForwardedHeadersOptions>(options =>
+    options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost);
 
 var app = builder.Build();
 
+app.UseForwardedHeaders();
 app.MapDefaultEndpoints();
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
 app.UseAuthentication();
