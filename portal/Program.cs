@@ -14,6 +14,7 @@ builder.AddServiceDatabase(PortalApp.DatabaseName, typeof(PortalApp).Assembly); 
 builder.AddServiceMessaging(PortalApp.ServiceName, typeof(PortalApp).Assembly);    // Notifications/: the events that fill the inboxes
 builder.AddPortalSignIn();                                                         // Account/: cookie holding Directory's token
 builder.AddGatewayClient();                                                        // Gateway/: every API call, with the user's token
+builder.Services.AddScoped<TrainingPlatform.Portal.Notifications.Inbox>();         // Notifications/: the unread count a page shows
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 // Browsers reach the portal through the gateway: its X-Forwarded-* headers say which host and scheme they used, so
 // redirects (to the sign-in page, after sign-in) point there. Trusted from loopback only (the defaults).
