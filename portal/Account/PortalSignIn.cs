@@ -81,12 +81,17 @@ public static class PortalSignIn
         return builder;
     }
 
-    /// <summary>The cookie principal for a token Directory has just issued (its claims, and the token itself).</summary>
+    /// <summary>
+    /// The cookie principal for a token Directory has just issued (its claims, and the token itself). A first
+    /// sign-in's token carries no role here: every page restricted to a role refuses it, and the refusal leads to the
+    /// password change (pages open to any role require a changed password through the default policy).
+    /// </summary>
     public static ClaimsPrincipal PrincipalFor(string accessToken)
     {
         var token = new JsonWebToken(accessToken);
+        var pending = token.Claims.Any(c => c.Type == PlatformClaims.PasswordChangeRequired && c.Value == "true");
         var claims = token.Claims
-            .Where(c => c.Type is not ("aud" or "iss" or "nbf" or "iat"))
+            .Where(c => c.Type is not ("aud" or "iss" or "nbf" or "iat") && !(pending && c.Type == PlatformClaims.Role))
             .Append(new Claim(AccessTokenClaim, accessToken));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme, PlatformClaims.Name, PlatformClaims.Role));
     }
