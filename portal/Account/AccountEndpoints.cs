@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -10,9 +11,14 @@ public static class AccountEndpoints
 {
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
-        // A form post (with the antiforgery token): a link could sign anyone out from another site.
-        app.MapPost("/account/sign-out", async (HttpContext http) =>
+        // A form post with the antiforgery token, checked here (an endpoint that binds no form is not checked for
+        // us): otherwise another site could sign anyone out.
+        app.MapPost("/account/sign-out", async (HttpContext http, IAntiforgery antiforgery) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                return Results.LocalRedirect("/");
+            }
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.LocalRedirect(PortalSignIn.SignInPath);
         }).RequireAuthorization(PortalSignIn.PendingPasswordChangePolicy);
