@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
+using TrainingPlatform.AppHost.Infrastructure;
+using TrainingPlatform.TestSupport;
 using Xunit;
 
 namespace TrainingPlatform.Portal.Tests;
@@ -44,8 +45,6 @@ public sealed class PortalPlatform : IAsyncLifetime
     /// <summary>For arranging what a test is not about (a school's topics before its teachers choose), straight through the gateway.</summary>
     public HttpClient Api { get; private set; } = default!;
 
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
-
     public async Task InitializeAsync()
     {
         var clock = Stopwatch.StartNew();
@@ -74,16 +73,16 @@ public sealed class PortalPlatform : IAsyncLifetime
         _ownDataDirectory = Directory.CreateTempSubdirectory("trainingplatform-portal-tests-").FullName;
         // The servers run as the postgres and rabbitmq users, who must be able to enter it.
         File.SetUnixFileMode(_ownDataDirectory, (UnixFileMode)0b111_101_101);
-        var port = FreePort();
+        var port = FreePort.Next();
         Gateway = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList =
             {
-                "exec", Path.Combine(RepositoryRoot, "AppHost", "bin", Configuration, "net10.0", "TrainingPlatform.AppHost.dll"),
+                "exec", Path.Combine(Repository.Root, "AppHost", "bin", Configuration, "net10.0", "TrainingPlatform.AppHost.dll"),
                 "--gateway-port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", _ownDataDirectory,
             },
-            WorkingDirectory = RepositoryRoot,
+            WorkingDirectory = Repository.Root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
@@ -173,23 +172,6 @@ public sealed class PortalPlatform : IAsyncLifetime
         {
             Directory.Delete(_ownDataDirectory, recursive: true);
         }
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "TrainingPlatform.sln")))
-        {
-            directory = directory.Parent;
-        }
-        return directory?.FullName ?? throw new InvalidOperationException("TrainingPlatform.sln not found above the test folder");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -11,7 +11,7 @@ namespace TrainingPlatform.Portal.Tests;
 /// </summary>
 public sealed partial class PortalSession(IBrowserContext context, IPage page, string testName) : IAsyncDisposable
 {
-    public static string ScreenshotRoot { get; } = Path.Combine(PortalPlatform.RepositoryRoot, "tests", "Portal.Tests", "screenshots");
+    public static string ScreenshotRoot { get; } = Path.Combine(TrainingPlatform.TestSupport.Repository.Root, "tests", "Portal.Tests", "screenshots");
 
     private int _step;
 
