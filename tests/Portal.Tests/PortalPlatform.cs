@@ -60,6 +60,8 @@ public sealed class PortalPlatform : IAsyncLifetime
         Api = new HttpClient { BaseAddress = new Uri(Gateway), Timeout = TimeSpan.FromSeconds(60) };
 
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        // A shared two-core machine may take seconds to open a page's connection; what the tests wait for does come.
+        Assertions.SetDefaultExpectTimeout(30_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true });
         StartupSeconds = clock.Elapsed.TotalSeconds;
