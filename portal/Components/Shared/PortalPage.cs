@@ -56,6 +56,10 @@ public abstract class PortalPage : ComponentBase
         return year.Ok;
     }
 
+    /// <summary>The teachers of the signed-in admin's own school (at most a few hundred).</summary>
+    protected async Task<List<TeacherSummary>> OwnSchoolTeachersAsync() =>
+        Take(await Api.GetAsync<List<TeacherSummary>>($"/api/directory/teachers?schoolCode={Ui.OwnOrganisationCode(User)}&pageSize=500")) ?? [];
+
     /// <summary>Keeps the value, or records the problem and returns the default.</summary>
     protected T? Take<T>(ApiResult<T> result)
     {
