@@ -60,8 +60,8 @@ public sealed class PortalPlatform : IAsyncLifetime
         Api = new HttpClient { BaseAddress = new Uri(Gateway), Timeout = TimeSpan.FromSeconds(60) };
 
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-        // A shared two-core machine may take seconds to open a page's connection; what the tests wait for does come.
-        Assertions.SetDefaultExpectTimeout(30_000);
+        // A shared two-core machine may take many seconds to open a page's connection; what the tests wait for does come.
+        Assertions.SetDefaultExpectTimeout(45_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true });
         StartupSeconds = clock.Elapsed.TotalSeconds;
@@ -133,7 +133,8 @@ public sealed class PortalPlatform : IAsyncLifetime
             IsMobile = phone,
             HasTouch = phone,
         });
-        context.SetDefaultTimeout(30_000);
+        // Generous: signing in hashes a password (PBKDF2), which on a busy shared machine can take many seconds.
+        context.SetDefaultTimeout(90_000);
         return new PortalSession(context, await context.NewPageAsync(), testName);
     }
 

@@ -49,7 +49,8 @@ public sealed partial class PortalSession(IBrowserContext context, IPage page, s
         await Page.ClickAsync("button[type=submit]");
         // Either the portal moves on, or it says why not (then the test fails with those words).
         await await Task.WhenAny(
-            Page.WaitForURLAsync(url => !url.Contains("/account/sign-in", StringComparison.Ordinal)),
+            // Committed is enough: the page's own readiness is waited for by the caller.
+            Page.WaitForURLAsync(url => !url.Contains("/account/sign-in", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit }),
             Page.Locator(".alert.error").WaitForAsync());
         if (Page.Url.Contains("/account/sign-in", StringComparison.Ordinal))
         {
@@ -62,7 +63,7 @@ public sealed partial class PortalSession(IBrowserContext context, IPage page, s
     public async Task SignOutAsync()
     {
         await Page.ClickAsync("header form button[type=submit]");
-        await Page.WaitForURLAsync(url => url.Contains("/account/sign-in", StringComparison.Ordinal));
+        await Page.WaitForURLAsync(url => url.Contains("/account/sign-in", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
     }
 
     /// <summary>Saves the page as it looks now: NN-name.png, numbered in the order of the test's steps.</summary>
