@@ -99,7 +99,7 @@ public sealed class PortalPlatform : IAsyncLifetime
         _appHost.BeginOutputReadLine();
         _appHost.BeginErrorReadLine();
 
-        var deadline = DateTime.UtcNow.AddMinutes(4);
+        var deadline = DateTime.UtcNow.AddMinutes(8); // services start in waves and seed the demo data; a loaded machine is slow
         while (!_log.Any(l => l.Contains("TrainingPlatform is ready", StringComparison.Ordinal)))
         {
             if (_appHost.HasExited || DateTime.UtcNow > deadline)
