@@ -4,7 +4,7 @@
 //   1. PostgreSQL and RabbitMQ (started here, or taken from ConnectionStrings__postgres / __messaging)
 //   2. one database per service
 //   3. the services in waves (ServiceCatalog.StartWaves: consumers before publishers) — each until GET /health answers 200
-//   4. the gateway, then "ready"
+//   4. the web portal, then the gateway (which serves the APIs and the portal), then "ready"
 //   5. on Ctrl+C / SIGTERM: stop in reverse order, exit 0
 using System.Diagnostics;
 using TrainingPlatform.AppHost.Infrastructure;
@@ -33,7 +33,8 @@ if (options.ShowHelp)
 var clock = Stopwatch.StartNew();
 using var shutdown = new ShutdownSignal(console);
 await using var running = new ShutdownSequence(console,
-    InfrastructureStartup.PostgresStage, InfrastructureStartup.RabbitMqStage, ServiceLauncher.ServicesStage, ServiceLauncher.GatewayStage);
+    InfrastructureStartup.PostgresStage, InfrastructureStartup.RabbitMqStage, ServiceLauncher.ServicesStage, ServiceLauncher.PortalStage,
+    ServiceLauncher.GatewayStage);
 var crashes = new CrashReporter(console, () => running.IsStopping || shutdown.IsRequested);
 
 try
@@ -52,6 +53,7 @@ try
     var demo = DemoCredentials.LoadOrCreate(repository.DataDirectory);
     var launcher = new ServiceLauncher(plan, infrastructure, console, running, crashes.Watch, demo);
     await launcher.StartServicesAsync(shutdown.Token);
+    await launcher.StartPortalAsync(shutdown.Token);
     await launcher.StartGatewayAsync(shutdown.Token);
 
     ReadyReport.Print(console, plan, crashes.Exited, clock.Elapsed, demo);

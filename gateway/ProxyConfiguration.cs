@@ -69,6 +69,14 @@ public static class ProxyConfiguration
 {
     public static readonly IReadOnlyList<string> ServiceNames = ["directory", "catalog", "enrollment", "credits", "mentoring"];
 
+    /// <summary>The web portal (<c>services:portal:http:&lt;i&gt;</c>): everything outside <c>/api/</c> goes to it.</summary>
+    public const string PortalName = "portal";
+
+    /// <summary>Last of all: every API route, and the 404 for unknown API paths, win over the portal's catch-all.</summary>
+    public const int PortalRouteOrder = 1000;
+
+    private const int UnknownApiOrder = 500;
+
     public const string ExtraRoutesSection = "Gateway:Routes";
 
     /// <summary>
@@ -107,20 +115,22 @@ public static class ProxyConfiguration
     }
 
     /// <summary>
-    /// The proxy routes, and a 404 problem for any path no service serves. Without that fallback an anonymous caller
-    /// would get ServiceDefaults' 401 there (the fallback authorization policy also covers unmatched paths), which
-    /// would wrongly suggest that signing in could help.
+    /// The proxy routes, and a 404 problem for any path no service serves: an <c>/api/</c> path of no service (before
+    /// the portal's catch-all can take it), and anything at all when no portal is configured. Without those an
+    /// anonymous caller would get ServiceDefaults' 401 there (the fallback authorization policy also covers unmatched
+    /// paths), which would wrongly suggest that signing in could help.
     /// </summary>
     public static WebApplication MapPlatformReverseProxy(this WebApplication app)
     {
         app.MapReverseProxy();
-        app.MapFallback("{**path}", () => Results.Problem(
-                statusCode: StatusCodes.Status404NotFound,
-                detail: "未找到：网关后面没有服务提供此路径。(No service behind the gateway serves this path.)"))
-            .WithDisplayName("Gateway: no such route")
-            .AllowAnonymous();
+        app.Map("/api/{**path}", NoSuchRoute).WithOrder(UnknownApiOrder).WithDisplayName("Gateway: no such API").AllowAnonymous();
+        app.MapFallback("{**path}", NoSuchRoute).WithDisplayName("Gateway: no such route").AllowAnonymous();
         return app;
     }
+
+    private static IResult NoSuchRoute() => Results.Problem(
+        statusCode: StatusCodes.Status404NotFound,
+        detail: "未找到：网关后面没有服务提供此路径。(No service behind the gateway serves this path.)");
 
     /// <summary>Every <c>services:&lt;service&gt;:http:&lt;i&gt;</c> present, in index order, named <c>&lt;service&gt;-&lt;i&gt;</c>.</summary>
     public static IReadOnlyList<ServiceDestination> ReadDestinations(IConfiguration configuration, string service) =>
@@ -144,37 +154,16 @@ public static class ProxyConfiguration
                 continue;
             }
 
-            clusters.Add(new ClusterConfig
-            {
-                ClusterId = service,
-                LoadBalancingPolicy = settings.LoadBalancingPolicy,
-                Destinations = destinations.ToDictionary(d => d.Id, d => new DestinationConfig { Address = d.Address }),
-                HealthCheck = new HealthCheckConfig
-                {
-                    AvailableDestinationsPolicy = settings.AvailableDestinationsPolicy,
-                    Active = new ActiveHealthCheckConfig
-                    {
-                        Enabled = true,
-                        Interval = settings.HealthCheckInterval,
-                        Timeout = settings.HealthCheckTimeout,
-                        Policy = HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
-                        Path = settings.HealthCheckPath,
-                    },
-                    Passive = new PassiveHealthCheckConfig
-                    {
-                        Enabled = true,
-                        Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate,
-                        ReactivationPeriod = settings.PassiveReactivationPeriod,
-                    },
-                },
-                Metadata = new Dictionary<string, string>
-                {
-                    [ConsecutiveFailuresHealthPolicyOptions.ThresholdMetadataName] =
-                        settings.ConsecutiveFailuresThreshold.ToString(CultureInfo.InvariantCulture),
-                },
-            });
-
+            clusters.Add(Cluster(service, destinations, settings));
             routes.Add(Route(configuration, routeId: service, service, $"/api/{service}/{{**catch-all}}", methods: null, order: 0));
+        }
+
+        // The web portal answers every path that is not an API: its pages, its static files, its Blazor connection.
+        var portal = ReadDestinations(configuration, PortalName);
+        if (portal.Count > 0)
+        {
+            clusters.Add(Cluster(PortalName, portal, settings));
+            routes.Add(Route(configuration, routeId: PortalName, PortalName, "/{**catch-all}", methods: null, order: PortalRouteOrder));
         }
 
         var configured = clusters.Select(c => c.ClusterId).ToHashSet(StringComparer.Ordinal);
@@ -196,6 +185,36 @@ public static class ProxyConfiguration
 
         return (routes, clusters);
     }
+
+    private static ClusterConfig Cluster(string service, IReadOnlyList<ServiceDestination> destinations, ProxySettings settings) => new()
+    {
+        ClusterId = service,
+        LoadBalancingPolicy = settings.LoadBalancingPolicy,
+        Destinations = destinations.ToDictionary(d => d.Id, d => new DestinationConfig { Address = d.Address }),
+        HealthCheck = new HealthCheckConfig
+        {
+            AvailableDestinationsPolicy = settings.AvailableDestinationsPolicy,
+            Active = new ActiveHealthCheckConfig
+            {
+                Enabled = true,
+                Interval = settings.HealthCheckInterval,
+                Timeout = settings.HealthCheckTimeout,
+                Policy = HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
+                Path = settings.HealthCheckPath,
+            },
+            Passive = new PassiveHealthCheckConfig
+            {
+                Enabled = true,
+                Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate,
+                ReactivationPeriod = settings.PassiveReactivationPeriod,
+            },
+        },
+        Metadata = new Dictionary<string, string>
+        {
+            [ConsecutiveFailuresHealthPolicyOptions.ThresholdMetadataName] =
+                settings.ConsecutiveFailuresThreshold.ToString(CultureInfo.InvariantCulture),
+        },
+    };
 
     private static RouteConfig Route(IConfiguration configuration, string routeId, string cluster, string path, string[]? methods, int order) => new()
     {

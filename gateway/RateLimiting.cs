@@ -101,10 +101,13 @@ public static class RateLimiting
             QueueLimit = settings.Global.QueueLimit,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         };
+        // A portal page keeps one WebSocket open for as long as it is shown: counted as a request in flight, a few
+        // thousand open pages would take every permit. The connection was admitted by its per-user bucket; what it
+        // carries then is the portal's own work.
         options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-            IsProbe(context.Request.Path)
-                ? RateLimitPartition.GetNoLimiter("probes")
-                : RateLimitPartition.GetConcurrencyLimiter("all", _ => global));
+            IsProbe(context.Request.Path) ? RateLimitPartition.GetNoLimiter("probes")
+            : context.WebSockets.IsWebSocketRequest ? RateLimitPartition.GetNoLimiter("websockets")
+            : RateLimitPartition.GetConcurrencyLimiter("all", _ => global));
 
         options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
         options.OnRejected = WriteRejectionAsync;

@@ -28,3 +28,17 @@ ensure_prerequisites() {
   # instead, so the system-wide ones are not needed (and on machines without systemd they never started).
   export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 }
+
+# The portal's end-to-end tests drive Debian's Chromium through Playwright (which never downloads a browser here), and
+# a CJK font makes their screenshots readable. Only the test command needs them.
+ensure_test_browser() {
+  local missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-wqy-microhei)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "Installing ${missing[*]} (apt-get) ..."
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+}

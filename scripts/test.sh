@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test: installs what is missing (PostgreSQL, RabbitMQ), builds, and runs the xUnit suites against
-# real PostgreSQL and RabbitMQ servers that the tests start themselves (private instances on free ports, in a
-# temporary folder, stopped when the tests end). Prints one closing line: "N passed, N failed".
+# Runs every test: installs what is missing (PostgreSQL, RabbitMQ, and Chromium for the portal's browser tests),
+# builds, and runs the xUnit suites against real PostgreSQL and RabbitMQ servers that the tests start themselves
+# (private instances on free ports, in a temporary folder, stopped when the tests end). Prints one closing line:
+# "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/prerequisites.sh
 ensure_prerequisites
+ensure_test_browser
 
 dotnet build TrainingPlatform.sln -c Release --nologo -v quiet
 

@@ -27,12 +27,12 @@ internal sealed class InfrastructureStartup(
         ]);
 
         // One at a time: concurrent CREATE DATABASE can trip over template1 being in use.
-        foreach (var service in ServiceCatalog.Services)
+        foreach (var service in ServiceCatalog.WithDatabases)
         {
             await postgres!.EnsureDatabaseAsync(service.DatabaseName, cancellationToken);
         }
 
-        console.Info($"databases ready: {string.Join(", ", ServiceCatalog.Services.Select(s => s.DatabaseName))}");
+        console.Info($"databases ready: {string.Join(", ", ServiceCatalog.WithDatabases.Select(s => s.DatabaseName))}");
         return new InfrastructureEndpoints(postgres!, rabbitMq!);
     }
 

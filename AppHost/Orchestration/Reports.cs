@@ -12,11 +12,13 @@ internal static class ReadyReport
             var state = exited.Contains(instance.Name) ? "  (EXITED)" : string.Empty;
             console.Info($"  {instance.Name,-14} {instance.Url}{state}");
         }
+        console.Info($"  {plan.Portal.Name,-14} {plan.Portal.Url}{(exited.Contains(plan.Portal.Name) ? "  (EXITED)" : string.Empty)}");
 
         var gateway = plan.Gateway.Url;
         var lines = new List<string>
         {
             $"TrainingPlatform is ready: {gateway}  (gateway health: {gateway}/health)",
+            $"web portal (门户): {gateway}/",
             $"started in {elapsed.TotalSeconds:0.0} s (已就绪) · press Ctrl+C to stop",
             $"sign in (登录): POST {gateway}/api/directory/sign-in  {{\"login\":\"{demo.OperatorLogin}\",\"password\":\"{demo.Password}\"}}",
             "demo accounts (演示账号) use the same password; see README › Trying it out",
@@ -41,7 +43,7 @@ internal static class InfraOnlyReport
             $"ConnectionStrings__postgres={infrastructure.Postgres.AdminConnectionString}",
             $"ConnectionStrings__messaging={infrastructure.RabbitMq.ConnectionString}",
         };
-        lines.AddRange(ServiceCatalog.Services.Select(service =>
+        lines.AddRange(ServiceCatalog.WithDatabases.Select(service =>
             $"ConnectionStrings__{service.DatabaseName}={infrastructure.Postgres.ConnectionStringFor(service.DatabaseName)}"));
         console.Banner(ConsoleHighlight.Success, [.. lines]);
     }

@@ -36,6 +36,12 @@ internal static class ServiceCatalog
     ];
 
     public static ProjectDefinition Gateway { get; } = new("gateway", "gateway", "TrainingPlatform.Gateway");
+
+    /// <summary>The web portal: its own database (notifications), served through the gateway.</summary>
+    public static ProjectDefinition Portal { get; } = new("portal", "portal", "TrainingPlatform.Portal");
+
+    /// <summary>Every project that owns a database: the services and the portal.</summary>
+    public static IEnumerable<ProjectDefinition> WithDatabases => Services.Append(Portal);
 }
 
 /// <summary>Where <c>dotnet build</c> put a project's output, matching the AppHost's own configuration.</summary>

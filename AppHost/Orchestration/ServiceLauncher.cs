@@ -12,6 +12,7 @@ internal sealed class ServiceLauncher(
     DemoCredentials demo)
 {
     public const string ServicesStage = "services";
+    public const string PortalStage = "portal";
     public const string GatewayStage = "gateway";
 
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
@@ -38,6 +39,10 @@ internal sealed class ServiceLauncher(
                 .Select(replicas => (Func<CancellationToken, Task>)(token => StartReplicasAsync([.. replicas], token))));
         }
     }
+
+    /// <summary>After the services (its pages call them), before the gateway (which serves it).</summary>
+    public Task StartPortalAsync(CancellationToken cancellationToken) =>
+        StartInstanceAsync(plan.Portal, PortalStage, PortalEnvironment(), cancellationToken);
 
     public Task StartGatewayAsync(CancellationToken cancellationToken) =>
         StartInstanceAsync(plan.Gateway, GatewayStage, GatewayEnvironment(), cancellationToken);
@@ -88,7 +93,22 @@ internal sealed class ServiceLauncher(
         return environment;
     }
 
-    private Dictionary<string, string?> GatewayEnvironment() => CommonEnvironment(plan.Gateway);
+    /// <summary>The portal keeps its notifications in its own database, hears the services' events, and calls the APIs through the gateway.</summary>
+    private Dictionary<string, string?> PortalEnvironment()
+    {
+        var environment = CommonEnvironment(plan.Portal);
+        environment[$"ConnectionStrings__{plan.Portal.Project.DatabaseName}"] = infrastructure.Postgres.ConnectionStringFor(plan.Portal.Project.DatabaseName);
+        environment["ConnectionStrings__messaging"] = infrastructure.RabbitMq.ConnectionString;
+        environment["services__gateway__http__0"] = plan.Gateway.Url;
+        return environment;
+    }
+
+    private Dictionary<string, string?> GatewayEnvironment()
+    {
+        var environment = CommonEnvironment(plan.Gateway);
+        environment["services__portal__http__0"] = plan.Portal.Url;
+        return environment;
+    }
 
     private Dictionary<string, string?> CommonEnvironment(ProjectInstance instance)
     {

@@ -19,20 +19,23 @@ internal sealed record ProjectInstance(
 /// </summary>
 internal sealed class ServicePlan
 {
-    private ServicePlan(IReadOnlyList<ProjectInstance> services, ProjectInstance gateway)
+    private ServicePlan(IReadOnlyList<ProjectInstance> services, ProjectInstance portal, ProjectInstance gateway)
     {
         Services = services;
+        Portal = portal;
         Gateway = gateway;
     }
 
     public IReadOnlyList<ProjectInstance> Services { get; }
+
+    public ProjectInstance Portal { get; }
 
     public ProjectInstance Gateway { get; }
 
     /// <summary>Checks the build output and the gateway port first, so a mistake costs nothing to find out.</summary>
     public static ServicePlan Create(RepositoryLayout repository, AppHostOptions options)
     {
-        var missing = ServiceCatalog.Services.Append(ServiceCatalog.Gateway)
+        var missing = ServiceCatalog.Services.Append(ServiceCatalog.Portal).Append(ServiceCatalog.Gateway)
             .Select(project => BuildOutput.AssemblyPath(repository, project))
             .Where(path => !File.Exists(path))
             .ToList();
@@ -51,7 +54,7 @@ internal sealed class ServicePlan
                 $"port {options.GatewayPort} is already in use; choose another with --gateway-port <port> (or GATEWAY_PORT)");
         }
 
-        var replicaCount = ServiceCatalog.Services.Sum(s => options.ReplicasOf(s.Name));
+        var replicaCount = ServiceCatalog.Services.Sum(s => options.ReplicasOf(s.Name)) + 1; // and the portal
         var ports = new Queue<int>(FreePort.Allocate(replicaCount).Where(p => p != options.GatewayPort));
         var services = new List<ProjectInstance>();
         foreach (var service in ServiceCatalog.Services)
@@ -65,9 +68,11 @@ internal sealed class ServicePlan
             }
         }
 
+        var portal = new ProjectInstance(ServiceCatalog.Portal, 0, 1, ports.TryDequeue(out var portalPort) ? portalPort : FreePort.Next(),
+            repository.ProjectDirectory(ServiceCatalog.Portal), BuildOutput.AssemblyPath(repository, ServiceCatalog.Portal));
         var gateway = new ProjectInstance(ServiceCatalog.Gateway, 0, 1, options.GatewayPort,
             repository.ProjectDirectory(ServiceCatalog.Gateway), BuildOutput.AssemblyPath(repository, ServiceCatalog.Gateway));
-        return new ServicePlan(services, gateway);
+        return new ServicePlan(services, portal, gateway);
     }
 
     /// <summary><c>services__enrollment__http__1=http://127.0.0.1:port</c> for every replica of every service.</summary>

@@ -24,11 +24,11 @@ public sealed class PlatformRunTests(ITestOutputHelper output)
     [Fact]
     public async Task The_AppHost_brings_up_the_whole_platform_and_stops_every_process_it_started()
     {
-        var repository = FindRepositoryRoot();
+        var repository = TrainingPlatform.TestSupport.Repository.Root;
         var dataDirectory = Directory.CreateTempSubdirectory("trainingplatform-apphost-").FullName;
         // The servers run as the postgres and rabbitmq users, who must be able to enter it (as with .data/).
         File.SetUnixFileMode(dataDirectory, (UnixFileMode)0b111_101_101);
-        var gatewayPort = FreePort();
+        var gatewayPort = TrainingPlatform.AppHost.Infrastructure.FreePort.Next();
         var gateway = $"http://127.0.0.1:{gatewayPort}";
         var start = new ProcessStartInfo("dotnet")
         {
@@ -155,23 +155,6 @@ public sealed class PlatformRunTests(ITestOutputHelper output)
         }
         using var locked = await http.PostAsJsonAsync("/api/directory/sign-in", new { login = "school-371602003", password = demoPassword });
         Assert.Equal(HttpStatusCode.TooManyRequests, locked.StatusCode);
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "TrainingPlatform.sln")))
-        {
-            directory = directory.Parent;
-        }
-        return directory?.FullName ?? throw new InvalidOperationException("TrainingPlatform.sln not found above the test folder");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Every live process below <paramref name="root"/>, from /proc (ppid is field 4 of /proc/PID/stat).</summary>

@@ -67,6 +67,25 @@ public sealed class ProxyTests
     }
 
     [Fact]
+    public async Task Every_path_outside_the_API_goes_to_the_portal_and_API_paths_never_do()
+    {
+        await using var platform = await TestPlatform.StartAsync(("catalog", 1), ("portal", 1));
+
+        var page = await platform.Client.GetEchoAsync("/electives?year=2026");
+        var home = await platform.Client.GetEchoAsync("/");
+        var api = await platform.Client.GetEchoAsync("/api/catalog/courses");
+        using var unknownApi = await platform.Client.GetAsync("/api/nothing-here/x");
+
+        Assert.Equal(("portal", "/electives", "?year=2026"), (page.Service, page.Path, page.Query));
+        Assert.Equal("portal", home.Service);
+        Assert.Equal("catalog", api.Service);
+        // An unknown API path is the gateway's 404, not a portal page.
+        Assert.Equal(HttpStatusCode.NotFound, unknownApi.StatusCode);
+        Assert.Equal("application/problem+json", unknownApi.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(2, platform["portal"].Received.Count);
+    }
+
+    [Fact]
     public async Task A_service_that_cannot_be_reached_gives_502_problem_details()
     {
         await using var platform = await TestPlatform.StartAsync(("credits", 1));

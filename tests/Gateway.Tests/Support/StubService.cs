@@ -57,7 +57,7 @@ public sealed class StubService : IAsyncDisposable
             return context.Response.WriteAsJsonAsync(new { status = stub.Healthy ? "Healthy" : "Unhealthy" });
         });
 
-        app.Map("/api/{**rest}", async (HttpContext context) =>
+        app.Map("/{**rest}", async (HttpContext context) =>
         {
             using var reader = new StreamReader(context.Request.Body);
             var echo = new Echo(

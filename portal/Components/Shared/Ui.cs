@@ -1,0 +1,44 @@
+using System.Globalization;
+using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.Contracts.Reference;
+
+namespace TrainingPlatform.Portal.Components.Shared;
+
+/// <summary>How the portal writes hours, dates and the platform's codes in Chinese.</summary>
+public static class Ui
+{
+    public static readonly IReadOnlyDictionary<string, string> RoleNames = new Dictionary<string, string>
+    {
+        [Roles.PlatformOperator] = "省级平台运营",
+        [Roles.DistrictAdmin] = "市/县区管理员",
+        [Roles.SchoolAdmin] = "学校管理员",
+        [Roles.Teacher] = "教师",
+        [Roles.GuideTeacher] = "指导教师",
+        [Roles.ResearchOffice] = "教研室",
+        [Roles.TrainingInstitution] = "教师培训机构",
+    };
+
+    public static string Hours(decimal hours) => hours.ToString("0.#", CultureInfo.InvariantCulture);
+
+    public static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    public static string Date(DateTimeOffset? at) =>
+        at is { } value ? value.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "";
+
+    public static string Role(string role) => RoleNames.GetValueOrDefault(role, role);
+
+    public static string Category(string code) => CourseCategories.Names.GetValueOrDefault(code, code);
+
+    public static string Mode(string code) => DeliveryModes.Names.GetValueOrDefault(code, code);
+
+    public static string Level(string code) => TrainingLevels.Names.GetValueOrDefault(code, code);
+
+    public static string Stage(string code) => StageNames.Names.GetValueOrDefault(code, code);
+
+    /// <summary>0–100, for a progress bar: how much of <paramref name="required"/> is done.</summary>
+    public static int Percent(decimal done, decimal required) =>
+        required <= 0 ? 100 : (int)Math.Clamp(Math.Floor(done * 100 / required), 0, 100);
+
+    /// <summary>A school admin's or teacher's school code: the last part of the organisation path.</summary>
+    public static string OwnOrganisationCode(PlatformUser user) => user.OrganisationPath.Split('/')[^1];
+}

@@ -1,0 +1,108 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace TrainingPlatform.Portal.Gateway;
+
+// The parts of the services' answers the portal shows. The portal owns these shapes (it is a separate deployable):
+// a field it does not list is ignored, a missing one takes its default.
+
+// ---- Directory ----
+
+public sealed record IssuedToken(string AccessToken, int ExpiresIn, bool MustChangePassword);
+
+public sealed record TeacherSummary(Guid Id, string NationalId, string Name, string SchoolCode, string SchoolName, string Stage, string Subject,
+    bool ClassTeacher, bool InPost);
+
+public sealed record Organisation(Guid Id, string Code, string Name, string Kind, string Path, string[] Stages);
+
+public sealed record ImportAccepted(Guid Id, string Status);
+
+public sealed record ImportRowError(int Line, string? Column, string Reason);
+
+public sealed record ImportJob(Guid Id, string FileName, string Status, int? TotalRows, int RowsDone, int Created, int Updated, int Unchanged,
+    IReadOnlyList<ImportRowError> Errors, int ErrorCount, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt)
+{
+    public bool Finished => FinishedAt is not null || Status is "succeeded" or "failed";
+}
+
+// ---- Catalog ----
+
+public sealed record ProgramYear(Guid Id, string Code, string Name, decimal MinAnnualHours, decimal MinElectiveHours, DateOnly GroupListsDue,
+    DateOnly TopicSelectionOpens, DateOnly TopicSelectionCloses, DateOnly CourseSelectionOpens, DateOnly StudyStarts, DateOnly RequiredStudyEnds,
+    DateOnly CreditRegistrationCloses, int Version);
+
+public sealed record Topic(Guid Id, string Code, string Name, string Description, string[] Stages, int CourseCount, decimal TotalHours);
+
+public sealed record SelectionWindow(string Window, DateOnly OpensOn, DateOnly ClosesOn, string Source, string? Reason);
+
+public sealed record ChosenTopic(Guid Id, string Code, string Name, int CourseCount, decimal TotalHours);
+
+public sealed record SchoolTopics(string ProgramYear, string SchoolCode, string SchoolName, string Status, IReadOnlyList<ChosenTopic> Topics,
+    int Version, DateTimeOffset? ChosenAt, DateTimeOffset? ChangedAt, SelectionWindow Window, DateOnly StudyStarts, bool CanChoose, string? WhyNot);
+
+public sealed record CourseSummary(Guid Id, string Code, string Title, string Summary, decimal Hours, string Category, string Mode, string Level,
+    string[] Stages, string[] Topics);
+
+public sealed record CoursePage(long Total, int Page, int PageSize, IReadOnlyList<CourseSummary> Items);
+
+public sealed record SchoolChoice(string Code, string Name, string Path, string Status, int TopicCount, DateTimeOffset? ChangedAt);
+
+public sealed record TopicChoices(string ProgramYear, bool Frozen, int Pending, int Chosen, IReadOnlyList<SchoolChoice> Schools);
+
+// ---- Enrollment ----
+
+public sealed record ElectiveSummary(decimal ElectiveHoursChosen, decimal MinElectiveHours, decimal ShortBy, string Message);
+
+public sealed record EnrolledCourse(Guid EnrollmentId, Guid CourseId, string Title, decimal Hours, string Category, string Mode, string Kind, string Status,
+    int MinutesStudied, decimal Percent, bool TestPassed, bool AssignmentHandedIn, DateTimeOffset? CompletedAt);
+
+public sealed record YearHeading(string Code, string Name, decimal MinAnnualHours, decimal MinElectiveHours);
+
+public sealed record CourseSelection(DateOnly OpensOn, DateOnly ClosesOn, bool Open, bool Frozen);
+
+public sealed record Deadlines(DateOnly StudyStarts, DateOnly RequiredStudyEnds, DateOnly CreditRegistrationCloses);
+
+public sealed record MyYearView(YearHeading ProgramYear, DateOnly Today, CourseSelection CourseSelection, Deadlines Deadlines, decimal RequiredHours,
+    ElectiveSummary Electives, decimal HoursPlanned, decimal HoursDone, bool OptedOut, IReadOnlyList<string> Messages,
+    IReadOnlyList<EnrolledCourse> Required, IReadOnlyList<EnrolledCourse> ElectiveCourses);
+
+// Some lists are plain database rows: their fields keep the columns' snake_case names.
+public sealed record OptOutRecord(
+    [property: JsonPropertyName("teacher_id")] Guid TeacherId,
+    string Name,
+    [property: JsonPropertyName("statement_reference")] string StatementReference,
+    string Reason,
+    [property: JsonPropertyName("recorded_at")] DateTimeOffset RecordedAt);
+
+// ---- Credits ----
+
+public sealed record LedgerLine(Guid Id, decimal Hours, string Category, string CategoryName, string Mode, string Level, string SourceName, string Title,
+    int Year, int CycleStart, bool Reversed, Guid? ReversesId, string? Reason, DateTimeOffset PostedAt);
+
+public sealed record NotCounted(string Title, decimal Hours, string Reason, [property: JsonPropertyName("refused_at")] DateTimeOffset RefusedAt);
+
+public sealed record TranscriptView(Guid TeacherId, string Name, decimal TotalHours, IReadOnlyList<LedgerLine> Entries, IReadOnlyList<NotCounted> NotCounted);
+
+public sealed record ComplianceRule(string Key, string Label, string Period, int? Year, decimal Required, decimal Earned, decimal Needed, string Status,
+    string StatusName, string Explanation);
+
+public sealed record Compliance(int CycleStart, int CycleEnd, string Overall, string OverallName, string Summary, bool CertificateEligible,
+    IReadOnlyList<ComplianceRule> Rules);
+
+public sealed record CreditApplication(Guid Id, Guid TeacherId, string TeacherName, string SchoolPath, string Title, string Description, decimal Hours,
+    string Category, string Mode, string Level, string Source, DateOnly OccurredOn, string AttachmentRef, string Status, DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+public sealed record ApplicationStep(string Step, string Decision, string? Reason, string Actor,
+    [property: JsonPropertyName("actor_role")] string ActorRole,
+    [property: JsonPropertyName("decided_at")] DateTimeOffset DecidedAt);
+
+public sealed record ApplicationView(CreditApplication Application, string StatusName, string? WaitingFor, IReadOnlyList<ApplicationStep> Steps);
+
+public sealed record Certificate(Guid Id, string Number, string TeacherName, int CycleStart, int CycleEnd, decimal TotalHours, DateTimeOffset IssuedAt,
+    DateTimeOffset? RevokedAt, string? RevokedReason);
+
+public sealed record CertificateCheck(string Number, string Holder, string Cycle, decimal TotalHours, DateTimeOffset IssuedAt, bool Valid, string Status,
+    string? RevokedReason);
+
+public sealed record SchoolBasedPosted(int Posted, int AlreadyPosted);
