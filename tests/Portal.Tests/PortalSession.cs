@@ -13,6 +13,8 @@ public sealed partial class PortalSession(IBrowserContext context, IPage page, s
 {
     public static string ScreenshotRoot { get; } = Path.Combine(TrainingPlatform.TestSupport.Repository.Root, "tests", "Portal.Tests", "screenshots");
 
+    private static readonly Regex SignInPage = new("/account/sign-in", RegexOptions.Compiled);
+
     private int _step;
 
     public IPage Page { get; } = page;
@@ -49,8 +51,10 @@ public sealed partial class PortalSession(IBrowserContext context, IPage page, s
         await Page.ClickAsync("button[type=submit]");
         // Either the portal moves on, or it says why not (then the test fails with those words).
         await await Task.WhenAny(
-            // Committed is enough: the page's own readiness is waited for by the caller.
-            Page.WaitForURLAsync(url => !url.Contains("/account/sign-in", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit }),
+            // The address polled, not WaitForURL: when the redirect has already happened, WaitForURL waits for the
+            // page's load event instead, which a streaming page may not fire for a long time. The page's own readiness
+            // is waited for by the caller.
+            Expect(Page).Not.ToHaveURLAsync(SignInPage),
             Page.Locator(".alert.error").WaitForAsync());
         if (Page.Url.Contains("/account/sign-in", StringComparison.Ordinal))
         {
