@@ -21,6 +21,20 @@ public sealed record ChosenTopic
     public string Name { get; init; } = "";
     public int CourseCount { get; init; }
     public decimal TotalHours { get; init; }
+    public IReadOnlyList<TopicCourse> Courses { get; init; } = [];
+}
+
+/// <summary>A course of a chosen topic, as a teacher picking electives needs to see it.</summary>
+public sealed record TopicCourse
+{
+    public Guid TopicId { get; init; }
+    public Guid Id { get; init; }
+    public string Code { get; init; } = "";
+    public string Title { get; init; } = "";
+    public decimal Hours { get; init; }
+    public string Category { get; init; } = "";
+    public string Mode { get; init; } = "";
+    public string Level { get; init; } = "";
 }
 
 public sealed record SchoolTopicsView(string ProgramYear, string SchoolCode, string SchoolName, string Status, IReadOnlyList<ChosenTopic> Topics,
@@ -172,15 +186,25 @@ public static class TopicChoiceEndpoints
             select topic_ids, version, chosen_at, changed_at, frozen_at from school_topic_choices
             where program_year_id = @YearId and school_id = @SchoolId
             """, new { YearId = year.Id, SchoolId = school.Id }, cancellationToken: cancellationToken));
-        var topics = choice is null ? [] : (await connection.QueryAsync<ChosenTopic>(new CommandDefinition("""
-            select t.id, t.code, t.name, count(c.id)::int as course_count, coalesce(sum(c.hours), 0) as total_hours
-            from topics t
-            left join topic_courses tc on tc.topic_id = t.id
-            left join courses c on c.id = tc.course_id
-            where t.id = any(@Ids)
-            group by t.id
-            order by t.code
-            """, new { Ids = choice.TopicIds }, cancellationToken: cancellationToken))).ToList();
+        // "My school's topics and their courses" is what every teacher opens on course-selection day: topics and courses
+        // in one round trip, counted and summed here rather than in a second query.
+        var topics = new List<ChosenTopic>();
+        if (choice is not null)
+        {
+            using var rows = await connection.QueryMultipleAsync(new CommandDefinition("""
+                select t.id, t.code, t.name from topics t where t.id = any(@Ids) order by t.code;
+                select tc.topic_id, c.id, c.code, c.title, c.hours, c.category, c.mode, c.level
+                from topic_courses tc join courses c on c.id = tc.course_id
+                where tc.topic_id = any(@Ids)
+                order by c.code;
+                """, new { Ids = choice.TopicIds }, cancellationToken: cancellationToken));
+            var chosen = (await rows.ReadAsync<ChosenTopic>()).ToList();
+            var courses = (await rows.ReadAsync<TopicCourse>()).ToLookup(c => c.TopicId);
+            topics.AddRange(chosen.Select(t => t with
+            {
+                Courses = [.. courses[t.Id]], CourseCount = courses[t.Id].Count(), TotalHours = courses[t.Id].Sum(c => c.Hours),
+            }));
+        }
         var window = WindowRules.For(SelectionWindows.TopicSelection, school.Path, year.Windows, await ProgramYearStore.AdjustmentsAsync(connection, year.Id, cancellationToken));
         var today = ProvinceCalendar.Today(clock);
         var decision = TopicChoiceRules.Decide(today, window, year.StudyStarts, choice is not null, school.Stages);
