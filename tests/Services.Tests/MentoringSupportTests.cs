@@ -115,7 +115,17 @@ public sealed class MentoringSupportTests : MentoringTestBase
             new { decision = "reject", reason = "请补充活动记录" });
         await SendOk(SchoolAdmin("S1"), HttpMethod.Post, $"/api/mentoring/mentoring-activities/{activityId}/decisions", new { decision = "confirm" },
             HttpStatusCode.Conflict);
-        var again = await SendOk(Teacher(guideTeacher, "S2"), HttpMethod.Post, $"/api/mentoring/study-groups/{groupId}/activities",
+        // The county's guide account (role guide_teacher, tied to the same teacher, as the demo's guide-<county>) finds its
+        // appointment and logs as well.
+        using var guideAccount = Mentoring.CreateClient();
+        guideAccount.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Tokens.Issue(
+            TrainingPlatform.BuildingBlocks.Security.Roles.GuideTeacher, claims: new Dictionary<string, object>
+            {
+                ["teacher"] = guideTeacher.ToString(), ["org"] = OrganisationId("371602").ToString(), ["org_path"] = PathOf("371602"), ["name"] = "指导教师",
+            }));
+        var appointment = Assert.Single((await SendOk(guideAccount, HttpMethod.Get, "/api/mentoring/guides/me?year=2071")).EnumerateArray());
+        Assert.Equal(1, appointment.GetProperty("load").GetInt32());
+        var again = await SendOk(guideAccount, HttpMethod.Post, $"/api/mentoring/study-groups/{groupId}/activities",
             new { title = "集体备课指导", heldOn = Today, hours = 2, description = "指导二次备课，形成教学设计" }, HttpStatusCode.Created);
         await SendOk(SchoolAdmin("S1"), HttpMethod.Post, $"/api/mentoring/mentoring-activities/{again.GetProperty("id").GetGuid()}/decisions",
             new { decision = "confirm" });
