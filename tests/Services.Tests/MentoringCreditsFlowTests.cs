@@ -125,4 +125,29 @@ public sealed class MentoringCreditsFlowTests : MentoringTestBase
         Assert.Equal(CourseCategories.SchoolBased, entry.GetProperty("category").GetString());
         Assert.Equal(Today.Year, entry.GetProperty("year").GetInt32());
     }
+
+    [Fact]
+    public async Task An_activity_confirmed_after_its_years_registration_closed_is_refused_with_the_reason()
+    {
+        // A year long closed, known only to this test's Credits (no test announces 2020), and never reopened.
+        await using (var connection = await CreditsDb.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("""
+                insert into program_years (id, code, year, credit_registration_closes, version) values (@Id, 'mentoring-2020', 2020, '2020-12-31', 1)
+                """, new { Id = Guid.NewGuid() });
+        }
+        var teacher = Guid.NewGuid();
+        var activity = new MentoringActivityCredited(Guid.NewGuid(), teacher, MentoringActivityKinds.SchoolSupport, "对口帮扶：送教下乡（S2校）", 4,
+            CourseCategories.SchoolBased, DeliveryModes.SchoolBased, TrainingLevels.County, 2020, new DateOnly(2020, 11, 2), "S2校管理员",
+            DateTimeOffset.UtcNow);
+        await Mentoring.Services.GetRequiredService<IBus>().Publish(activity);
+
+        var sourceRef = $"mentoring:{activity.ActivityId}";
+        await Eventually.HoldsAsync(async () => await CreditsCountAsync("select count(*) from ledger_refusals where source_ref = @Ref", new { Ref = sourceRef }) == 1,
+            TimeSpan.FromSeconds(90), "the late activity to be refused");
+        Assert.Equal(0, await CreditsCountAsync("select count(*) from ledger_entries where teacher_id = @Id", new { Id = teacher }));
+        await using var check = await CreditsDb.OpenConnectionAsync();
+        Assert.Contains("2020 年度学分登记已于 2020-12-31 截止", await check.ExecuteScalarAsync<string>(
+            "select reason from ledger_refusals where source_ref = @Ref", new { Ref = sourceRef }));
+    }
 }
