@@ -30,6 +30,12 @@ public sealed class MentoringOptions
 
     public int MentorMaxDistance { get; set; } = OrganisationDistance.SameCity;
 
+    /// <summary>How long a backbone teacher's support of a weak school (对口帮扶) lasts unless the bureau says otherwise.</summary>
+    public int SupportYears { get; set; } = 1;
+
+    /// <summary>The most credit hours one logged mentoring activity may claim (a working day); the school confirms what it was.</summary>
+    public decimal MaxActivityHours { get; set; } = 8;
+
     /// <summary>Cost of one step of distance in the assignment; see <see cref="AssignmentSettings"/>.</summary>
     public int DistanceWeight { get; set; } = 10;
 

@@ -1,7 +1,9 @@
+using TrainingPlatform.Services.Mentoring.Activities;
 using TrainingPlatform.Services.Mentoring.Guides;
 using TrainingPlatform.Services.Mentoring.Mentors;
 using TrainingPlatform.Services.Mentoring.Studios;
 using TrainingPlatform.Services.Mentoring.StudyGroups;
+using TrainingPlatform.Services.Mentoring.Support;
 using TrainingPlatform.Services.Mentoring.Workshops;
 
 namespace TrainingPlatform.Services.Mentoring;
@@ -20,5 +22,7 @@ public static class MentoringSetup
         .MapGuideEndpoints()
         .MapMentorEndpoints()
         .MapWorkshopEndpoints()
-        .MapStudioEndpoints();
+        .MapStudioEndpoints()
+        .MapSupportEndpoints()
+        .MapActivityEndpoints();
 }

@@ -28,4 +28,25 @@ public sealed class DemoProvinceTests
         Assert.Equal(["district_admin", "guide_teacher", "learning_platform", "research_office", "school_admin", "training_institution"], roles.Order());
         Assert.Equal(50, DemoProvince.Schools().Count());
     }
+
+    [Fact]
+    public void Each_county_guide_account_is_a_backbone_or_master_teacher_of_the_county_the_same_every_time()
+    {
+        var (rows, _) = TeacherSheet.Read(Csv.Parse(Csv.Decode(DemoProvince.TeachersCsv())));
+        var byId = rows.ToDictionary(r => r.Input.NationalId!, r => r.Input);
+        var guides = DemoProvince.GuideTeachers().ToList();
+
+        Assert.Equal(DemoProvince.Counties.Select(c => $"guide-{c.Code}"), guides.Select(g => g.Login));
+        Assert.Equal(DemoProvince.Staff().Where(s => s.Role == "guide_teacher").Select(s => s.Login), guides.Select(g => g.Login));
+        Assert.All(guides, g =>
+        {
+            var teacher = byId[g.NationalId];
+            Assert.Equal(g.Name, teacher.Name);
+            Assert.StartsWith(g.Login["guide-".Length..], teacher.SchoolCode, StringComparison.Ordinal);
+            Assert.Contains(teacher.Tier, new[] { "backbone", "master" });
+        });
+        Assert.Equal(guides, DemoProvince.GuideTeachers());
+        // The README names 滨城区's guide.
+        Assert.Equal(("杨勇", "371602196602051057"), (guides[0].Name, guides[0].NationalId));
+    }
 }

@@ -62,3 +62,67 @@ public sealed record MentorPairingEnded(
     DateOnly EndedOn,
     string Reason,
     DateTimeOffset EndedAt);
+
+/// <summary>
+/// A district (or the operator) arranged for a backbone teacher to support a weak school (对口帮扶) for a period.
+/// <see cref="ArrangedBy"/> is the path of the county or city that arranged it.
+/// </summary>
+public sealed record SchoolSupportPaired(
+    Guid PairingId,
+    Guid TeacherId,
+    Guid SchoolId,
+    string SchoolPath,
+    string ArrangedBy,
+    DateOnly StartsOn,
+    DateOnly EndsOn,
+    DateTimeOffset PairedAt);
+
+/// <summary>A support pairing ended before its period was over, with the reason.</summary>
+public sealed record SchoolSupportEnded(
+    Guid PairingId,
+    Guid TeacherId,
+    Guid SchoolId,
+    DateOnly EndedOn,
+    string Reason,
+    DateTimeOffset EndedAt);
+
+/// <summary>What a mentoring activity was: the three kinds that earn the teacher who did the work credit hours.</summary>
+public static class MentoringActivityKinds
+{
+    /// <summary>导师带教: a mentor's session with a mentee of an active pairing; the mentee's school confirms it.</summary>
+    public const string MentoringSession = "mentoring_session";
+
+    /// <summary>对口帮扶: a backbone teacher's day at the weak school they support; that school confirms it.</summary>
+    public const string SchoolSupport = "school_support";
+
+    /// <summary>指导: a guide teacher's session with a study group assigned to them; the group's school (or county) confirms it.</summary>
+    public const string Guidance = "guidance";
+
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
+    {
+        [MentoringSession] = "导师带教",
+        [SchoolSupport] = "对口帮扶",
+        [Guidance] = "研修组指导",
+    };
+}
+
+/// <summary>
+/// A mentoring activity was confirmed by the school it served and earns <see cref="TeacherId"/> (the mentor, the
+/// supporting teacher or the guide) <see cref="Hours"/> credit hours. Sent once per activity; Credits posts exactly
+/// one ledger entry for it (source <c>mentoring</c>, reference the activity id), however often it is delivered.
+/// <see cref="Year"/> is the calendar year the activity was held in; registration closes as for that year's other
+/// credits, judged on the day of <see cref="ConfirmedAt"/>.
+/// </summary>
+public sealed record MentoringActivityCredited(
+    Guid ActivityId,
+    Guid TeacherId,
+    string Kind,
+    string Title,
+    decimal Hours,
+    string Category,
+    string Mode,
+    string Level,
+    int Year,
+    DateOnly OccurredOn,
+    string ConfirmedBy,
+    DateTimeOffset ConfirmedAt);

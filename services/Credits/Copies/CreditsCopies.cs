@@ -6,6 +6,7 @@ using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Contracts.Catalog;
 using TrainingPlatform.Contracts.Directory;
 using TrainingPlatform.Contracts.Enrollment;
+using TrainingPlatform.Contracts.Mentoring;
 using TrainingPlatform.Services.Credits.Ledger;
 using TrainingPlatform.Services.Credits.Policies;
 
@@ -95,6 +96,47 @@ public sealed class CourseCompletedConsumer(NpgsqlDataSource db) : IdempotentCon
         if (!open)
         {
             await LedgerBook.RefuseAsync(unitOfWork, entry, $"{year} 年度学分登记已于 {closedOn:yyyy-MM-dd} 截止，课程完成时间晚于截止日期", cancellationToken);
+            return;
+        }
+        await LedgerBook.PostAsync(unitOfWork, entry, cancellationToken);
+    }
+}
+
+/// <summary>
+/// A mentoring activity the served school confirmed (a mentor's session, a supporting teacher's day at a weak school,
+/// a guide's session) becomes exactly one ledger entry of source <c>mentoring</c>: the activity is the source
+/// reference, so a redelivered or duplicated message posts nothing more. Like a course, it is refused with the reason
+/// when confirmed after its year's registration closed, unless an operator reopened the year.
+/// </summary>
+public sealed class MentoringActivityCreditedConsumer(NpgsqlDataSource db) : IdempotentConsumer<MentoringActivityCredited>(db)
+{
+    protected override async Task HandleAsync(MentoringActivityCredited m, UnitOfWork unitOfWork, CancellationToken cancellationToken)
+    {
+        if (m.Hours <= 0)
+        {
+            throw new PermanentMessageFailure($"指导带教活动 {m.ActivityId} 的学时 {m.Hours} 无效 (hours must be positive)");
+        }
+        var policy = await PolicyStore.ActiveAsync(unitOfWork.Connection, unitOfWork.Transaction, cancellationToken);
+        var entry = new LedgerEntry
+        {
+            Id = Guid.CreateVersion7(m.ConfirmedAt),
+            TeacherId = m.TeacherId,
+            Hours = m.Hours,
+            Category = m.Category,
+            Mode = m.Mode,
+            Level = m.Level,
+            Source = Contracts.Credits.CreditSources.Mentoring,
+            SourceRef = $"mentoring:{m.ActivityId}",
+            Title = m.Title,
+            Year = m.Year,
+            CycleStart = policy.CycleOf(m.Year).First,
+            PostedBy = $"指导带教活动（{m.ConfirmedBy} 确认）",
+            PostedAt = m.ConfirmedAt,
+        };
+        var (open, closedOn) = await LedgerBook.RegistrationAsync(unitOfWork.Connection, m.Year, ProvinceCalendar.DayOf(m.ConfirmedAt), cancellationToken);
+        if (!open)
+        {
+            await LedgerBook.RefuseAsync(unitOfWork, entry, $"{m.Year} 年度学分登记已于 {closedOn:yyyy-MM-dd} 截止，活动确认时间晚于截止日期", cancellationToken);
             return;
         }
         await LedgerBook.PostAsync(unitOfWork, entry, cancellationToken);

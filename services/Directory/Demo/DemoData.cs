@@ -102,6 +102,14 @@ internal sealed partial class DemoData(
                 """, new { Id = Guid.CreateVersion7(), Login = AccountRow.NormaliseLogin(login), Name = name, Role = role, OrganisationCode = organisationCode },
                 unitOfWork.Transaction, cancellationToken: cancellationToken));
         }
+        // Guide accounts are teachers wearing a second hat: tie each to its teacher (see DemoProvince.GuideTeachers).
+        foreach (var (login, nationalId, _) in DemoProvince.GuideTeachers())
+        {
+            await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+                update accounts a set teacher_id = t.id from teachers t
+                where a.login = @Login and a.teacher_id is null and t.national_id = @NationalId
+                """, new { Login = AccountRow.NormaliseLogin(login), NationalId = nationalId }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        }
         // Every demo account without a password gets the AppHost's, hashed once (thousands of PBKDF2 hashes would
         // take minutes), and skips the first-sign-in change so it can be tried at once.
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(

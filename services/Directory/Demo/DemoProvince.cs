@@ -3,6 +3,7 @@ using System.Text;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.Contracts.Directory;
 using TrainingPlatform.Contracts.Reference;
+using TrainingPlatform.Services.Directory.Imports;
 using TrainingPlatform.Services.Directory.Organisations;
 using TrainingPlatform.Services.Directory.Teachers;
 
@@ -104,6 +105,24 @@ public static class DemoProvince
             }
         }
         return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    /// <summary>
+    /// Who each county's guide account (<c>guide-&lt;code&gt;</c>) is: the most senior backbone (深蓝) or master (卓越)
+    /// teacher of the county's first school. A guide teacher is a teacher, and Mentoring knows guides by teacher id
+    /// (the token's teacher claim), so an account without one could never see the groups it guides.
+    /// </summary>
+    public static IEnumerable<(string Login, string NationalId, string Name)> GuideTeachers()
+    {
+        var (rows, _) = TeacherSheet.Read(Csv.Parse(Csv.Decode(TeachersCsv())));
+        foreach (var (code, _, _) in Counties)
+        {
+            var guide = rows.Select(r => r.Input)
+                .Where(t => t.SchoolCode == $"{code}001" && t.Tier is Tiers.Backbone or Tiers.Master && t.InPost != false)
+                .OrderBy(t => t.HireDate).ThenBy(t => t.NationalId, StringComparer.Ordinal)
+                .First();
+            yield return ($"guide-{code}", guide.NationalId!, guide.Name!);
+        }
     }
 
     /// <summary>Staff accounts for every role, named after what they are.</summary>

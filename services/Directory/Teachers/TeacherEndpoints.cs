@@ -105,8 +105,9 @@ public static class TeacherEndpoints
             Id = id, FromSchoolId = teacher.SchoolId, ToSchoolId = school.Id, Now = clock.GetUtcNow(), By = user.AccountId,
         }, unitOfWork.Transaction, cancellationToken: cancellationToken));
         var moved = await TeacherStore.FindAsync(unitOfWork, "t.id = @Id", new { Id = id }, cancellationToken);
+        // Only the teacher's own sign-in moves with them: a staff account tied to the teacher (a county's guide) stays with its bureau.
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(
-            "update accounts set organisation_id = @SchoolId where teacher_id = @Id", new { SchoolId = school.Id, Id = id },
+            "update accounts set organisation_id = @SchoolId where teacher_id = @Id and role = 'teacher'", new { SchoolId = school.Id, Id = id },
             unitOfWork.Transaction, cancellationToken: cancellationToken));
         await unitOfWork.PublishAsync(moved!.ToEvent(TeacherChanges.Transferred), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);

@@ -45,6 +45,7 @@ public static class GuideEndpoints
         group.MapGet("/organisations/{code}/guides", ListAsync).RequireAuthorization(p => p.RequireRole(districts));
         group.MapPost("/organisations/{code}/experts", AppointExpertAsync).RequireAuthorization(p => p.RequireRole(districts));
         group.MapPost("/years/{year}/organisations/{code}/guide-assignments", AssignAsync).RequireAuthorization(p => p.RequireRole(districts));
+        group.MapGet("/guides/me", MyAppointmentsAsync).RequireAuthorization(p => p.RequireRole(Roles.GuideTeacher, Roles.Teacher));
         group.MapGet("/years/{year}/guides/{guideId:guid}/groups", GroupsOfGuideAsync);
         group.MapGet("/years/{year}/study-groups/{groupId:guid}/guidance", GuidanceAsync);
         return app;
@@ -232,6 +233,27 @@ public static class GuideEndpoints
             }),
             unassigned = result.Unassigned.Select(u => new { groupId = u.ClientId, group = groupById[u.ClientId].Name, u.Reason }),
         });
+    }
+
+    /// <summary>
+    /// The caller's own appointments as a guide (by the token's teacher id: a guide account is tied to its teacher),
+    /// with the year's load when <paramref name="year"/> is given: where a guide starts to find their groups.
+    /// </summary>
+    private static async Task<IResult> MyAppointmentsAsync(string? year, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        var teacherId = PlatformUser.From(http.User).TeacherId;
+        if (teacherId is null)
+        {
+            return Problems.Forbidden("该账号未关联教师，无法查看指导教师聘任");
+        }
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var yearId = year is null ? null : (await ProgramYearCopy.FindAsync(connection, year, null, cancellationToken))?.Id;
+        if (year is not null && yearId is null)
+        {
+            return Problems.NotFound($"年度 {year} 不存在");
+        }
+        return TypedResults.Ok(await connection.QueryAsync<GuideRow>(new CommandDefinition(GuideSql + " where g.teacher_id = @TeacherId order by g.stage, g.subject",
+            new { TeacherId = teacherId, YearId = yearId }, cancellationToken: cancellationToken)));
     }
 
     /// <summary>A guide's groups with each member's study progress this year: the district above the guide, or the guide.</summary>
