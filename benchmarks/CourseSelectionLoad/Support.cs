@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using TrainingPlatform.Gateway;
+using TrainingPlatform.Services.Enrollment;
+
+/// <summary>Latencies and status codes of one kind of request.</summary>
+internal sealed class Recorder
+{
+    private readonly ConcurrentBag<double> _latencies = [];
+    private readonly ConcurrentDictionary<int, int> _statuses = new();
+    private TimeSpan _elapsed;
+
+    public Task<HttpStatusCode> TimeAsync(Func<Task<HttpStatusCode>> request) => TimeAsync(Stopwatch.GetTimestamp(), request);
+
+    /// <summary>
+    /// Timed from <paramref name="due"/>, when an open-loop schedule meant the request to go, not when it went: a
+    /// request held back by a slow one before it counts that wait (no coordinated omission).
+    /// </summary>
+    public async Task<HttpStatusCode> TimeAsync(long due, Func<Task<HttpStatusCode>> request)
+    {
+        var started = due;
+        HttpStatusCode status;
+        try
+        {
+            status = await request();
+        }
+        catch (HttpRequestException)
+        {
+            status = 0;
+        }
+        catch (TaskCanceledException)
+        {
+            status = HttpStatusCode.RequestTimeout;
+        }
+        _latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        _statuses.AddOrUpdate((int)status, 1, (_, n) => n + 1);
+        return status;
+    }
+
+    public void Stop(Stopwatch clock) => _elapsed = clock.Elapsed;
+
+    public int Succeeded => _statuses.Where(s => s.Key is >= 200 and < 300).Sum(s => s.Value);
+
+    public int Failed => _statuses.Where(s => s.Key is < 200 or >= 300).Sum(s => s.Value);
+
+    public double SucceededPerSecond => Succeeded / _elapsed.TotalSeconds;
+
+    public double Percentile(double p)
+    {
+        var sorted = _latencies.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+    }
+
+    public void Print(string what, string unit)
+    {
+        var sorted = _latencies.Order().ToArray();
+        double Percentile(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+        var ok = _statuses.Where(s => s.Key is >= 200 and < 300).Sum(s => s.Value);
+        Console.WriteLine($"{what}: {sorted.Length:N0} {unit} in {_elapsed.TotalSeconds:0.0} s = {sorted.Length / _elapsed.TotalSeconds:0} /s " +
+                          $"({ok / _elapsed.TotalSeconds:0} /s succeeded)");
+        Console.WriteLine($"  latency ms: p50 {Percentile(0.50):0.0}, p95 {Percentile(0.95):0.0}, p99 {Percentile(0.99):0.0}, max {(sorted.Length > 0 ? sorted[^1] : double.NaN):0.0}");
+        Console.WriteLine($"  status: {string.Join(", ", _statuses.OrderBy(s => s.Key).Select(s => $"{(s.Key == 0 ? "no answer" : s.Key.ToString(CultureInfo.InvariantCulture))}×{s.Value}"))}");
+    }
+}
+
+/// <summary>
+/// CPU time used meanwhile by this process (the service and the load client), PostgreSQL and RabbitMQ (each server
+/// with every process under it, from /proc): what a request costs whatever else the machine is doing, and so the rate
+/// two quiet cores could sustain.
+/// </summary>
+internal sealed class CpuMeter
+{
+    private readonly int _postgres;
+    private readonly int _rabbit;
+    private readonly (double Self, double Postgres, double Rabbit) _start;
+
+    private CpuMeter(int postgres, int rabbit)
+    {
+        (_postgres, _rabbit) = (postgres, rabbit);
+        _start = Now();
+    }
+
+    public static CpuMeter Start(int postgresPid, int rabbitPid) => new(postgresPid, rabbitPid);
+
+    public void Print(int requests, string unit)
+    {
+        var now = Now();
+        var (self, pg, mq) = ((now.Self - _start.Self) * 1000 / requests, (now.Postgres - _start.Postgres) * 1000 / requests,
+            (now.Rabbit - _start.Rabbit) * 1000 / requests);
+        Console.WriteLine($"  CPU per {unit}: {self + pg + mq:0.0} ms (service + load client {self:0.0}, PostgreSQL {pg:0.0}, RabbitMQ {mq:0.0}) " +
+                          $"→ {Environment.ProcessorCount * 1000 / (self + pg + mq):0} /s on {Environment.ProcessorCount} idle cores");
+    }
+
+    private (double Self, double Postgres, double Rabbit) Now() =>
+        (Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, TreeSeconds(_postgres), TreeSeconds(_rabbit));
+
+    // utime + stime of every live process under root, plus what their exited children used (cutime + cstime).
+    private static double TreeSeconds(int root)
+    {
+        var processes = new Dictionary<int, (int Parent, long Ticks)>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+            {
+                continue;
+            }
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // fields[0] is the state, field 3 of proc(5)
+                processes[pid] = (int.Parse(fields[1], CultureInfo.InvariantCulture),
+                    new[] { 11, 12, 13, 14 }.Sum(i => long.Parse(fields[i], CultureInfo.InvariantCulture)));
+            }
+            catch (IOException)
+            {
+                // gone meanwhile
+            }
+        }
+        bool Under(int pid)
+        {
+            for (var depth = 0; depth < 64 && pid > 1; depth++, pid = processes.TryGetValue(pid, out var p) ? p.Parent : 0)
+            {
+                if (pid == root)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return processes.Where(p => Under(p.Key)).Sum(p => p.Value.Ticks) / 100.0; // USER_HZ
+    }
+}
+
+internal sealed class DeletedWhenDisposed(string directory) : IDisposable
+{
+    public void Dispose() => Directory.Delete(directory, recursive: true);
+}
+
+/// <summary>The Enrollment service as it runs in production, on Kestrel, with the given settings.</summary>
+internal sealed class EnrollmentHost(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<EnrollmentApi>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+}
+
+/// <summary>The real gateway in front of the service, configured the way the AppHost does.</summary>
+internal sealed class GatewayHost(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<GatewayApi>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+}
