@@ -397,4 +397,31 @@ public sealed class PresetRulesTests
         Assert.DoesNotContain(result.Rules, r => r.Period == RulePeriods.FirstYear);
         Assert.True(result.CertificateEligible);
     }
+
+    [Fact]
+    public void A_teacher_hired_during_the_cycle_owes_nothing_for_the_years_before_they_were_hired()
+    {
+        // Hired in August 2027: every yearly rule from 2027 on, the first-year hours in 2027, the whole cycle total.
+        var teacher = new TeacherFacts(Guid.NewGuid(), NewTeacherHired, NormalSchoolGraduate: true, ClassTeacher: false);
+        var credits = new List<Credit> { C(60, "subject", "concentrated", "county", 2027) };
+        credits.AddRange(Enumerable.Range(2027, 4).SelectMany(y => new[]
+        {
+            C(10, "ethics", "online", "provincial", y), C(10, "school_based", "school_based", "school", y), C(55, "subject", "online", "provincial", y),
+        }));
+        var result = Evaluate("seed-002", teacher, credits, AfterTheCycle);
+        Assert.Equal([2027, 2028, 2029, 2030], result.Rules.Where(r => r.Key == "year-ethics").Select(r => r.Year!.Value));
+        Assert.Equal(360m, Rule(result, "cycle-total").Earned);
+        Assert.True(result.CertificateEligible, result.Summary);
+    }
+
+    [Fact]
+    public void A_teacher_hired_a_fortnight_ago_is_not_yet_at_risk_for_their_first_year()
+    {
+        // Hired 20 August 2027, nothing yet on 3 September: the pace counts from the hire date, with its grace period.
+        var teacher = new TeacherFacts(Guid.NewGuid(), NewTeacherHired, NormalSchoolGraduate: false, ClassTeacher: false);
+        var result = Evaluate("seed-002", teacher, [], new(2027, 9, 3));
+        Assert.Equal((120m, ComplianceStatuses.OnTrack), (Rule(result, "first-year-other").Needed, Rule(result, "first-year-other").Status));
+        Assert.Equal(ComplianceStatuses.OnTrack, Rule(result, "year-ethics", 2027).Status);
+        Assert.Equal(ComplianceStatuses.OnTrack, result.Overall);
+    }
 }
