@@ -3,15 +3,14 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
-using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Contracts.Catalog;
-using TrainingPlatform.Contracts.Directory;
 using TrainingPlatform.Contracts.Enrollment;
 using TrainingPlatform.Services.Credits;
+using TrainingPlatform.Services.Credits.Copies;
 using TrainingPlatform.TestSupport;
 using Xunit;
 
@@ -37,8 +36,6 @@ public sealed class CreditsChainTests : IAsyncLifetime
 
     private NpgsqlDataSource Db => _credits.Services.GetRequiredService<NpgsqlDataSource>();
 
-    private IBus Bus => _credits.Services.GetRequiredService<IBus>();
-
     private HttpClient As(string role, string? orgPath = null, Guid? teacher = null)
     {
         var claims = new Dictionary<string, object> { ["name"] = role };
@@ -58,11 +55,8 @@ public sealed class CreditsChainTests : IAsyncLifetime
 
     private async Task<Guid> TeacherAsync()
     {
-        var id = Guid.NewGuid();
-        await Bus.Publish(new TeacherProfileChanged(id, 1, "371602199001010011", "陈老师", new(1990, 1, 1), "female", Guid.NewGuid(), School, "primary",
-            "语文", new(2012, 9, 1), true, false, null, "backbone", true, TeacherChanges.Registered, DateTimeOffset.UtcNow));
-        await Eventually.HoldsAsync(async () => await CountAsync($"select count(*) from teachers where id = '{id}'") == 1, TimeSpan.FromSeconds(90),
-            "the teacher to reach credits");
+        var id = await CreditsDirect.TeacherAsync(_credits.Services, School, "陈老师");
+        await CreditsDirect.KeepThisYearOpenAsync(_credits.Services, Today);
         return id;
     }
 
@@ -159,8 +153,9 @@ public sealed class CreditsChainTests : IAsyncLifetime
         var entry = Assert.Single(transcript.GetProperty("entries").EnumerateArray());
         Assert.Equal((16m, "外出培训"), (entry.GetProperty("hours").GetDecimal(), entry.GetProperty("sourceName").GetString()));
         Assert.Equal(16m, await SumAsync($"select coalesce(sum(hours), 0) from balances where teacher_id = '{teacherId}'"));
-        Assert.Equal(1, await CountAsync("select count(*) from outbox_messages where message_type like '%CreditPosted%'"));
-        Assert.Equal(7, await CountAsync("select count(*) from outbox_messages where message_type like '%CreditApplicationDecided%'"));
+        Assert.Equal(1, await CountAsync($"select count(*) from outbox_messages where message_type like '%CreditPosted%' and body::text like '%{teacherId}%'"));
+        Assert.Equal(7, await CountAsync(
+            $"select count(*) from outbox_messages where message_type like '%CreditApplicationDecided%' and body::text like '%{teacherId}%'"));
     }
 
     [Fact]
@@ -168,7 +163,8 @@ public sealed class CreditsChainTests : IAsyncLifetime
     {
         var teacherId = await TeacherAsync();
         var teacher = As(Roles.Teacher, School, teacherId);
-        var occurred = Today.AddDays(-20);
+        // Two years back: no other test's program year touches that year.
+        var occurred = Today.AddYears(-2);
         var id = (await Send(teacher, HttpMethod.Post, "/api/credits/applications", new
         {
             title = "县级师德专题培训", hours = 6m, category = "ethics", mode = "concentrated", level = "county", source = "external_training",
@@ -179,11 +175,10 @@ public sealed class CreditsChainTests : IAsyncLifetime
         await Send(As(Roles.SchoolAdmin, School), HttpMethod.Post, path, approve, HttpStatusCode.OK);
         await Send(As(Roles.ResearchOffice, "37/3716/371602"), HttpMethod.Post, path, approve, HttpStatusCode.OK);
 
-        // The program year of the training closes its registration yesterday.
-        await Bus.Publish(new ProgramYearScheduled(Guid.NewGuid(), "closed", "已截止的年度", 36, 14,
-            new ProgramYearWindows(occurred.AddDays(-40), occurred.AddDays(-30), occurred.AddDays(-25), occurred.AddDays(-24), occurred,
-                occurred.AddDays(10), Today.AddDays(-1)), 1, DateTimeOffset.UtcNow));
-        await Eventually.HoldsAsync(async () => await CountAsync("select count(*) from program_years") == 1, TimeSpan.FromSeconds(90), "the year");
+        // Its program year closed registration at the end of that year.
+        var start = new DateOnly(occurred.Year, 1, 1);
+        await CreditsDirect.ProgramYearAsync(_credits.Services, new ProgramYearScheduled(Guid.NewGuid(), $"closed-{occurred.Year}", "已截止的年度", 36, 14,
+            new ProgramYearWindows(start, start, start, start, start, new(occurred.Year, 10, 30), new(occurred.Year, 12, 31)), 1, DateTimeOffset.UtcNow));
 
         var training = As(Roles.TrainingInstitution, "37/3716");
         var refused = await Send(training, HttpMethod.Post, path, approve, HttpStatusCode.Conflict);
@@ -205,18 +200,18 @@ public sealed class CreditsChainTests : IAsyncLifetime
         var teacherId = await TeacherAsync();
         var completion = new CourseCompleted(Guid.NewGuid(), teacherId, Guid.NewGuid(), Guid.NewGuid(), "学生心理健康教育", 6m, "subject", "online",
             "provincial", Guid.NewGuid(), Today.Year.ToString(System.Globalization.CultureInfo.InvariantCulture), "elective", DateTimeOffset.UtcNow);
-        // Ten redeliveries of one message (same message id) and ten re-sends of the same completion (new ids), all at once.
+        // Ten redeliveries of one message (the same message id) and ten re-sends of the same completion (new ids), all at once.
         var messageId = Guid.NewGuid();
-        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => i < 10
-            ? Bus.Publish(completion, context => context.MessageId = messageId)
-            : Bus.Publish(completion)));
+        var messageIds = Enumerable.Range(0, 20).Select(i => i < 10 ? messageId : Guid.NewGuid()).ToList();
+        await Task.WhenAll(messageIds.Select(id => CreditsDirect.SendAsync<CourseCompletedConsumer, CourseCompleted>(_credits.Services, completion, id)));
+        var distinct = string.Join(",", messageIds.Distinct().Select(id => $"'{id}'"));
         await Eventually.HoldsAsync(
-            async () => await CountAsync("select count(*) from inbox_messages where consumer = 'CourseCompletedConsumer'") == 11,
+            async () => await CountAsync($"select count(*) from inbox_messages where consumer = 'CourseCompletedConsumer' and message_id in ({distinct})") == 11,
             TimeSpan.FromSeconds(90), "every distinct message to be consumed");
 
         Assert.Equal(1, await CountAsync($"select count(*) from ledger_entries where teacher_id = '{teacherId}'"));
         Assert.Equal(6m, await SumAsync($"select coalesce(sum(hours), 0) from balances where teacher_id = '{teacherId}'"));
-        Assert.Equal(1, await CountAsync("select count(*) from outbox_messages where message_type like '%CreditPosted%'"));
+        Assert.Equal(1, await CountAsync($"select count(*) from outbox_messages where message_type like '%CreditPosted%' and body::text like '%{teacherId}%'"));
         Assert.Equal(0, await CountAsync($"select count(*) from ledger_refusals where teacher_id = '{teacherId}'")); // a re-send is not 重复参训
         var transcript = await Send(As(Roles.Teacher, School, teacherId), HttpMethod.Get, "/api/credits/me/transcript", null, HttpStatusCode.OK);
         Assert.Equal(6m, transcript.GetProperty("totalHours").GetDecimal());
