@@ -242,7 +242,8 @@ public static class ApplicationEndpoints
         var waitingFor = ApprovalChain.ByStatus.FirstOrDefault(s => s.Value.Role == user.Role).Key;
         var parameters = new DynamicParameters(user.ScopeParameters);
         parameters.Add("Status", status ?? (user.Role == Roles.Teacher || user.IsOperator ? null : waitingFor), System.Data.DbType.String);
-        parameters.Add("TeacherId", user.Role == Roles.Teacher ? user.TeacherId : null, System.Data.DbType.Guid);
+        // A teacher sees only their own, always: a teacher token without a teacher id sees nothing, not the school's.
+        parameters.Add("TeacherId", user.Role == Roles.Teacher ? user.TeacherId ?? Guid.Empty : null, System.Data.DbType.Guid);
         if (user.Role != Roles.Teacher && !user.IsOperator && !Deciders.Contains(user.Role) && user.Role != Roles.DistrictAdmin)
         {
             return Problems.Forbidden("无权查看学时申请");

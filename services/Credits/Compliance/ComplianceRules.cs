@@ -50,17 +50,18 @@ public static class ComplianceRules
             switch (rule.Period)
             {
                 case RulePeriods.Cycle:
-                    statuses.Add(Judge(rule, null, Sum(rule, credits, cycleStart, cycleEnd), new(cycleStart, 1, 1), new(cycleEnd, 12, 31), today, false));
+                    statuses.Add(Judge(rule, null, Sum(rule, credits, cycleStart, cycleEnd), From(cycleStart, teacher), new(cycleEnd, 12, 31), today, false));
                     break;
                 case RulePeriods.Year:
-                    for (var year = cycleStart; year <= cycleEnd; year++)
+                    // Nobody owes hours for a year before they were hired.
+                    for (var year = Math.Max(cycleStart, teacher.HireDate.Year); year <= cycleEnd; year++)
                     {
-                        statuses.Add(Judge(rule, year, Sum(rule, credits, year, year), new(year, 1, 1), new(year, 12, 31), today, failedYears.Contains(year)));
+                        statuses.Add(Judge(rule, year, Sum(rule, credits, year, year), From(year, teacher), new(year, 12, 31), today, failedYears.Contains(year)));
                     }
                     break;
                 case RulePeriods.FirstYear when teacher.HireDate.Year >= cycleStart && teacher.HireDate.Year <= cycleEnd:
                     var first = teacher.HireDate.Year;
-                    statuses.Add(Judge(rule, first, Sum(rule, credits, first, first), new(first, 1, 1), new(first, 12, 31), today, failedYears.Contains(first)));
+                    statuses.Add(Judge(rule, first, Sum(rule, credits, first, first), From(first, teacher), new(first, 12, 31), today, failedYears.Contains(first)));
                     break;
             }
         }
@@ -86,6 +87,10 @@ public static class ComplianceRules
         RuleSubjects.NewOther => !teacher.NormalSchoolGraduate,
         _ => true,
     };
+
+    /// <summary>A period starts on 1 January of its first year, or on the hire date for a teacher hired during it: their pace counts from then.</summary>
+    private static DateOnly From(int year, TeacherFacts teacher) =>
+        teacher.HireDate > new DateOnly(year, 1, 1) ? teacher.HireDate : new DateOnly(year, 1, 1);
 
     private static decimal Sum(CreditRule rule, IReadOnlyList<Credit> credits, int fromYear, int toYear) =>
         credits.Where(c => c.Year >= fromYear && c.Year <= toYear && rule.Filter.Counts(c.Category, c.Mode, c.Level, c.Source)).Sum(c => c.Hours);
