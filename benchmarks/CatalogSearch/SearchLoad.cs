@@ -83,6 +83,54 @@ internal static class SearchLoad
         return ([.. kinds.Select((kind, k) => new Result(kind, [.. latencies.SelectMany(c => c[k]).Order()], failures[k]))], clock.Elapsed);
     }
 
+    /// <summary>
+    /// Open loop: request i is sent at start + i / <paramref name="rate"/> whether or not earlier ones have been answered,
+    /// and timed from then, so a slow answer cannot hide the requests that queued behind it. <paramref name="nextPath"/>
+    /// gives request i's path and query; <paramref name="kindOf"/> which kind it counts under.
+    /// </summary>
+    public static async Task<(IReadOnlyList<Result> Results, TimeSpan Elapsed)> RunAtRateAsync(HttpClient http, IReadOnlyList<QueryKind> kinds,
+        Func<int, Random, string> nextPath, double rate, TimeSpan duration)
+    {
+        var latencies = kinds.Select(_ => new System.Collections.Concurrent.ConcurrentBag<double>()).ToArray();
+        var failures = new int[kinds.Count];
+        var random = new Random(7);
+        var count = (int)(rate * duration.TotalSeconds);
+        var sent = new List<Task>(count);
+        var begin = Stopwatch.GetTimestamp();
+        for (var i = 0; i < count; i++)
+        {
+            var due = begin + (long)(i / rate * Stopwatch.Frequency);
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+            if (wait > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(wait);
+            }
+            var kind = i % kinds.Count;
+            var path = nextPath(i, random);
+            sent.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    using var response = await http.GetAsync(path, CancellationToken.None);
+                    await response.Content.ReadAsByteArrayAsync(CancellationToken.None);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        latencies[kind].Add(Stopwatch.GetElapsedTime(due).TotalMilliseconds);
+                        return;
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    // counted below: an overloaded run reports its failures instead of ending
+                }
+                Interlocked.Increment(ref failures[kind]);
+            }));
+        }
+        await Task.WhenAll(sent);
+        var elapsed = Stopwatch.GetElapsedTime(begin);
+        return ([.. kinds.Select((kind, k) => new Result(kind, [.. latencies[k].Order()], failures[k]))], elapsed);
+    }
+
     public static void Print(IReadOnlyList<Result> results, TimeSpan elapsed)
     {
         var all = results.SelectMany(r => r.Milliseconds).Order().ToArray();

@@ -8,9 +8,10 @@ namespace TrainingPlatform.Services.Catalog;
 
 public static class CatalogSetup
 {
-    /// <summary>The catalog's background work: freezing topic choices when study starts, and the demo catalogue.</summary>
+    /// <summary>The catalog's background work (freezing topic choices when study starts, the demo catalogue) and its search cache.</summary>
     public static IHostApplicationBuilder AddCatalogFeatures(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<SearchCache>();
         builder.Services.AddHostedService<TopicFreezer>();
         builder.Services.AddHostedService<DemoCatalog>();
         return builder;

@@ -39,7 +39,7 @@ public static class CourseSearch
 {
     public const int MaxPageSize = 100;
 
-    public static async Task<IResult> SearchAsync(HttpContext http, NpgsqlDataSource db, string? q, string? stage, string? subject,
+    public static async Task<IResult> SearchAsync(HttpContext http, NpgsqlDataSource db, SearchCache cache, string? q, string? stage, string? subject,
         Guid? topic, string? category, string? mode, string? level, string? status, int? page, int? pageSize, CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
@@ -104,13 +104,18 @@ public static class CourseSearch
             order by p.title_has_phrase desc, p.code, p.version desc
             """;
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<CourseSummaryWithTotal>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken))).ToList();
-        var total = rows.Count > 0 ? rows[0].Total
-            : number == 1 ? 0
-            : await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                $"select count(*) from courses c {filter}", parameters,
-                cancellationToken: cancellationToken));
-        return TypedResults.Ok(new CoursePage(total, number, size, rows));
+        // The answer depends on nothing but these (who asks only decides whether a status other than published may be asked).
+        var key = string.Join('\u001f', q?.Trim(), stage, subject, topic, category, mode, level, status, number, size);
+        return TypedResults.Ok(await cache.GetOrSearchAsync(connection, key, async () =>
+        {
+            var rows = (await connection.QueryAsync<CourseSummaryWithTotal>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken))).ToList();
+            var total = rows.Count > 0 ? rows[0].Total
+                : number == 1 ? 0
+                : await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                    $"select count(*) from courses c {filter}", parameters,
+                    cancellationToken: cancellationToken));
+            return new CoursePage(total, number, size, rows);
+        }, cancellationToken));
     }
 
     private sealed record CourseSummaryWithTotal : CourseSummary
