@@ -44,6 +44,16 @@ public sealed class GatewayClient(IHttpClientFactory clients, AuthenticationStat
     public Task<ApiResult<string>> GetTextAsync(string path, CancellationToken cancellationToken = default) =>
         SendAsync<string>(HttpMethod.Get, path, null, cancellationToken);
 
+    /// <summary>A file (an XLSX export): its bytes, and the name the service gave it (else <paramref name="fallbackName"/>).</summary>
+    public Task<ApiResult<ApiFile>> GetFileAsync(string path, string fallbackName, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, path, null, cancellationToken, read: async response =>
+        {
+            var disposition = response.Content.Headers.ContentDisposition;
+            var name = disposition?.FileNameStar ?? disposition?.FileName?.Trim('"');
+            return new ApiFile(await response.Content.ReadAsByteArrayAsync(cancellationToken), string.IsNullOrWhiteSpace(name) ? fallbackName : name,
+                response.Content.Headers.ContentType?.MediaType ?? "application/octet-stream");
+        });
+
     /// <summary>Anonymous endpoints (sign-in, certificate verification): no bearer even when someone is signed in.</summary>
     public Task<ApiResult<T>> AnonymousAsync<T>(HttpMethod method, string path, object? body = null, CancellationToken cancellationToken = default) =>
         SendAsync<T>(method, path, body is null ? null : JsonContent.Create(body, options: Json), cancellationToken, anonymous: true);
@@ -54,7 +64,7 @@ public sealed class GatewayClient(IHttpClientFactory clients, AuthenticationStat
         SendAsync<T>(method, path, body is null ? null : JsonContent.Create(body, options: Json), cancellationToken, token: token);
 
     private async Task<ApiResult<T>> SendAsync<T>(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken,
-        bool anonymous = false, string? token = null)
+        bool anonymous = false, string? token = null, Func<HttpResponseMessage, Task<T>>? read = null)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
         token ??= anonymous ? null : PortalSignIn.AccessToken((await authentication.GetAuthenticationStateAsync()).User);
@@ -69,6 +79,10 @@ public sealed class GatewayClient(IHttpClientFactory clients, AuthenticationStat
             if (!response.IsSuccessStatusCode)
             {
                 return new(default, ApiProblem.From(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken)));
+            }
+            if (read is not null)
+            {
+                return new(await read(response), null);
             }
             if (typeof(T) == typeof(string))
             {
