@@ -61,12 +61,13 @@ public sealed class DistrictAdminTests(PortalPlatform platform)
 
         // Subjects too small for a group of their own in any one school go into the county's cross-school groups.
         await session.Main.Locator("[data-section=cross-school] button.primary").ClickAsync();
+        await Expect(session.Main.Locator(".alert.ok")).ToContainTextAsync("个跨校研修组");
         var groups = session.Main.Locator("section.group[data-kind=cross_school]");
-        await Expect(groups.First).ToBeVisibleAsync();
+        await Expect(groups).Not.ToHaveCountAsync(0);
         await session.ShotAsync("cross-school-groups");
 
-        // A guide of the first group's stage and subject, from whichever school has one.
-        var stageSubject = (await groups.First.Locator("h3 .tag").First.InnerTextAsync()).Trim();
+        // A guide of the first group's stage and subject, from whichever school has one (the list itself is folded).
+        var stageSubject = (await groups.First.Locator("h3 .tag").First.TextContentAsync())!.Trim();
         var schools = await session.Main.Locator("#guide-school option").EvaluateAllAsync<string[]>("options => options.map(o => o.value).filter(v => v)");
         var found = false;
         foreach (var school in schools)
@@ -97,6 +98,7 @@ public sealed class DistrictAdminTests(PortalPlatform platform)
         await session.ShotAsync("assignment-run");
 
         // The group now shows its guide, with the same reason.
+        await session.Main.Locator("[data-section=cross-school-list] > summary").ClickAsync();
         await Expect(groups.First.Locator("[data-explanation]")).ToContainTextAsync("学科学段一致");
         await session.ShotAsync("group-with-guide");
     }

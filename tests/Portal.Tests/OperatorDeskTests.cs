@@ -20,18 +20,25 @@ public sealed class OperatorDeskTests(PortalPlatform platform)
         await Expect(session.Main.Locator("[data-chart=cycle]")).ToContainTextAsync("滨州市");
         await session.ShotAsync("dashboard");
 
-        // The presets as the province would read them; none picked yet, so the default (Shandong's) applies.
+        // The presets as the province would read them; Shandong's is in force.
         await session.GoAsync("/operator/policies");
-        await Expect(session.Main.Locator("[data-no-active]")).ToContainTextAsync("山东");
-        var preset = session.Main.Locator("section[data-policy='seed-004']");
-        await Expect(preset).ToContainTextAsync("每年不少于 36 学时");
+        var shandong = session.Main.Locator("section[data-policy='seed-004']");
+        await Expect(shandong.Locator("[data-active]")).ToHaveTextAsync("当前启用");
+        await Expect(shandong).ToContainTextAsync("年度网络研修：每年不少于 36 学时");
         await session.ShotAsync("presets");
 
-        await preset.Locator("button.primary").ClickAsync();
-        await Expect(preset.Locator(".alert.ok")).ToContainTextAsync("名教师的达标情况将在后台重新评估");
-        await Expect(preset.Locator("[data-active]")).ToHaveTextAsync("当前启用");
-        await Expect(session.Main.Locator("[data-no-active]")).ToHaveCountAsync(0);
+        // Another preset: it becomes the only one in force, and everyone is evaluated again.
+        var other = session.Main.Locator("section[data-policy='seed-002']");
+        await other.Locator("button.primary").ClickAsync();
+        await Expect(other.Locator(".alert.ok")).ToContainTextAsync("名教师的达标情况将在后台重新评估");
+        await Expect(other.Locator("[data-active]")).ToHaveTextAsync("当前启用");
         await Expect(session.Main.Locator("section.policy.active")).ToHaveCountAsync(1);
+        await session.ShotAsync("other-preset-active");
+
+        // And back, so the other tests find the province's own policy.
+        await shandong.Locator("button.primary").ClickAsync();
+        await Expect(shandong.Locator(".alert.ok")).ToContainTextAsync("已启用");
+        await Expect(shandong.Locator("[data-active]")).ToHaveTextAsync("当前启用");
         await session.ShotAsync("preset-active");
     }
 
