@@ -94,9 +94,13 @@ public sealed class GatewayClient(IHttpClientFactory clients, AuthenticationStat
             }
             return new(await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken), null);
         }
-        catch (Exception e) when (e is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException
-                                       or Polly.CircuitBreaker.BrokenCircuitException
+        catch (Exception e) when (e is TimeoutException or Polly.Timeout.TimeoutRejectedException
                                   || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // The service may still finish what was asked: a change is not known to have failed.
+            return new(default, method == HttpMethod.Get ? ApiProblem.TimedOut : ApiProblem.TimedOutWhileChanging);
+        }
+        catch (Exception e) when (e is HttpRequestException or Polly.CircuitBreaker.BrokenCircuitException)
         {
             return new(default, ApiProblem.Unreachable);
         }
@@ -111,7 +115,15 @@ public static class GatewayClientSetup
         builder.Services.AddHttpClient(GatewayClient.HttpClientName, http => http.BaseAddress = new Uri($"http://{PortalApp.GatewayServiceName}"));
         // ServiceDefaults gives every client the standard resilience pipeline; a retried POST could apply for a
         // credit twice, so only safe methods are retried.
-        builder.Services.ConfigureAll<HttpStandardResilienceOptions>(options => options.Retry.DisableForUnsafeHttpMethods());
+        // A province-wide action (activating a credit policy marks every teacher for re-evaluation, and waits for the
+        // evaluator's batch in progress) can take longer than the default 10 s per attempt on a busy database.
+        builder.Services.ConfigureAll<HttpStandardResilienceOptions>(options =>
+        {
+            options.Retry.DisableForUnsafeHttpMethods();
+            options.AttemptTimeout.Timeout = TimeSpan.FromSeconds(45);
+            options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(90); // at least twice the attempt timeout
+            options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(120);
+        });
         builder.Services.AddScoped<GatewayClient>();
         builder.Services.AddScoped<ProgramYears>();
         return builder;

@@ -83,7 +83,10 @@ public sealed class SchoolStatusTests(PortalPlatform platform)
         await Expect(session.Main.Locator(".alert.ok")).ToContainTextAsync("已提交");
         await session.ShotAsync("submitted");
 
-        // Once submitted the list is closed: the service's reason shows beside the group.
+        // Once submitted the list is closed: no more changes offered; tried from a fresh page, the service's reason shows
+        // beside the group.
+        await Expect(group.Locator("button.secondary")).ToHaveCountAsync(0);
+        await session.GoAsync("/school/study-groups");
         await group.Locator("button.secondary").ClickAsync();
         await Expect(group.Locator(".alert.error")).ToContainTextAsync("已提交");
         await session.ShotAsync("closed-after-submission");
