@@ -101,5 +101,11 @@ public sealed class DistrictAdminTests(PortalPlatform platform)
         await session.Main.Locator("[data-section=cross-school-list] > summary").ClickAsync();
         await Expect(groups.First.Locator("[data-explanation]")).ToContainTextAsync("学科学段一致");
         await session.ShotAsync("group-with-guide");
+
+        // The runs page lists every group of the county with its guide and reason (a county's own is picked for it).
+        await session.GoAsync("/operator/assignment-runs");
+        await Expect(session.Main.Locator("table.assignments [data-explanation]", new() { HasText = "学科学段一致" })).ToHaveCountAsync(1);
+        await Expect(session.Main.Locator("table.assignments [data-explanation]", new() { HasText = "尚未分配" })).Not.ToHaveCountAsync(0);
+        await session.ShotAsync("assignments-of-the-county");
     }
 }
