@@ -106,3 +106,78 @@ public sealed record CertificateCheck(string Number, string Holder, string Cycle
     string? RevokedReason);
 
 public sealed record SchoolBasedPosted(int Posted, int AlreadyPosted);
+
+// ---- Progress views (Enrollment: the year's study; Credits: the five-year cycle) ----
+
+public sealed record ReportUnit(string Code, string Name, string Kind, string Path);
+
+public sealed record TeacherProgress(Guid TeacherId, string Name, string SchoolCode, string SchoolName, string Stage, string Subject, decimal RequiredHours,
+    decimal ElectiveHours, decimal HoursDone, decimal PercentOfMinimum, bool OptedOut, string Status, string Reason);
+
+public sealed record TeacherProgressPage(string Year, ReportUnit? Under, DateOnly AsOf, string Filter, int Page, int PageSize, long Total,
+    IReadOnlyList<TeacherProgress> Items);
+
+public sealed record ProgressUnit(string? Path, string? Code, string? Name, string? Kind, int Teachers, int Completed, int OnTrack, int Behind,
+    int NotStarted, int OptedOut, decimal AverageHours, decimal CompletionRate);
+
+public sealed record ProgressReport(string Year, ReportUnit? Under, DateOnly AsOf, decimal ExpectedHours, ProgressUnit Total,
+    IReadOnlyList<ProgressUnit> Groups);
+
+public sealed record StandingUnit(string Unit, long Teachers, long Met, long OnTrack, long AtRisk, long NotMet, long NotStarted, long Certificates,
+    decimal AverageHours);
+
+public sealed record StandingRollup(int CycleStart, string Under, IReadOnlyList<StandingUnit> Units);
+
+public sealed record StandingLine(Guid TeacherId, string Name, string SchoolPath, string Stage, string Subject, decimal Hours, string Overall, string Summary,
+    string? CertificateNumber);
+
+public sealed record StandingList(int CycleStart, IReadOnlyList<StandingLine> Teachers);
+
+/// <summary>A file an API answered (an XLSX export): its bytes, name and type.</summary>
+public sealed record ApiFile(byte[] Content, string FileName, string ContentType);
+
+// ---- Credit policies ----
+
+public sealed record PolicyFilter(string[]? Categories, string[]? Modes, string[]? Levels, string[]? Sources);
+
+public sealed record PolicyRule(string Key, string Label, string Period, decimal MinHours, PolicyFilter? Filter, string AppliesTo);
+
+public sealed record CreditPolicyView(string Code, string Name, int CycleYears, int FirstCycleYear, IReadOnlyList<PolicyRule> Rules, bool Active, int Version);
+
+public sealed record PolicyActivated(string Active, int TeachersToReevaluate);
+
+// ---- Catalogue ----
+
+public sealed record RequiredItem(Guid ItemId, string Title, decimal Hours, Guid[] CourseIds, int DrawCount);
+
+public sealed record RequiredPackage(Guid Id, string Stage, string Subject, decimal TotalHours, int Version, DateTimeOffset DefinedAt,
+    IReadOnlyList<RequiredItem> Items);
+
+// ---- Mentoring ----
+
+public sealed record GroupMember(Guid TeacherId, string Name, string SchoolPath, DateOnly HireDate);
+
+public sealed record GroupGuide(Guid GuideId, Guid TeacherId, string Name, string SchoolPath, string Explanation);
+
+public sealed record StudyGroup(Guid Id, string Kind, string Name, string Stage, string Subject, string OrganisationPath, Guid? LeaderId, string? LeaderName,
+    Guid? SuggestedLeaderId, IReadOnlyList<GroupMember> Members, GroupGuide? Guide)
+{
+    public bool CrossSchool => Kind == "cross_school";
+}
+
+public sealed record LeftToCounty(string Stage, string Subject, int Teachers, string Reason);
+
+public sealed record GroupsFormed(IReadOnlyList<StudyGroup> Groups, IReadOnlyList<LeftToCounty> LeftToCounty);
+
+public sealed record GroupsSubmitted(string Organisation, int Groups, int Teachers, DateTimeOffset SubmittedAt);
+
+public sealed record GuideTeacher(Guid Id, Guid TeacherId, string Name, string SchoolPath, string OrganisationPath, string Stage, string Subject, int Capacity,
+    int Load);
+
+public sealed record RunFigures(Guid RunId, int Placed, int Unplaced, long TotalCost, long DistanceCost, long LoadCost, long DistanceLowerBound);
+
+public sealed record RunAssignment(Guid GroupId, string Group, Guid GuideId, string Guide, int Distance, string Explanation);
+
+public sealed record RunUnassigned(Guid GroupId, string Group, string Reason);
+
+public sealed record AssignmentRun(RunFigures Run, IReadOnlyList<RunAssignment> Assignments, IReadOnlyList<RunUnassigned> Unassigned);

@@ -14,6 +14,13 @@ public sealed record ApiProblem(int Status, string Message, IReadOnlyDictionary<
     /// <summary>The portal could not reach the platform at all.</summary>
     public static ApiProblem Unreachable { get; } = new(0, "暂时无法连接到平台服务，请稍后再试。", NoFields);
 
+    /// <summary>A read got no answer in time.</summary>
+    public static ApiProblem TimedOut { get; } = new(504, "平台服务响应超时，请稍后再试。", NoFields);
+
+    /// <summary>A change got no answer in time: it may still be carried out.</summary>
+    public static ApiProblem TimedOutWhileChanging { get; } =
+        new(504, "平台服务响应超时：操作可能仍在进行，请稍后刷新页面确认结果，再决定是否重试。", NoFields);
+
     public bool IsSignedOut => Status == (int)HttpStatusCode.Unauthorized;
 
     /// <summary>The rules <paramref name="field"/> breaks (also <c>field[3]</c> and <c>field.part</c>), or none.</summary>

@@ -44,6 +44,16 @@ public sealed class GatewayClient(IHttpClientFactory clients, AuthenticationStat
     public Task<ApiResult<string>> GetTextAsync(string path, CancellationToken cancellationToken = default) =>
         SendAsync<string>(HttpMethod.Get, path, null, cancellationToken);
 
+    /// <summary>A file (an XLSX export): its bytes, and the name the service gave it (else <paramref name="fallbackName"/>).</summary>
+    public Task<ApiResult<ApiFile>> GetFileAsync(string path, string fallbackName, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, path, null, cancellationToken, read: async response =>
+        {
+            var disposition = response.Content.Headers.ContentDisposition;
+            var name = disposition?.FileNameStar ?? disposition?.FileName?.Trim('"');
+            return new ApiFile(await response.Content.ReadAsByteArrayAsync(cancellationToken), string.IsNullOrWhiteSpace(name) ? fallbackName : name,
+                response.Content.Headers.ContentType?.MediaType ?? "application/octet-stream");
+        });
+
     /// <summary>Anonymous endpoints (sign-in, certificate verification): no bearer even when someone is signed in.</summary>
     public Task<ApiResult<T>> AnonymousAsync<T>(HttpMethod method, string path, object? body = null, CancellationToken cancellationToken = default) =>
         SendAsync<T>(method, path, body is null ? null : JsonContent.Create(body, options: Json), cancellationToken, anonymous: true);
@@ -54,7 +64,7 @@ public sealed class GatewayClient(IHttpClientFactory clients, AuthenticationStat
         SendAsync<T>(method, path, body is null ? null : JsonContent.Create(body, options: Json), cancellationToken, token: token);
 
     private async Task<ApiResult<T>> SendAsync<T>(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken,
-        bool anonymous = false, string? token = null)
+        bool anonymous = false, string? token = null, Func<HttpResponseMessage, Task<T>>? read = null)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
         token ??= anonymous ? null : PortalSignIn.AccessToken((await authentication.GetAuthenticationStateAsync()).User);
@@ -70,6 +80,10 @@ public sealed class GatewayClient(IHttpClientFactory clients, AuthenticationStat
             {
                 return new(default, ApiProblem.From(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken)));
             }
+            if (read is not null)
+            {
+                return new(await read(response), null);
+            }
             if (typeof(T) == typeof(string))
             {
                 return new((T)(object)await response.Content.ReadAsStringAsync(cancellationToken), null);
@@ -80,9 +94,13 @@ public sealed class GatewayClient(IHttpClientFactory clients, AuthenticationStat
             }
             return new(await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken), null);
         }
-        catch (Exception e) when (e is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException
-                                       or Polly.CircuitBreaker.BrokenCircuitException
+        catch (Exception e) when (e is TimeoutException or Polly.Timeout.TimeoutRejectedException
                                   || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // The service may still finish what was asked: a change is not known to have failed.
+            return new(default, method == HttpMethod.Get ? ApiProblem.TimedOut : ApiProblem.TimedOutWhileChanging);
+        }
+        catch (Exception e) when (e is HttpRequestException or Polly.CircuitBreaker.BrokenCircuitException)
         {
             return new(default, ApiProblem.Unreachable);
         }
@@ -97,7 +115,15 @@ public static class GatewayClientSetup
         builder.Services.AddHttpClient(GatewayClient.HttpClientName, http => http.BaseAddress = new Uri($"http://{PortalApp.GatewayServiceName}"));
         // ServiceDefaults gives every client the standard resilience pipeline; a retried POST could apply for a
         // credit twice, so only safe methods are retried.
-        builder.Services.ConfigureAll<HttpStandardResilienceOptions>(options => options.Retry.DisableForUnsafeHttpMethods());
+        // A province-wide action (activating a credit policy marks every teacher for re-evaluation, and waits for the
+        // evaluator's batch in progress) can take longer than the default 10 s per attempt on a busy database.
+        builder.Services.ConfigureAll<HttpStandardResilienceOptions>(options =>
+        {
+            options.Retry.DisableForUnsafeHttpMethods();
+            options.AttemptTimeout.Timeout = TimeSpan.FromSeconds(45);
+            options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(90); // at least twice the attempt timeout
+            options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(120);
+        });
         builder.Services.AddScoped<GatewayClient>();
         builder.Services.AddScoped<ProgramYears>();
         return builder;

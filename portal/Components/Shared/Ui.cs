@@ -41,4 +41,28 @@ public static class Ui
 
     /// <summary>A school admin's or teacher's school code: the last part of the organisation path.</summary>
     public static string OwnOrganisationCode(PlatformUser user) => user.OrganisationPath.Split('/')[^1];
+
+    /// <summary>A teacher's standing in the year's study (Enrollment's progress views).</summary>
+    public static readonly IReadOnlyDictionary<string, string> ProgressNames = new Dictionary<string, string>
+    {
+        ["behind"] = "进度落后", ["not_started"] = "未开始", ["opted_out"] = "不参训", ["on_track"] = "进度正常", ["completed"] = "已完成",
+    };
+
+    public static string Progress(string status) => ProgressNames.GetValueOrDefault(status, status);
+
+    /// <summary>A teacher's standing in the five-year cycle (Credits' reports).</summary>
+    public static readonly IReadOnlyDictionary<string, string> StandingNames = new Dictionary<string, string>
+    {
+        ["met"] = "已达标", ["on_track"] = "进度正常", ["at_risk"] = "有风险", ["not_met"] = "未达标", ["not_started"] = "尚无学时",
+    };
+
+    public static string Standing(string status) => StandingNames.GetValueOrDefault(status, status);
+
+    /// <summary>"初中 数学"; a kindergarten group has no subject.</summary>
+    public static string StageSubject(string stage, string subject) => string.IsNullOrEmpty(subject) ? Stage(stage) : $"{Stage(stage)} {subject}";
+
+    /// <summary>The last part of an organisation path (a school's code).</summary>
+    public static string CodeOf(string path) => path.Split('/')[^1];
+
+    public static string Percent(decimal share) => share.ToString("0.#", CultureInfo.InvariantCulture) + "%";
 }
