@@ -45,13 +45,12 @@ public static class ElectiveEndpoints
         }
         var teacherId = PlatformUser.From(http.User).TeacherId!.Value;
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        var (programYear, problem) = await CheckAsync(unitOfWork, year, teacherId, request.CourseId.Value, clock, cycle.Value, cancellationToken);
-        if (problem is not null)
+        var (programYear, course, problem) = await CheckAsync(unitOfWork, year, teacherId, request.CourseId.Value, clock, cycle.Value, cancellationToken);
+        if (problem is not null || course is null)
         {
-            return problem;
+            return problem ?? Problems.NotFound("课程不存在"); // the rule already refuses a course it does not know
         }
 
-        var course = (await EnrollmentFacts.CourseAsync(unitOfWork.Connection, request.CourseId.Value, cancellationToken))!;
         if (course.Mode == DeliveryModes.Concentrated)
         {
             var session = request.SessionId is { } sessionId
@@ -143,7 +142,7 @@ public static class ElectiveEndpoints
         {
             return Problems.NotFound("场次不存在");
         }
-        var (programYear, problem) = await CheckAsync(unitOfWork, year, teacherId, session.CourseId, clock, cycle.Value, cancellationToken);
+        var (programYear, _, problem) = await CheckAsync(unitOfWork, year, teacherId, session.CourseId, clock, cycle.Value, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -183,22 +182,22 @@ public static class ElectiveEndpoints
     }
 
     /// <summary>Loads the facts and applies <see cref="ElectiveRules"/>; the problem to answer when refused.</summary>
-    private static async Task<(YearRow? Year, IResult? Problem)> CheckAsync(UnitOfWork unitOfWork, string year, Guid teacherId, Guid courseId,
-        TimeProvider clock, CycleOptions cycle, CancellationToken cancellationToken)
+    private static async Task<(YearRow? Year, CourseCopyRow? Course, IResult? Problem)> CheckAsync(UnitOfWork unitOfWork, string year, Guid teacherId,
+        Guid courseId, TimeProvider clock, CycleOptions cycle, CancellationToken cancellationToken)
     {
         var programYear = await EnrollmentFacts.YearAsync(unitOfWork.Connection, year, cancellationToken);
         if (programYear is null)
         {
-            return (null, Problems.NotFound($"年度 {year} 不存在"));
+            return (null, null, Problems.NotFound($"年度 {year} 不存在"));
         }
-        var facts = await EnrollmentFacts.ForElectiveAsync(unitOfWork.Connection, programYear, teacherId, courseId, ProvinceCalendar.Today(clock),
+        var (facts, course) = await EnrollmentFacts.ForElectiveAsync(unitOfWork.Connection, programYear, teacherId, courseId, ProvinceCalendar.Today(clock),
             CreditCycles.Containing(programYear.StudyStarts.Year, cycle.FirstYear, cycle.Length), cancellationToken);
         var decision = ElectiveRules.Decide(facts);
         if (decision.Allowed)
         {
-            return (programYear, null);
+            return (programYear, course, null);
         }
-        return (programYear, decision.Status == StatusCodes.Status409Conflict
+        return (programYear, course, decision.Status == StatusCodes.Status409Conflict
             ? TypedResults.Problem(detail: decision.Reason, statusCode: 409, title: "与现有数据冲突 (conflict)",
                 extensions: new Dictionary<string, object?> { ["rule"] = decision.Rule })
             : Problems.RuleBroken(decision.Reason, decision.Rule));
