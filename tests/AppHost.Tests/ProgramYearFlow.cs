@@ -44,6 +44,26 @@ internal static class ProgramYearFlow
         Assert.Equal(16m, summary.GetProperty("electiveHoursChosen").GetDecimal());
         Assert.Equal(0m, summary.GetProperty("shortBy").GetDecimal());
 
+        // The rules a teacher meets on the way, with the rule named: the same course twice, and a course of a topic
+        // the school did not choose; neither changes the hours chosen.
+        var twice = await Gateway.SendOkAsync(http, HttpMethod.Post, $"/api/enrollment/years/{year}/electives", teacher,
+            new { courseId = electives[0] }, HttpStatusCode.Conflict);
+        Assert.Equal("already-enrolled", twice.GetProperty("rule").GetString());
+        var inChosen = new HashSet<Guid>();
+        foreach (var topic in chosen)
+        {
+            var page = await Gateway.GetAsync(http, $"/api/catalog/courses?topic={topic}&pageSize=100", teacher);
+            inChosen.UnionWith(page.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetGuid()));
+        }
+        var unchosen = topics.EnumerateArray().Skip(3).First().GetProperty("id").GetGuid();
+        var outside = (await Gateway.GetAsync(http, $"/api/catalog/courses?topic={unchosen}&pageSize=100", teacher))
+            .GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetGuid()).First(id => !inChosen.Contains(id));
+        var refused = await Gateway.SendOkAsync(http, HttpMethod.Post, $"/api/enrollment/years/{year}/electives", teacher,
+            new { courseId = outside }, HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("outside-school-topics", refused.GetProperty("rule").GetString());
+        var mine = await Gateway.GetAsync(http, $"/api/enrollment/years/{year}/me", teacher);
+        Assert.Equal(4, mine.GetProperty("electiveCourses").GetArrayLength());
+
         // The learning side's reports: out of order and one of them twice; the course completes once.
         var platform = await Gateway.SignInAsync(http, "learning-platform", password);
         var teacherId = (await Gateway.GetAsync(http, "/api/directory/account", teacher)).GetProperty("teacherId").GetGuid();
