@@ -25,6 +25,7 @@ var teachers = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture
 var events = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
 const int EntriesPerTeacher = 30, TeachersPerSchool = 50, SchoolsPerCounty = 125, CountiesPerCity = 10;
 Console.WriteLine($"credits scale benchmark: {teachers:N0} teachers × {EntriesPerTeacher} entries, {events:N0} events, {Environment.ProcessorCount} cores");
+Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false"); // no calls out of a benchmark
 
 var root = Directory.CreateTempSubdirectory("trainingplatform-credits-bench-").FullName;
 if (!OperatingSystem.IsWindows())
