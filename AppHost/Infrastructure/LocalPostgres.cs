@@ -84,6 +84,10 @@ public sealed class LocalPostgres : IPostgresServer
             {
                 arguments.AddRange(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
             }
+            foreach (var (name, value) in options.Settings)
+            {
+                arguments.AddRange(["-c", $"{name}={value}"]);
+            }
 
             var readyLogged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             server = ManagedProcess.Start(new ManagedProcessSpec

@@ -14,6 +14,9 @@ public sealed record LocalPostgresOptions
     /// <summary>Five services × replicas × connection pools add up quickly; the default 100 is not enough.</summary>
     public int MaxConnections { get; init; } = 300;
 
+    /// <summary>More server settings (<c>-c name=value</c>), e.g. a load run's memory and checkpoint spacing.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Folder with initdb and postgres; null = newest /usr/lib/postgresql/*/bin, then PATH.</summary>
     public string? BinDirectory { get; init; }
 

@@ -15,7 +15,7 @@
 //   6. the school/district views over the whole city (list page, roll-up, XLSX export).
 //
 //   dotnet run -c Release --project benchmarks/CourseSelectionLoad -- [clients=64] [teachers=100000] [rush=500]
-//       [--direct] [--keep] [--no-auto-prepare]
+//       [--direct] [--keep] [--no-auto-prepare] [--default-server]
 //   (--direct skips the gateway; --keep leaves the servers up at the end, printing the database's connection string,
 //   for EXPLAIN ANALYZE; --no-auto-prepare runs the service without prepared statements, for comparison)
 using System.Diagnostics;
@@ -51,7 +51,17 @@ if (!OperatingSystem.IsWindows())
     File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101); // the servers run as the postgres and rabbitmq users
 }
 using var removeRoot = new DeletedWhenDisposed(root); // last, after the servers below have stopped, even on a failure
-await using var postgres = await LocalPostgres.StartAsync(new LocalPostgresOptions { DataDirectory = Path.Combine(root, "pg") }, NullLogSink.Instance);
+// A server sized for the run, as a production one would be (the defaults are 128 MB of buffers and a checkpoint every
+// 1 GB of WAL, which a 100,000-teacher run passes several times); pgbench below uses the same server. --default-server
+// keeps PostgreSQL's defaults.
+await using var postgres = await LocalPostgres.StartAsync(new LocalPostgresOptions
+{
+    DataDirectory = Path.Combine(root, "pg"),
+    Settings = args.Contains("--default-server") ? new Dictionary<string, string>() : new Dictionary<string, string>
+    {
+        ["shared_buffers"] = "2GB", ["max_wal_size"] = "8GB", ["checkpoint_timeout"] = "30min", ["wal_buffers"] = "64MB",
+    },
+}, NullLogSink.Instance);
 await using var rabbit = await LocalRabbitMq.StartAsync(new LocalRabbitMqOptions { DataDirectory = Path.Combine(root, "mq") }, NullLogSink.Instance);
 await postgres.EnsureDatabaseAsync(EnrollmentApi.DatabaseName);
 var connectionString = postgres.ConnectionStringFor(EnrollmentApi.DatabaseName);
