@@ -92,13 +92,7 @@ public sealed class CourseCompletedConsumer(NpgsqlDataSource db) : IdempotentCon
             PostedBy = "课程完成（自动登记）",
             PostedAt = m.CompletedAt,
         };
-        var (open, closedOn) = await LedgerBook.RegistrationAsync(unitOfWork.Connection, year, ProvinceCalendar.DayOf(m.CompletedAt), cancellationToken);
-        if (!open)
-        {
-            await LedgerBook.RefuseAsync(unitOfWork, entry, $"{year} 年度学分登记已于 {closedOn:yyyy-MM-dd} 截止，课程完成时间晚于截止日期", cancellationToken);
-            return;
-        }
-        await LedgerBook.PostAsync(unitOfWork, entry, cancellationToken);
+        await LedgerBook.PostUnlessClosedAsync(unitOfWork, entry, ProvinceCalendar.DayOf(m.CompletedAt), "课程完成时间晚于截止日期", cancellationToken);
     }
 }
 
@@ -133,12 +127,6 @@ public sealed class MentoringActivityCreditedConsumer(NpgsqlDataSource db) : Ide
             PostedBy = $"指导带教活动（{m.ConfirmedBy} 确认）",
             PostedAt = m.ConfirmedAt,
         };
-        var (open, closedOn) = await LedgerBook.RegistrationAsync(unitOfWork.Connection, m.Year, ProvinceCalendar.DayOf(m.ConfirmedAt), cancellationToken);
-        if (!open)
-        {
-            await LedgerBook.RefuseAsync(unitOfWork, entry, $"{m.Year} 年度学分登记已于 {closedOn:yyyy-MM-dd} 截止，活动确认时间晚于截止日期", cancellationToken);
-            return;
-        }
-        await LedgerBook.PostAsync(unitOfWork, entry, cancellationToken);
+        await LedgerBook.PostUnlessClosedAsync(unitOfWork, entry, ProvinceCalendar.DayOf(m.ConfirmedAt), "活动确认时间晚于截止日期", cancellationToken);
     }
 }

@@ -111,4 +111,21 @@ public static class LedgerBook
         }
         return (false, closes);
     }
+
+    /// <summary>
+    /// Posts a credit that arrived by itself (a completed course, a confirmed activity), or, when its year's
+    /// registration had already closed on <paramref name="happenedOn"/>, records it refused with the deadline and
+    /// <paramref name="why"/> (e.g. "课程完成时间晚于截止日期").
+    /// </summary>
+    public static async Task PostUnlessClosedAsync(UnitOfWork unitOfWork, LedgerEntry entry, DateOnly happenedOn, string why,
+        CancellationToken cancellationToken)
+    {
+        var (open, closedOn) = await RegistrationAsync(unitOfWork.Connection, entry.Year, happenedOn, cancellationToken);
+        if (!open)
+        {
+            await RefuseAsync(unitOfWork, entry, $"{entry.Year} 年度学分登记已于 {closedOn:yyyy-MM-dd} 截止，{why}", cancellationToken);
+            return;
+        }
+        await PostAsync(unitOfWork, entry, cancellationToken);
+    }
 }
