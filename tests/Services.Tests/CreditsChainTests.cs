@@ -38,18 +38,8 @@ public sealed class CreditsChainTests : IAsyncLifetime
 
     private HttpClient As(string role, string? orgPath = null, Guid? teacher = null)
     {
-        var claims = new Dictionary<string, object> { ["name"] = role };
-        if (orgPath is not null)
-        {
-            claims["org"] = Guid.NewGuid().ToString();
-            claims["org_path"] = orgPath;
-        }
-        if (teacher is not null)
-        {
-            claims["teacher"] = teacher.Value.ToString();
-        }
         var client = _credits.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _tokens.Issue(role, claims: claims));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _tokens.For(role, orgPath, teacher));
         return client;
     }
 

@@ -50,17 +50,7 @@ public sealed class CreditsScopeTests : IAsyncLifetime
         {
             return client;
         }
-        var claims = new Dictionary<string, object> { ["name"] = role };
-        if (orgPath is not null)
-        {
-            claims["org"] = Guid.NewGuid().ToString();
-            claims["org_path"] = orgPath;
-        }
-        if (teacher is not null)
-        {
-            claims["teacher"] = teacher.Value.ToString();
-        }
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _tokens.Issue(role, claims: claims));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _tokens.For(role, orgPath, teacher));
         return client;
     }
 
