@@ -1,3 +1,5 @@
+using TrainingPlatform.BuildingBlocks.Messaging;
+using TrainingPlatform.Contracts.Enrollment;
 using TrainingPlatform.Services.Credits.Applications;
 using TrainingPlatform.Services.Credits.Certificates;
 using TrainingPlatform.Services.Credits.Compliance;
@@ -9,10 +11,14 @@ namespace TrainingPlatform.Services.Credits;
 
 public static class CreditsSetup
 {
-    /// <summary>Background work: the policy presets on first start, and keeping everyone's standing and certificates current.</summary>
+    /// <summary>
+    /// Background work: the policy presets on first start, posting completed courses in batches, and keeping everyone's
+    /// standing and certificates current.
+    /// </summary>
     public static IHostApplicationBuilder AddCreditsFeatures(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHostedService<PolicyPresetSeeder>();
+        builder.Services.AddInboxBatcher<CourseCompleted, CourseCompletedPosting>();
         builder.Services.AddHostedService<ComplianceEvaluator>();
         builder.Services.AddHostedService<BulkCertificateWorker>();
         return builder;

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using RabbitMQ.Client;
 using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.TestSupport;
@@ -36,6 +37,37 @@ public sealed class TestConsumer(NpgsqlDataSource db, TestRun run) : IdempotentC
     }
 }
 
+public sealed record BatchedTestMessage(Guid RunId, int Sequence, bool Poison = false);
+
+/// <summary>The batched effect under test: one row in test_effects per handled message, the batch in one statement.</summary>
+public sealed class TestBatcher(NpgsqlDataSource db, TestRun run, ILogger<TestBatcher> logger) : InboxBatcher<BatchedTestMessage>(db, logger)
+{
+    /// <summary>How many new messages each committed-or-failed batch held, in order.</summary>
+    public ConcurrentQueue<int> BatchSizes { get; } = new();
+
+    /// <summary>The largest batch a poison message was in.</summary>
+    public int LargestPoisonedBatch { get; private set; }
+
+    protected override Task HandleAsync(IReadOnlyList<Inbound<BatchedTestMessage>> messages, UnitOfWork unitOfWork, CancellationToken cancellationToken)
+    {
+        BatchSizes.Enqueue(messages.Count);
+        var ours = messages.Where(m => m.Message.RunId == run.RunId).ToList();
+        if (ours.FirstOrDefault(m => m.Message.Poison) is { } poison)
+        {
+            LargestPoisonedBatch = Math.Max(LargestPoisonedBatch, messages.Count);
+            throw new PermanentMessageFailure($"poison message {poison.Message.Sequence}");
+        }
+        return unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+            insert into test_effects (message_id, run_id, sequence) select gen_random_uuid(), @RunId, unnest(@Sequences)
+            """, new { run.RunId, Sequences = ours.Select(m => m.Message.Sequence).ToArray() }, unitOfWork.Transaction,
+            cancellationToken: cancellationToken));
+    }
+}
+
+public sealed class BatchedTestConsumer(InboxBatcher<BatchedTestMessage> batcher) : BatchedConsumer<BatchedTestMessage>(batcher);
+
+public sealed class BatchedTestConsumerDefinition : BatchedConsumerDefinition<BatchedTestConsumer>;
+
 /// <summary>A service-shaped host: its own database, the building blocks' messaging, optionally the test consumer.</summary>
 public sealed class MessagingHost : IAsyncDisposable
 {
@@ -55,10 +87,14 @@ public sealed class MessagingHost : IAsyncDisposable
     public IBus Bus { get; }
     public NpgsqlDataSource Database { get; }
     public DeliveryCounter Deliveries { get; } = new();
+    public TestBatcher Batcher => _host.Services.GetRequiredService<TestBatcher>();
     public PublishCounter Publishes { get; } = new();
 
     /// <summary>The queue the test consumer reads, as MassTransit names it for this service.</summary>
     public string ConsumerQueue => new KebabCaseEndpointNameFormatter(ServiceName, includeNamespace: false).Consumer<TestConsumer>();
+
+    /// <summary>The queue the batched test consumer reads.</summary>
+    public string BatchedQueue => new KebabCaseEndpointNameFormatter(ServiceName, includeNamespace: false).Consumer<BatchedTestConsumer>();
 
     public static async Task<MessagingHost> StartAsync(TestServers servers, string connectionString, TestRun run,
         bool withConsumer, Action<OutboxOptions>? outbox = null, string? serviceName = null)
@@ -76,6 +112,10 @@ public sealed class MessagingHost : IAsyncDisposable
         serviceName ??= $"bbt-{Guid.NewGuid():N}"[..12];
         builder.AddServiceDatabase("testdb", typeof(MessagingHost).Assembly);
         builder.AddServiceMessaging(serviceName, withConsumer ? typeof(TestConsumer).Assembly : typeof(OutboxOptions).Assembly);
+        if (withConsumer)
+        {
+            builder.Services.AddInboxBatcher<BatchedTestMessage, TestBatcher>();
+        }
         builder.Services.PostConfigure<OutboxOptions>(o =>
         {
             o.PollInterval = TimeSpan.FromMilliseconds(250);
@@ -162,4 +202,28 @@ public sealed class PublishCounter : IPublishObserver
     }
 
     public Task PublishFault<T>(PublishContext<T> context, Exception exception) where T : class => Task.CompletedTask;
+}
+
+/// <summary>Reads what MassTransit moved to a queue's <c>_error</c> queue.</summary>
+public static class ErrorQueue
+{
+    /// <summary>Takes the next faulted message and returns its reason (<c>MT-Fault-Message</c>), or null when there is none.</summary>
+    public static async Task<string?> TakeReasonAsync(IConnection connection, string queue)
+    {
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            var faulted = await channel.BasicGetAsync(queue + "_error", autoAck: true);
+            return faulted?.BasicProperties.Headers?["MT-Fault-Message"] switch
+            {
+                null => faulted is null ? null : "",
+                byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes),
+                var other => other.ToString(),
+            };
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            return null; // not declared yet
+        }
+    }
 }

@@ -109,14 +109,9 @@ public sealed class OutboxAndInboxTests(ITestOutputHelper output)
 
         var factory = new ConnectionFactory { Uri = new Uri(servers.Messaging) };
         await using var connection = await factory.CreateConnectionAsync();
-        BasicGetResult? faulted = null;
-        await Eventually.HoldsAsync(async () => (faulted = await TryGetAsync(connection, consumer.ConsumerQueue + "_error")) is not null,
+        string? reason = null;
+        await Eventually.HoldsAsync(async () => (reason = await ErrorQueue.TakeReasonAsync(connection, consumer.ConsumerQueue)) is not null,
             Patience, "the poison message to reach the error queue");
-        var reason = faulted!.BasicProperties.Headers!["MT-Fault-Message"] switch
-        {
-            byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes),
-            var other => other?.ToString(),
-        };
         Assert.Equal("poison message 2", reason);
     }
 
@@ -156,18 +151,6 @@ public sealed class OutboxAndInboxTests(ITestOutputHelper output)
     /// MassTransit creates the error queue with the first fault; asking a queue that does not exist yet closes the
     /// channel, so each attempt gets a channel of its own.
     /// </summary>
-    private static async Task<BasicGetResult?> TryGetAsync(IConnection connection, string queue)
-    {
-        await using var channel = await connection.CreateChannelAsync();
-        try
-        {
-            return await channel.BasicGetAsync(queue, autoAck: true);
-        }
-        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-        {
-            return null;
-        }
-    }
 
     private static async Task<long> CountUnsentAsync(string connectionString)
     {

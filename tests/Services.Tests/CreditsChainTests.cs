@@ -11,6 +11,7 @@ using TrainingPlatform.Contracts.Catalog;
 using TrainingPlatform.Contracts.Enrollment;
 using TrainingPlatform.Services.Credits;
 using TrainingPlatform.Services.Credits.Copies;
+using TrainingPlatform.Services.Credits.Ledger;
 using TrainingPlatform.TestSupport;
 using Xunit;
 

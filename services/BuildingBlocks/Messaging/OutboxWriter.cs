@@ -30,6 +30,29 @@ internal static class OutboxWriter
         return connection.ExecuteAsync(new CommandDefinition(InsertSql, row, transaction, cancellationToken: cancellationToken));
     }
 
+    /// <summary>
+    /// Many messages in one statement, each with the trace it belongs to (a batch of consumed messages handled in one
+    /// transaction keeps every message's own trace).
+    /// </summary>
+    public static Task AddManyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        IReadOnlyList<(object Message, ActivityContext Trace)> messages, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("""
+            insert into outbox_messages (message_id, message_type, body, trace_parent, trace_state)
+            select id, type, body::jsonb, parent, state
+            from unnest(@Ids, @Types, @Bodies, @Parents, @States) as m (id, type, body, parent, state)
+            """, new
+        {
+            Ids = messages.Select(_ => NewId()).ToArray(),
+            Types = messages.Select(m => MessageTypes.NameOf(m.Message.GetType())).ToArray(),
+            Bodies = messages.Select(m => JsonSerializer.Serialize(m.Message, m.Message.GetType(), MessageTypes.JsonOptions)).ToArray(),
+            Parents = messages.Select(m => TraceParentOf(m.Trace)).ToArray(),
+            States = messages.Select(m => m.Trace == default ? null : m.Trace.TraceState).ToArray(),
+        }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>The W3C <c>traceparent</c> of <paramref name="trace"/>, as <see cref="Activity.Id"/> gives it for the current one.</summary>
+    private static string? TraceParentOf(ActivityContext trace) =>
+        trace == default ? null : $"00-{trace.TraceId.ToHexString()}-{trace.SpanId.ToHexString()}-{(trace.TraceFlags.HasFlag(ActivityTraceFlags.Recorded) ? "01" : "00")}";
+
     public static Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition($"select pg_notify('{NotifyChannel}', '')", transaction: transaction,
             cancellationToken: cancellationToken));

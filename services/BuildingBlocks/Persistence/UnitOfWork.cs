@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Messaging;
 
@@ -41,6 +42,20 @@ public sealed class UnitOfWork : IAsyncDisposable
     public async Task PublishAsync<TMessage>(TMessage message, CancellationToken cancellationToken) where TMessage : class
     {
         await OutboxWriter.AddAsync(Connection, Transaction, message, cancellationToken);
+        _wroteOutbox = true;
+    }
+
+    /// <summary>
+    /// Queues many messages in one statement, each published under its own trace: a batch of consumed messages is
+    /// handled in one transaction, but each announcement belongs to the message that caused it.
+    /// </summary>
+    public async Task PublishAllAsync(IReadOnlyList<(object Message, ActivityContext Trace)> messages, CancellationToken cancellationToken)
+    {
+        if (messages.Count == 0)
+        {
+            return;
+        }
+        await OutboxWriter.AddManyAsync(Connection, Transaction, messages, cancellationToken);
         _wroteOutbox = true;
     }
 

@@ -63,40 +63,6 @@ public sealed class OptOutCopy(NpgsqlDataSource db) : IdempotentConsumer<Teacher
 }
 
 /// <summary>
-/// A completed course becomes exactly one ledger entry, however many times the message comes (the enrollment is the
-/// source reference), and never a second one for the same content in the cycle. A course completed after its
-/// year's registration closed is refused with that reason, unless an operator reopened the year.
-/// </summary>
-public sealed class CourseCompletedConsumer(NpgsqlDataSource db) : IdempotentConsumer<CourseCompleted>(db)
-{
-    protected override async Task HandleAsync(CourseCompleted m, UnitOfWork unitOfWork, CancellationToken cancellationToken)
-    {
-        var year = await unitOfWork.Connection.ExecuteScalarAsync<int?>(new CommandDefinition("select year from program_years where id = @ProgramYearId",
-            new { m.ProgramYearId }, unitOfWork.Transaction, cancellationToken: cancellationToken))
-            ?? (int.TryParse(m.ProgramYearCode, out var code) ? code : ProvinceCalendar.DayOf(m.CompletedAt).Year);
-        var policy = await PolicyStore.ActiveAsync(unitOfWork.Connection, unitOfWork.Transaction, cancellationToken);
-        var entry = new LedgerEntry
-        {
-            Id = Guid.CreateVersion7(m.CompletedAt),
-            TeacherId = m.TeacherId,
-            Hours = m.Hours,
-            Category = m.Category,
-            Mode = m.Mode,
-            Level = m.Level,
-            Source = Contracts.Credits.CreditSources.CourseCompletion,
-            SourceRef = $"enrollment:{m.EnrollmentId}",
-            ContentId = m.ContentId,
-            Title = m.CourseTitle,
-            Year = year,
-            CycleStart = policy.CycleOf(year).First,
-            PostedBy = "课程完成（自动登记）",
-            PostedAt = m.CompletedAt,
-        };
-        await LedgerBook.PostUnlessClosedAsync(unitOfWork, entry, ProvinceCalendar.DayOf(m.CompletedAt), "课程完成时间晚于截止日期", cancellationToken);
-    }
-}
-
-/// <summary>
 /// A mentoring activity the served school confirmed (a mentor's session, a supporting teacher's day at a weak school,
 /// a guide's session) becomes exactly one ledger entry of source <c>mentoring</c>: the activity is the source
 /// reference, so a redelivered or duplicated message posts nothing more. Like a course, it is refused with the reason

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Dapper;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Persistence;
@@ -45,51 +46,138 @@ public static class LedgerBook
         from ledger_entries
         """;
 
-    public static async Task<PostOutcome> PostAsync(UnitOfWork unitOfWork, LedgerEntry entry, CancellationToken cancellationToken)
+    public static async Task<PostOutcome> PostAsync(UnitOfWork unitOfWork, LedgerEntry entry, CancellationToken cancellationToken) =>
+        (await PostAllAsync(unitOfWork, [entry], cancellationToken))[0];
+
+    /// <summary>Posts many credits under the current trace (a school's registration for many teachers).</summary>
+    public static Task<IReadOnlyList<PostOutcome>> PostAllAsync(UnitOfWork unitOfWork, IReadOnlyList<LedgerEntry> entries,
+        CancellationToken cancellationToken)
     {
-        var inserted = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+        var trace = Activity.Current?.Context ?? default;
+        return PostAllAsync(unitOfWork, [.. entries.Select(e => (e, trace))], cancellationToken);
+    }
+
+    /// <summary>
+    /// Posts many credits in a few set-based statements, each announced under its own trace, and says for each
+    /// whether it was posted, had already been posted, or was refused as 重复参训 (recorded with the reason). Rows are
+    /// written in teacher order, so two batches touching the same teacher wait for each other instead of deadlocking.
+    /// </summary>
+    public static async Task<IReadOnlyList<PostOutcome>> PostAllAsync(UnitOfWork unitOfWork, IReadOnlyList<(LedgerEntry Entry, ActivityContext Trace)> postings,
+        CancellationToken cancellationToken)
+    {
+        var entries = postings.Select(p => p.Entry).ToList();
+        var inserted = (await unitOfWork.Connection.QueryAsync<Guid>(new CommandDefinition("""
             insert into ledger_entries (id, teacher_id, hours, category, mode, level, source, source_ref, content_id, title, year, cycle_start,
                                         reverses_id, reason, posted_by, posted_at)
-            values (@Id, @TeacherId, @Hours, @Category, @Mode, @Level, @Source, @SourceRef, @ContentId, @Title, @Year, @CycleStart, @ReversesId,
-                    @Reason, @PostedBy, @PostedAt)
+            select * from unnest(@Id, @TeacherId, @Hours, @Category, @Mode, @Level, @Source, @SourceRef, @ContentId, @Title, @Year, @CycleStart,
+                                 @ReversesId, @Reason, @PostedBy, @PostedAt)
+                as e (id, teacher_id, hours, category, mode, level, source, source_ref, content_id, title, year, cycle_start, reverses_id, reason,
+                      posted_by, posted_at)
+            order by teacher_id, posted_at, source_ref
             on conflict do nothing
-            """, entry, unitOfWork.Transaction, cancellationToken: cancellationToken));
-        if (inserted == 0)
+            returning id
+            """, new
         {
-            var posted = await unitOfWork.Connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "select exists (select 1 from ledger_entries where source_ref = @SourceRef)", new { entry.SourceRef }, unitOfWork.Transaction,
-                cancellationToken: cancellationToken));
-            if (posted)
+            Id = entries.Select(e => e.Id).ToArray(),
+            TeacherId = entries.Select(e => e.TeacherId).ToArray(),
+            Hours = entries.Select(e => e.Hours).ToArray(),
+            Category = entries.Select(e => e.Category).ToArray(),
+            Mode = entries.Select(e => e.Mode).ToArray(),
+            Level = entries.Select(e => e.Level).ToArray(),
+            Source = entries.Select(e => e.Source).ToArray(),
+            SourceRef = entries.Select(e => e.SourceRef).ToArray(),
+            ContentId = entries.Select(e => e.ContentId).ToArray(),
+            Title = entries.Select(e => e.Title).ToArray(),
+            Year = entries.Select(e => e.Year).ToArray(),
+            CycleStart = entries.Select(e => e.CycleStart).ToArray(),
+            ReversesId = entries.Select(e => e.ReversesId).ToArray(),
+            Reason = entries.Select(e => e.Reason).ToArray(),
+            PostedBy = entries.Select(e => e.PostedBy).ToArray(),
+            PostedAt = entries.Select(e => e.PostedAt.UtcDateTime).ToArray(),
+        }, unitOfWork.Transaction, cancellationToken: cancellationToken))).ToHashSet();
+
+        var outcomes = new PostOutcome[entries.Count];
+        // What was not inserted had either been posted already (also by an earlier entry of this same batch) or is 重复参训.
+        var notInserted = entries.Where(e => !inserted.Contains(e.Id)).Select(e => e.SourceRef).ToArray();
+        var alreadyPosted = notInserted.Length == 0 ? [] : (await unitOfWork.Connection.QueryAsync<string>(new CommandDefinition(
+            "select source_ref from ledger_entries where source_ref = any(@Refs)", new { Refs = notInserted }, unitOfWork.Transaction,
+            cancellationToken: cancellationToken))).ToHashSet();
+        var refused = new List<(LedgerEntry Entry, string Reason)>();
+        var posted = new List<(LedgerEntry Entry, ActivityContext Trace)>();
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var entry = entries[i];
+            if (inserted.Contains(entry.Id))
             {
-                return PostOutcome.AlreadyPosted;
+                outcomes[i] = PostOutcome.Posted;
+                posted.Add(postings[i]);
             }
-            await RefuseAsync(unitOfWork, entry, $"重复参训：同一周期内已因同一内容的课程获得学时，本次“{entry.Title}”不再计入", cancellationToken);
-            return PostOutcome.SameContentThisCycle;
+            else if (alreadyPosted.Contains(entry.SourceRef))
+            {
+                outcomes[i] = PostOutcome.AlreadyPosted;
+            }
+            else
+            {
+                outcomes[i] = PostOutcome.SameContentThisCycle;
+                refused.Add((entry, $"重复参训：同一周期内已因同一内容的课程获得学时，本次“{entry.Title}”不再计入"));
+            }
         }
+        await RefuseAllAsync(unitOfWork, refused, cancellationToken);
+        if (posted.Count == 0)
+        {
+            return outcomes;
+        }
+
+        var postedEntries = posted.Select(p => p.Entry).ToList();
+        // Summed per balance row first: one statement may not update the same row twice.
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
             insert into balances (teacher_id, year, category, mode, level, source, hours)
-            values (@TeacherId, @Year, @Category, @Mode, @Level, @Source, @Hours)
+            select teacher_id, year, category, mode, level, source, sum(hours)
+            from unnest(@TeacherId, @Year, @Category, @Mode, @Level, @Source, @Hours) as e (teacher_id, year, category, mode, level, source, hours)
+            group by 1, 2, 3, 4, 5, 6
+            order by 1, 2, 3, 4, 5, 6
             on conflict (teacher_id, year, category, mode, level, source) do update set hours = balances.hours + excluded.hours
-            """, entry, unitOfWork.Transaction, cancellationToken: cancellationToken));
-        await MarkDirtyAsync(unitOfWork.Connection, unitOfWork.Transaction, [entry.TeacherId], cancellationToken);
-        await unitOfWork.PublishAsync(new CreditPosted(entry.Id, entry.TeacherId, entry.Hours, entry.Category, entry.Mode, entry.Level, entry.Source,
-            entry.Title, entry.Year, entry.CycleStart, entry.ReversesId, entry.Reason, entry.PostedAt), cancellationToken);
-        return PostOutcome.Posted;
+            """, new
+        {
+            TeacherId = postedEntries.Select(e => e.TeacherId).ToArray(),
+            Year = postedEntries.Select(e => e.Year).ToArray(),
+            Category = postedEntries.Select(e => e.Category).ToArray(),
+            Mode = postedEntries.Select(e => e.Mode).ToArray(),
+            Level = postedEntries.Select(e => e.Level).ToArray(),
+            Source = postedEntries.Select(e => e.Source).ToArray(),
+            Hours = postedEntries.Select(e => e.Hours).ToArray(),
+        }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        await MarkDirtyAsync(unitOfWork.Connection, unitOfWork.Transaction, postedEntries.Select(e => e.TeacherId).ToList(), cancellationToken);
+        await unitOfWork.PublishAllAsync([.. posted.Select(p => ((object)new CreditPosted(p.Entry.Id, p.Entry.TeacherId, p.Entry.Hours,
+            p.Entry.Category, p.Entry.Mode, p.Entry.Level, p.Entry.Source, p.Entry.Title, p.Entry.Year, p.Entry.CycleStart, p.Entry.ReversesId,
+            p.Entry.Reason, p.Entry.PostedAt), p.Trace))], cancellationToken);
+        return outcomes;
     }
 
     /// <summary>Records a credit that was not posted, with the reason, for the transcript.</summary>
     public static Task RefuseAsync(UnitOfWork unitOfWork, LedgerEntry entry, string reason, CancellationToken cancellationToken) =>
-        unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+        RefuseAllAsync(unitOfWork, [(entry, reason)], cancellationToken);
+
+    private static Task RefuseAllAsync(UnitOfWork unitOfWork, IReadOnlyList<(LedgerEntry Entry, string Reason)> refusals,
+        CancellationToken cancellationToken) =>
+        refusals.Count == 0 ? Task.CompletedTask : unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
             insert into ledger_refusals (teacher_id, source_ref, title, hours, reason, refused_at)
-            values (@TeacherId, @SourceRef, @Title, @Hours, @Reason, @PostedAt)
+            select * from unnest(@TeacherId, @SourceRef, @Title, @Hours, @Reason, @RefusedAt)
             on conflict (source_ref) do nothing
-            """, new { entry.TeacherId, entry.SourceRef, entry.Title, entry.Hours, Reason = reason, entry.PostedAt }, unitOfWork.Transaction,
-            cancellationToken: cancellationToken));
+            """, new
+        {
+            TeacherId = refusals.Select(r => r.Entry.TeacherId).ToArray(),
+            SourceRef = refusals.Select(r => r.Entry.SourceRef).ToArray(),
+            Title = refusals.Select(r => r.Entry.Title).ToArray(),
+            Hours = refusals.Select(r => r.Entry.Hours).ToArray(),
+            Reason = refusals.Select(r => r.Reason).ToArray(),
+            RefusedAt = refusals.Select(r => r.Entry.PostedAt.UtcDateTime).ToArray(),
+        }, unitOfWork.Transaction, cancellationToken: cancellationToken));
 
     public static Task MarkDirtyAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyCollection<Guid> teachers,
         CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition("""
-            insert into compliance_dirty (teacher_id, marked_at) select unnest(@Teachers), now()
+            insert into compliance_dirty (teacher_id, marked_at) select distinct t, now() from unnest(@Teachers) t order by t
             on conflict (teacher_id) do update set marked_at = excluded.marked_at
             """, new { Teachers = teachers.ToArray() }, transaction, cancellationToken: cancellationToken));
 
@@ -99,33 +187,61 @@ public static class LedgerBook
     /// program year for has no deadline.
     /// </summary>
     public static async Task<(bool Open, DateOnly? ClosedOn)> RegistrationAsync(NpgsqlConnection connection, int year, DateOnly day,
-        CancellationToken cancellationToken)
-    {
-        var (closes, reopenedTo) = await connection.QuerySingleAsync<(DateOnly? Closes, DateOnly? ReopenedTo)>(new CommandDefinition("""
-            select (select max(credit_registration_closes) from program_years where year = @Year),
-                   (select max(reopened_to) from year_reopenings where year = @Year)
-            """, new { Year = year }, cancellationToken: cancellationToken));
-        if (closes is null || day <= closes || (reopenedTo is not null && day <= reopenedTo))
-        {
-            return (true, null);
-        }
-        return (false, closes);
-    }
+        CancellationToken cancellationToken) =>
+        (await RegistrationWindowsAsync(connection, null, [year], cancellationToken))[year].On(day);
+
+    private static async Task<IReadOnlyDictionary<int, RegistrationWindow>> RegistrationWindowsAsync(NpgsqlConnection connection,
+        NpgsqlTransaction? transaction, IEnumerable<int> years, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<(int Year, DateOnly? Closes, DateOnly? ReopenedTo)>(new CommandDefinition("""
+            select y.year,
+                   (select max(credit_registration_closes) from program_years p where p.year = y.year),
+                   (select max(reopened_to) from year_reopenings r where r.year = y.year)
+            from unnest(@Years) as y (year)
+            """, new { Years = years.Distinct().ToArray() }, transaction, cancellationToken: cancellationToken)))
+        .ToDictionary(r => r.Year, r => new RegistrationWindow(r.Closes, r.ReopenedTo));
 
     /// <summary>
     /// Posts a credit that arrived by itself (a completed course, a confirmed activity), or, when its year's
     /// registration had already closed on <paramref name="happenedOn"/>, records it refused with the deadline and
     /// <paramref name="why"/> (e.g. "课程完成时间晚于截止日期").
     /// </summary>
-    public static async Task PostUnlessClosedAsync(UnitOfWork unitOfWork, LedgerEntry entry, DateOnly happenedOn, string why,
-        CancellationToken cancellationToken)
+    public static Task PostUnlessClosedAsync(UnitOfWork unitOfWork, LedgerEntry entry, DateOnly happenedOn, string why,
+        CancellationToken cancellationToken) =>
+        PostAllUnlessClosedAsync(unitOfWork, [new ArrivedCredit(entry, happenedOn, why, Activity.Current?.Context ?? default)], cancellationToken);
+
+    /// <summary><see cref="PostUnlessClosedAsync"/> for a batch of arrivals, in a few statements whatever its size.</summary>
+    public static async Task PostAllUnlessClosedAsync(UnitOfWork unitOfWork, IReadOnlyList<ArrivedCredit> arrivals, CancellationToken cancellationToken)
     {
-        var (open, closedOn) = await RegistrationAsync(unitOfWork.Connection, entry.Year, happenedOn, cancellationToken);
-        if (!open)
+        var windows = await RegistrationWindowsAsync(unitOfWork.Connection, unitOfWork.Transaction, arrivals.Select(a => a.Entry.Year),
+            cancellationToken);
+        var open = new List<(LedgerEntry, ActivityContext)>();
+        var late = new List<(LedgerEntry, string)>();
+        foreach (var arrival in arrivals)
         {
-            await RefuseAsync(unitOfWork, entry, $"{entry.Year} 年度学分登记已于 {closedOn:yyyy-MM-dd} 截止，{why}", cancellationToken);
-            return;
+            var (isOpen, closedOn) = windows[arrival.Entry.Year].On(arrival.HappenedOn);
+            if (isOpen)
+            {
+                open.Add((arrival.Entry, arrival.Trace));
+            }
+            else
+            {
+                late.Add((arrival.Entry, $"{arrival.Entry.Year} 年度学分登记已于 {closedOn:yyyy-MM-dd} 截止，{arrival.Why}"));
+            }
         }
-        await PostAsync(unitOfWork, entry, cancellationToken);
+        await RefuseAllAsync(unitOfWork, late, cancellationToken);
+        if (open.Count > 0)
+        {
+            await PostAllAsync(unitOfWork, open, cancellationToken);
+        }
     }
+}
+
+/// <summary>A credit that arrived by itself, when its cause happened, why it would be late, and the trace it came under.</summary>
+public sealed record ArrivedCredit(LedgerEntry Entry, DateOnly HappenedOn, string Why, ActivityContext Trace);
+
+/// <summary>A year's registration deadline and an operator's reopening, if any.</summary>
+public sealed record RegistrationWindow(DateOnly? Closes, DateOnly? ReopenedTo)
+{
+    public (bool Open, DateOnly? ClosedOn) On(DateOnly day) =>
+        Closes is null || day <= Closes || (ReopenedTo is not null && day <= ReopenedTo) ? (true, null) : (false, Closes);
 }

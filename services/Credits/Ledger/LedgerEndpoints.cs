@@ -160,27 +160,23 @@ public static class LedgerEndpoints
             return Problems.Conflict($"{year} 年度学分登记已于 {closedOn:yyyy-MM-dd} 截止；如需补登，请联系平台运营重新开放");
         }
         var policy = await PolicyStore.ActiveAsync(unitOfWork.Connection, unitOfWork.Transaction, cancellationToken);
-        var posted = 0;
-        foreach (var teacherId in teacherIds)
+        var outcomes = await LedgerBook.PostAllAsync(unitOfWork, [.. teacherIds.Select(teacherId => new LedgerEntry
         {
-            var outcome = await LedgerBook.PostAsync(unitOfWork, new LedgerEntry
-            {
-                Id = Guid.CreateVersion7(now),
-                TeacherId = teacherId,
-                Hours = request.Hours!.Value,
-                Category = CourseCategories.SchoolBased,
-                Mode = DeliveryModes.SchoolBased,
-                Level = TrainingLevels.School,
-                Source = CreditSources.SchoolBased,
-                SourceRef = $"school-based:{user.OrganisationPath}:{request.BatchId}:{teacherId}",
-                Title = request.Title!.Trim(),
-                Year = year,
-                CycleStart = policy.CycleOf(year).First,
-                PostedBy = $"{user.Name} ({user.AccountId})",
-                PostedAt = now,
-            }, cancellationToken);
-            posted += outcome == PostOutcome.Posted ? 1 : 0;
-        }
+            Id = Guid.CreateVersion7(now),
+            TeacherId = teacherId,
+            Hours = request.Hours!.Value,
+            Category = CourseCategories.SchoolBased,
+            Mode = DeliveryModes.SchoolBased,
+            Level = TrainingLevels.School,
+            Source = CreditSources.SchoolBased,
+            SourceRef = $"school-based:{user.OrganisationPath}:{request.BatchId}:{teacherId}",
+            Title = request.Title!.Trim(),
+            Year = year,
+            CycleStart = policy.CycleOf(year).First,
+            PostedBy = $"{user.Name} ({user.AccountId})",
+            PostedAt = now,
+        })], cancellationToken);
+        var posted = outcomes.Count(o => o == PostOutcome.Posted);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(new { posted, alreadyPosted = teacherIds.Count - posted });
     }
