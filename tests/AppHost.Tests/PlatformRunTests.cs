@@ -86,6 +86,7 @@ public sealed class PlatformRunTests(ITestOutputHelper output)
 
             await ThroughTheGatewayAsync(http, password);
             await ProgramYearFlow.RunAsync(http, password, output);
+            await ElectiveRulesFlow.RunAsync(http, password, output);
 
             descendants.UnionWith(DescendantsOf(appHost.Id));
             Assert.True(descendants.Count >= 9, $"expected postgres, rabbitmq, epmd, six service processes and the gateway; saw {descendants.Count}");

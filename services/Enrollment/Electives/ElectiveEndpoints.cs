@@ -107,7 +107,7 @@ public static class ElectiveEndpoints
         var decision = ElectiveRules.DecideWithdrawal(ProvinceCalendar.Today(clock), programYear.StudyStarts);
         if (!decision.Allowed)
         {
-            return Problems.Conflict(decision.Reason);
+            return Refusal(decision);
         }
         var now = clock.GetUtcNow();
         var dropped = await unitOfWork.Connection.QuerySingleOrDefaultAsync<(Guid Id, Guid? SessionId)>(new CommandDefinition("""
@@ -197,9 +197,15 @@ public static class ElectiveEndpoints
         {
             return (programYear, course, null);
         }
-        return (programYear, course, decision.Status == StatusCodes.Status409Conflict
-            ? TypedResults.Problem(detail: decision.Reason, statusCode: 409, title: "与现有数据冲突 (conflict)",
-                extensions: new Dictionary<string, object?> { ["rule"] = decision.Rule })
-            : Problems.RuleBroken(decision.Reason, decision.Rule));
+        return (programYear, course, Refusal(decision));
     }
+
+    /// <summary>
+    /// A refused choice or drop as problem details, always with its <c>rule</c>: clients (the portal among them) tell
+    /// a freeze from any other conflict by the rule, not by the wording.
+    /// </summary>
+    private static IResult Refusal(ElectiveDecision decision) => decision.Status == StatusCodes.Status409Conflict
+        ? TypedResults.Problem(detail: decision.Reason, statusCode: 409, title: "与现有数据冲突 (conflict)",
+            extensions: new Dictionary<string, object?> { ["rule"] = decision.Rule })
+        : Problems.RuleBroken(decision.Reason, decision.Rule);
 }
