@@ -138,14 +138,13 @@ static async Task RunAsync(string root, int seconds, int clients, int courses, i
 
     var kinds = SearchLoad.Kinds(topics);
     await SearchLoad.RunAsync(http, kinds, clients, TimeSpan.FromSeconds(5)); // warm-up: JIT, pools, PostgreSQL's caches
-    var (ownBefore, postgresBefore) = (CpuTime.OfThisProcess(), CpuTime.OfTree(postgres.Process.Id));
+    var cpu = CpuMeter.Start(postgres.Process.Id, 0);
     var (results, elapsed) = await SearchLoad.RunAsync(http, kinds, clients, TimeSpan.FromSeconds(seconds));
-    var (own, inPostgres) = (CpuTime.OfThisProcess() - ownBefore, CpuTime.OfTree(postgres.Process.Id) - postgresBefore);
     Console.WriteLine($"load: {clients} concurrent clients, each taking the kinds in turn");
     SearchLoad.Print(results, elapsed);
     var searches = results.Sum(r => r.Milliseconds.Length + r.Failures);
-    Console.WriteLine($"  CPU per search: PostgreSQL {inPostgres.TotalMilliseconds / searches:0.0} ms, Catalog service + gateway + clients " +
-                      $"{own.TotalMilliseconds / searches:0.0} ms; the machine's load average meanwhile {LoadAverage()}");
+    cpu.Print(searches, "search", "Catalog service + gateway + clients");
+    Console.WriteLine($"  the machine's load average meanwhile {LoadAverage()}");
 
     // The target: p95 ≤ 20 ms at 200 searches a second, the kinds in turn, sent on a fixed schedule.
     (results, elapsed) = await SearchLoad.RunAtRateAsync(http, kinds, (i, random) => "/api/catalog/courses?" + kinds[i % kinds.Count].NextQuery(random),

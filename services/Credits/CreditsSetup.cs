@@ -19,7 +19,12 @@ public static class CreditsSetup
     {
         builder.Services.AddHostedService<PolicyPresetSeeder>();
         builder.Services.AddInboxBatcher<CourseCompleted, CourseCompletedPosting>();
-        builder.Services.AddHostedService<ComplianceEvaluator>();
+        // A deployment may keep the evaluation off the replicas that take requests and post credits
+        // (Credits:Evaluator:Enabled=false there); one replica with it on keeps everyone's standing current.
+        if (builder.Configuration.GetValue("Credits:Evaluator:Enabled", true))
+        {
+            builder.Services.AddHostedService<ComplianceEvaluator>();
+        }
         builder.Services.AddHostedService<BulkCertificateWorker>();
         return builder;
     }

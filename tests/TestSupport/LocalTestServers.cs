@@ -13,6 +13,7 @@ internal static class LocalTestServers
         // scripts/test.sh gives every run one root and deletes it afterwards; the test host may be gone before its
         // own clean-up below finishes.
         var parent = Environment.GetEnvironmentVariable("TRAININGPLATFORM_TEST_ROOT") is { Length: > 0 } given ? given : Path.GetTempPath();
+        SweepLeftovers(parent);
         var root = Path.Combine(parent, $"trainingplatform-tests-{Guid.NewGuid():N}"[..40]);
         var postgresStarting = LocalPostgres.StartAsync(
             new LocalPostgresOptions { DataDirectory = Path.Combine(root, "postgres"), Ephemeral = true }, NullLogSink.Instance);
@@ -38,5 +39,27 @@ internal static class LocalTestServers
             }
         };
         return (postgres.AdminConnectionString, rabbit.ConnectionString);
+    }
+
+    /// <summary>
+    /// A test host killed before its clean-up (a cancelled run, a debugger stopped) leaves half a gigabyte behind;
+    /// a day of such runs fills a disk. Folders older than any test run can last are swept.
+    /// </summary>
+    private static void SweepLeftovers(string parent)
+    {
+        foreach (var folder in Directory.EnumerateDirectories(parent, "trainingplatform-tests-*"))
+        {
+            try
+            {
+                if (Directory.GetCreationTimeUtc(folder) < DateTime.UtcNow.AddHours(-12))
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // Someone else's, or still in use: leave it.
+            }
+        }
     }
 }

@@ -162,15 +162,9 @@ internal sealed partial class BulkCertificateWorker(NpgsqlDataSource db, TimePro
             await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
             var policy = await PolicyStore.ActiveAsync(unitOfWork.Connection, unitOfWork.Transaction, cancellationToken);
             var now = clock.GetUtcNow();
-            foreach (var teacher in batch)
-            {
-                var standing = await ComplianceStore.StandingAsync(unitOfWork.Connection, unitOfWork.Transaction, teacher, policy, ProvinceCalendar.DayOf(now),
-                    null, cancellationToken);
-                if (standing is not null)
-                {
-                    await StandingBook.SaveAsync(unitOfWork, teacher, standing, now, cancellationToken);
-                }
-            }
+            var standings = await ComplianceStore.StandingsAsync(unitOfWork.Connection, unitOfWork.Transaction, batch, policy, ProvinceCalendar.DayOf(now),
+                policy.CycleOf(ProvinceCalendar.DayOf(now).Year).First, cancellationToken);
+            await StandingBook.SaveAllAsync(unitOfWork, standings, now, cancellationToken);
             await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("update certificate_jobs set done = done + @Count where id = @Id",
                 new { Id = jobId, Count = batch.Length }, unitOfWork.Transaction, cancellationToken: cancellationToken));
             await unitOfWork.CommitAsync(cancellationToken);

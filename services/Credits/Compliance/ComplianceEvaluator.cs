@@ -49,22 +49,9 @@ internal sealed partial class ComplianceEvaluator(NpgsqlDataSource db, TimeProvi
         }
         var policy = await PolicyStore.ActiveAsync(unitOfWork.Connection, unitOfWork.Transaction, cancellationToken);
         var now = clock.GetUtcNow();
-        var today = ProvinceCalendar.DayOf(now);
-        foreach (var teacherId in teachers)
-        {
-            var years = await unitOfWork.Connection.QueryAsync<int>(new CommandDefinition(
-                "select distinct year from balances where teacher_id = @Id", new { Id = teacherId }, unitOfWork.Transaction,
-                cancellationToken: cancellationToken));
-            foreach (var cycle in years.Select(y => policy.CycleOf(y).First).Append(policy.CycleOf(today.Year).First).Distinct())
-            {
-                var standing = await ComplianceStore.StandingAsync(unitOfWork.Connection, unitOfWork.Transaction, teacherId, policy, today, cycle,
-                    cancellationToken);
-                if (standing is not null)
-                {
-                    await StandingBook.SaveAsync(unitOfWork, teacherId, standing, now, cancellationToken);
-                }
-            }
-        }
+        var standings = await ComplianceStore.StandingsAsync(unitOfWork.Connection, unitOfWork.Transaction, teachers, policy, ProvinceCalendar.DayOf(now),
+            onlyCycle: null, cancellationToken);
+        await StandingBook.SaveAllAsync(unitOfWork, standings, now, cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return teachers.Count;
     }

@@ -16,27 +16,51 @@ public static class ComplianceStore
         (await StandingAsync(connection, transaction, teacherId, policy, today, cycleStart, cancellationToken))?.Result;
 
     public static async Task<Standing?> StandingAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid teacherId,
-        CreditPolicy policy, DateOnly today, int? cycleStart, CancellationToken cancellationToken)
+        CreditPolicy policy, DateOnly today, int? cycleStart, CancellationToken cancellationToken) =>
+        (await StandingsAsync(connection, transaction, [teacherId], policy, today, cycleStart ?? policy.CycleOf(today.Year).First, cancellationToken))
+        .Select(s => s.Standing).FirstOrDefault();
+
+    /// <summary>
+    /// The standings of many teachers in three queries whatever their number: in <paramref name="onlyCycle"/>, or else
+    /// in every cycle a teacher has balances in (a reversal that emptied an old cycle still counts) and the current
+    /// one. Teachers Credits has no profile for are left out.
+    /// </summary>
+    public static async Task<IReadOnlyList<(Guid TeacherId, Standing Standing)>> StandingsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
+        IReadOnlyCollection<Guid> teacherIds, CreditPolicy policy, DateOnly today, int? onlyCycle, CancellationToken cancellationToken)
     {
-        var teacher = await connection.QuerySingleOrDefaultAsync<TeacherFactsRow>(new CommandDefinition(
-            "select id, hire_date, normal_school_graduate, class_teacher, school_path, in_post from teachers where id = @Id", new { Id = teacherId }, transaction,
-            cancellationToken: cancellationToken));
-        if (teacher is null)
-        {
-            return null;
-        }
-        var start = cycleStart ?? policy.CycleOf(today.Year).First;
+        var ids = new { Ids = teacherIds.ToArray() };
+        var teachers = (await connection.QueryAsync<TeacherFactsRow>(new CommandDefinition(
+            "select id, hire_date, normal_school_graduate, class_teacher, school_path, in_post from teachers where id = any(@Ids)", ids, transaction,
+            cancellationToken: cancellationToken))).ToDictionary(t => t.Id);
         // The running balances, never the ledger: a handful of rows per teacher and year.
-        var credits = (await connection.QueryAsync<CreditRow>(new CommandDefinition("""
-            select hours, category, mode, level, source, year from balances
-            where teacher_id = @Id and year between @Start and @End and hours <> 0
-            """, new { Id = teacherId, Start = start, End = start + policy.CycleYears - 1 }, transaction, cancellationToken: cancellationToken)))
-            .Select(c => new Credit(c.Hours, c.Category, c.Mode, c.Level, c.Source, c.Year)).ToList();
-        var failed = (await connection.QueryAsync<int>(new CommandDefinition("select year from failed_years where teacher_id = @Id",
-            new { Id = teacherId }, transaction, cancellationToken: cancellationToken))).ToHashSet();
-        var result = ComplianceRules.Evaluate(policy, new TeacherFacts(teacher.Id, teacher.HireDate, teacher.NormalSchoolGraduate, teacher.ClassTeacher),
-            credits, failed, today, start);
-        return new Standing(result, teacher.SchoolPath, teacher.InPost, credits.Sum(c => c.Hours));
+        var balances = (await connection.QueryAsync<CreditRow>(new CommandDefinition("""
+            select teacher_id, hours, category, mode, level, source, year from balances where teacher_id = any(@Ids)
+            """, ids, transaction, cancellationToken: cancellationToken))).ToLookup(c => c.TeacherId);
+        var failedYears = (await connection.QueryAsync<(Guid TeacherId, int Year)>(new CommandDefinition(
+            "select teacher_id, year from failed_years where teacher_id = any(@Ids)", ids, transaction, cancellationToken: cancellationToken)))
+            .ToLookup(f => f.TeacherId, f => f.Year);
+
+        var standings = new List<(Guid, Standing)>();
+        foreach (var teacherId in teacherIds.Distinct())
+        {
+            if (!teachers.TryGetValue(teacherId, out var teacher))
+            {
+                continue;
+            }
+            var rows = balances[teacherId].ToList();
+            var cycles = onlyCycle is { } only ? [only]
+                : rows.Select(r => policy.CycleOf(r.Year).First).Append(policy.CycleOf(today.Year).First).Distinct().Order().ToList();
+            var failed = failedYears[teacherId].ToHashSet();
+            var facts = new TeacherFacts(teacher.Id, teacher.HireDate, teacher.NormalSchoolGraduate, teacher.ClassTeacher);
+            foreach (var start in cycles)
+            {
+                var credits = rows.Where(r => r.Hours != 0 && r.Year >= start && r.Year <= start + policy.CycleYears - 1)
+                    .Select(c => new Credit(c.Hours, c.Category, c.Mode, c.Level, c.Source, c.Year)).ToList();
+                var result = ComplianceRules.Evaluate(policy, facts, credits, failed, today, start);
+                standings.Add((teacherId, new Standing(result, teacher.SchoolPath, teacher.InPost, credits.Sum(c => c.Hours))));
+            }
+        }
+        return standings;
     }
 
     public static string ToJson(ComplianceResult result) => JsonSerializer.Serialize(result.Rules, PolicyStore.Json);
@@ -53,6 +77,7 @@ public static class ComplianceStore
 
     private sealed record CreditRow
     {
+        public Guid TeacherId { get; init; }
         public decimal Hours { get; init; }
         public string Category { get; init; } = "";
         public string Mode { get; init; } = "";
