@@ -67,11 +67,6 @@ internal sealed class Recorder
     }
 }
 
-internal sealed class DeletedWhenDisposed(string directory) : IDisposable
-{
-    public void Dispose() => Directory.Delete(directory, recursive: true);
-}
-
 /// <summary>The Enrollment service as it runs in production, on Kestrel, with the given settings.</summary>
 internal sealed class EnrollmentHost(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<EnrollmentApi>
 {

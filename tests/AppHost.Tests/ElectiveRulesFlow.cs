@@ -130,12 +130,12 @@ internal static class ElectiveRulesFlow
         Assert.False(errors.TryGetProperty("reports[0].percent", out _), errors.GetRawText());
         Assert.Equal(before.GetRawText(), (await MyYearAsync(http, teacher, next)).GetRawText());
 
-        // Progress for a course she is not in: the batch is accepted (the other reports in it count) and this report is
-        // answered "unknown" rather than a 4xx; nothing is recorded for it.
-        var unknown = await Gateway.SendOkAsync(http, HttpMethod.Post, "/api/enrollment/progress", platform,
-            new { reports = new[] { Report("not-hers", notHers, 100) } });
-        Assert.Equal(1, unknown.GetProperty("unknown").GetInt32());
-        Assert.Equal(0, unknown.GetProperty("applied").GetInt32());
+        // Progress for a course she is not in refuses the batch (422, the report named), the good report in it too.
+        var notEnrolled = await Gateway.SendOkAsync(http, HttpMethod.Post, "/api/enrollment/progress", platform,
+            new { reports = new[] { Report("ok-2", fresh, 50), Report("not-hers", notHers, 100) } }, HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("not-enrolled", notEnrolled.GetProperty("rule").GetString());
+        Assert.True(notEnrolled.GetProperty("errors").TryGetProperty("reports[1].courseId", out _), notEnrolled.GetRawText());
+        Assert.False(notEnrolled.GetProperty("errors").TryGetProperty("reports[0].courseId", out _), notEnrolled.GetRawText());
         Assert.Equal(before.GetRawText(), (await MyYearAsync(http, teacher, next)).GetRawText());
     }
 

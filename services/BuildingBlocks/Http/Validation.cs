@@ -38,6 +38,19 @@ public sealed class Validation
             _errors.ToDictionary(e => e.Key, e => e.Value.ToArray()),
             detail: "请求中有字段不符合规则，请按 errors 修改后重试。(One or more fields break a rule; see errors.)",
             title: "请求无效 (invalid request)");
+
+    /// <summary>
+    /// 422 with the same per-field errors: each field is well-formed but a domain rule (<paramref name="rule"/>)
+    /// refuses it, e.g. progress for a course the teacher is not enrolled in.
+    /// </summary>
+    public IResult ToRuleProblem(string rule, string detail) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()))
+        {
+            Status = StatusCodes.Status422UnprocessableEntity,
+            Title = "不符合业务规则 (rule broken)",
+            Detail = detail,
+            Extensions = { ["rule"] = rule },
+        });
 }
 
 public static class Problems

@@ -41,7 +41,7 @@ public abstract partial class InboxBatcher<TMessage>(NpgsqlDataSource dataSource
     protected virtual int MaxBatchSize => 500;
 
     /// <summary>Batches committing at once: while one waits on PostgreSQL, the next is being gathered and sent.</summary>
-    protected virtual int Workers => 2;
+    protected virtual int Workers => 4;
 
     /// <summary>The inbox's consumer key; keep it stable, or messages already handled would be handled again.</summary>
     protected virtual string ConsumerName => GetType().Name;

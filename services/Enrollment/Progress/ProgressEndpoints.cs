@@ -59,22 +59,36 @@ public static class ProgressEndpoints
         }
 
         var now = clock.GetUtcNow();
-        var results = new List<ProgressResult>(reports.Count);
+        var results = new ProgressResult[reports.Count];
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
         // Locked in a fixed order so two batches touching the same enrollments cannot deadlock.
-        foreach (var report in reports.OrderBy(r => r.TeacherId).ThenBy(r => r.CourseId))
+        foreach (var (report, index) in reports.Select((r, i) => (r, i)).OrderBy(x => x.r.TeacherId).ThenBy(x => x.r.CourseId))
         {
-            results.Add(await ApplyAsync(unitOfWork, report, now, cancellationToken));
+            results[index] = await ApplyAsync(unitOfWork, report, now, cancellationToken);
+        }
+        // A report for a course the teacher is not in refuses the whole batch, like an invalid field: the transaction is
+        // not committed, so nothing of it counts; the platform resends the rest (each report applies once by its id).
+        for (var i = 0; i < results.Length; i++)
+        {
+            if (results[i].Outcome == NotEnrolled)
+            {
+                validation.Add($"reports[{i}].courseId", $"该教师在 {reports[i].ProgramYear} 年度没有选这门课程（或已退选），不能记录学习进度");
+            }
+        }
+        if (!validation.IsValid)
+        {
+            return validation.ToRuleProblem(NotEnrolled, "批次中有报告对应的课程教师并未选修，整批未记录；请去掉这些报告后重发。");
         }
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(new
         {
             applied = results.Count(r => r.Outcome == "applied"),
             duplicates = results.Count(r => r.Outcome == "duplicate"),
-            unknown = results.Count(r => r.Outcome == "unknown"),
             results,
         });
     }
+
+    private const string NotEnrolled = "not-enrolled";
 
     private static async Task<ProgressResult> ApplyAsync(UnitOfWork unitOfWork, ProgressReport report, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -87,7 +101,7 @@ public static class ProgressEndpoints
             """, new { report.TeacherId, report.CourseId, report.ProgramYear }, unitOfWork.Transaction, cancellationToken: cancellationToken));
         if (enrollment is null)
         {
-            return new ProgressResult(report.ReportId, "unknown", null);
+            return new ProgressResult(report.ReportId, NotEnrolled, null);
         }
         var recorded = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
             insert into progress_reports (report_id, enrollment_id, received_at) values (@ReportId, @EnrollmentId, @Now)
