@@ -15,9 +15,10 @@
 //   6. the school/district views over the whole city (list page, roll-up, XLSX export).
 //
 //   dotnet run -c Release --project benchmarks/CourseSelectionLoad -- [clients=64] [teachers=100000] [rush=500]
-//       [--direct] [--keep] [--no-auto-prepare] [--default-server]
+//       [--direct] [--keep] [--no-auto-prepare] [--default-server] [--statements]
 //   (--direct skips the gateway; --keep leaves the servers up at the end, printing the database's connection string,
-//   for EXPLAIN ANALYZE; --no-auto-prepare runs the service without prepared statements, for comparison)
+//   for EXPLAIN ANALYZE; --no-auto-prepare runs the service without prepared statements, for comparison; --statements
+//   prints where PostgreSQL spent the peak's time, statement by statement, from pg_stat_statements)
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -39,6 +40,7 @@ var choosers = numbers.Length > 1 ? numbers[1] : 100_000;
 var rush = numbers.Length > 2 ? numbers[2] : 500;
 var keep = args.Contains("--keep");
 var direct = args.Contains("--direct");
+var statements = args.Contains("--statements");
 const int TeachersPerSchool = 250, Topics = 6, CoursesPerTopic = 10, Capacity = 100, SeatsTaken = 90, ProgressBatch = 200;
 const string Year = "2040";
 var schools = (choosers + rush + SeatsTaken + TeachersPerSchool - 1) / TeachersPerSchool;
@@ -57,9 +59,13 @@ using var removeRoot = new DeletedWhenDisposed(root); // last, after the servers
 await using var postgres = await LocalPostgres.StartAsync(new LocalPostgresOptions
 {
     DataDirectory = Path.Combine(root, "pg"),
-    Settings = args.Contains("--default-server") ? new Dictionary<string, string>() : new Dictionary<string, string>
+    Settings = new Dictionary<string, string>(args.Contains("--default-server") ? new Dictionary<string, string>() : new Dictionary<string, string>
     {
         ["shared_buffers"] = "2GB", ["max_wal_size"] = "8GB", ["checkpoint_timeout"] = "30min", ["wal_buffers"] = "64MB",
+    })
+    {
+        ["shared_preload_libraries"] = statements ? "pg_stat_statements" : "",
+        ["pg_stat_statements.track_planning"] = statements ? "on" : "off",
     },
 }, NullLogSink.Instance);
 await using var rabbit = await LocalRabbitMq.StartAsync(new LocalRabbitMqOptions { DataDirectory = Path.Combine(root, "mq") }, NullLogSink.Instance);
@@ -123,6 +129,11 @@ for (var i = 0; i < 200; i++)
 }
 var peak = new Recorder();
 var next = -1;
+if (statements)
+{
+    await using var connection = await db.OpenConnectionAsync();
+    await connection.ExecuteAsync("create extension if not exists pg_stat_statements; select pg_stat_statements_reset();");
+}
 var cpu = CpuMeter.Start(postgres.Process.Id, rabbit.Process.Id);
 var clock = Stopwatch.StartNew();
 await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
@@ -137,6 +148,19 @@ await OutboxDrainedAsync(db); // each choice's CourseEnrolled is published befor
 peak.Print($"1. peak: electives, {clients} clients", "choices");
 cpu.Print(choosers, "choice");
 Console.WriteLine($"   ratio to pgbench: {peak.SucceededPerSecond / pgbench:0.00} (target ≥ 0.35)");
+if (statements)
+{
+    await using var connection = await db.OpenConnectionAsync();
+    Console.WriteLine("   PostgreSQL's time per choice, by statement (planning + execution; commits and WAL flushes are not statements):");
+    foreach (var (calls, planMs, execMs, query) in await connection.QueryAsync<(long, double, double, string)>("""
+        select calls, total_plan_time, total_exec_time, regexp_replace(query, '\s+', ' ', 'g')
+        from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
+        order by total_plan_time + total_exec_time desc limit 15
+        """))
+    {
+        Console.WriteLine($"   {(planMs + execMs) / choosers,7:0.000} ms  {calls / (double)choosers,5:0.00} calls  {query[..Math.Min(110, query.Length)]}");
+    }
+}
 
 // 2. Half the peak rate, on a fixed schedule, for 30 s (or until every teacher has chosen a second course).
 var rate = peak.SucceededPerSecond / 2;

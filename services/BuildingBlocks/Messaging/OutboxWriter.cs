@@ -10,37 +10,18 @@ internal static class OutboxWriter
 {
     public const string NotifyChannel = "outbox_messages";
 
-    private const string InsertSql = """
-        insert into outbox_messages (message_id, message_type, body, trace_parent, trace_state)
-        values (@MessageId, @MessageType, @Body::jsonb, @TraceParent, @TraceState)
-        """;
-
-    public static Task AddAsync<TMessage>(NpgsqlConnection connection, NpgsqlTransaction transaction, TMessage message,
-        CancellationToken cancellationToken) where TMessage : class
-    {
-        var activity = Activity.Current;
-        var row = new
-        {
-            MessageId = NewId(),
-            MessageType = MessageTypes.NameOf(message.GetType()),
-            Body = JsonSerializer.Serialize(message, message.GetType(), MessageTypes.JsonOptions),
-            TraceParent = activity?.Id,
-            TraceState = activity?.TraceStateString,
-        };
-        return connection.ExecuteAsync(new CommandDefinition(InsertSql, row, transaction, cancellationToken: cancellationToken));
-    }
-
     /// <summary>
-    /// Many messages in one statement, each with the trace it belongs to (a batch of consumed messages handled in one
-    /// transaction keeps every message's own trace).
+    /// Adds <paramref name="messages"/> (each with the trace it belongs to) and notifies the dispatchers, in one
+    /// round trip; with no messages, only notifies (for rows a handler inserted itself).
     /// </summary>
-    public static Task AddManyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+    public static Task AddAndNotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
         IReadOnlyList<(object Message, ActivityContext Trace)> messages, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition("""
+        connection.ExecuteAsync(new CommandDefinition(messages.Count == 0 ? NotifySql : $"""
             insert into outbox_messages (message_id, message_type, body, trace_parent, trace_state)
             select id, type, body::jsonb, parent, state
-            from unnest(@Ids, @Types, @Bodies, @Parents, @States) as m (id, type, body, parent, state)
-            """, new
+            from unnest(@Ids, @Types, @Bodies, @Parents, @States) as m (id, type, body, parent, state);
+            {NotifySql}
+            """, messages.Count == 0 ? null : new
         {
             Ids = messages.Select(_ => NewId()).ToArray(),
             Types = messages.Select(m => MessageTypes.NameOf(m.Message.GetType())).ToArray(),
@@ -49,13 +30,11 @@ internal static class OutboxWriter
             States = messages.Select(m => m.Trace == default ? null : m.Trace.TraceState).ToArray(),
         }, transaction, cancellationToken: cancellationToken));
 
+    private const string NotifySql = $"select pg_notify('{NotifyChannel}', '')";
+
     /// <summary>The W3C <c>traceparent</c> of <paramref name="trace"/>, as <see cref="Activity.Id"/> gives it for the current one.</summary>
     private static string? TraceParentOf(ActivityContext trace) =>
         trace == default ? null : $"00-{trace.TraceId.ToHexString()}-{trace.SpanId.ToHexString()}-{(trace.TraceFlags.HasFlag(ActivityTraceFlags.Recorded) ? "01" : "00")}";
-
-    public static Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition($"select pg_notify('{NotifyChannel}', '')", transaction: transaction,
-            cancellationToken: cancellationToken));
 
     // Time-ordered ids keep the unique index on message_id append-mostly.
     private static Guid NewId() => Guid.CreateVersion7();

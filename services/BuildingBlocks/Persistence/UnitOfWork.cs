@@ -11,6 +11,7 @@ namespace TrainingPlatform.BuildingBlocks.Persistence;
 /// </summary>
 public sealed class UnitOfWork : IAsyncDisposable
 {
+    private readonly List<(object Message, ActivityContext Trace)> _outgoing = [];
     private bool _wroteOutbox;
 
     private UnitOfWork(NpgsqlConnection connection, NpgsqlTransaction transaction)
@@ -39,24 +40,20 @@ public sealed class UnitOfWork : IAsyncDisposable
     }
 
     /// <summary>Queues <paramref name="message"/> for publishing once this transaction commits.</summary>
-    public async Task PublishAsync<TMessage>(TMessage message, CancellationToken cancellationToken) where TMessage : class
+    public Task PublishAsync<TMessage>(TMessage message, CancellationToken cancellationToken) where TMessage : class
     {
-        await OutboxWriter.AddAsync(Connection, Transaction, message, cancellationToken);
-        _wroteOutbox = true;
+        _outgoing.Add((message, Activity.Current?.Context ?? default));
+        return Task.CompletedTask;
     }
 
     /// <summary>
-    /// Queues many messages in one statement, each published under its own trace: a batch of consumed messages is
-    /// handled in one transaction, but each announcement belongs to the message that caused it.
+    /// Queues many messages, each published under its own trace: a batch of consumed messages is handled in one
+    /// transaction, but each announcement belongs to the message that caused it.
     /// </summary>
-    public async Task PublishAllAsync(IReadOnlyList<(object Message, ActivityContext Trace)> messages, CancellationToken cancellationToken)
+    public Task PublishAllAsync(IReadOnlyList<(object Message, ActivityContext Trace)> messages, CancellationToken cancellationToken)
     {
-        if (messages.Count == 0)
-        {
-            return;
-        }
-        await OutboxWriter.AddManyAsync(Connection, Transaction, messages, cancellationToken);
-        _wroteOutbox = true;
+        _outgoing.AddRange(messages);
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -65,12 +62,17 @@ public sealed class UnitOfWork : IAsyncDisposable
     /// </summary>
     public void WroteOutboxRows() => _wroteOutbox = true;
 
+    /// <summary>
+    /// Writes the queued messages to the outbox and wakes the dispatchers in one round trip, then commits: a request
+    /// that changes one row and announces it pays three round trips, not five.
+    /// </summary>
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
-        if (_wroteOutbox)
+        if (_outgoing.Count > 0 || _wroteOutbox)
         {
             // Delivered to listening dispatchers at commit time, never for a rolled-back transaction.
-            await OutboxWriter.NotifyAsync(Connection, Transaction, cancellationToken);
+            await OutboxWriter.AddAndNotifyAsync(Connection, Transaction, _outgoing, cancellationToken);
+            _outgoing.Clear();
         }
         await Transaction.CommitAsync(cancellationToken);
     }

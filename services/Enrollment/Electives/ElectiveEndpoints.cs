@@ -45,11 +45,12 @@ public static class ElectiveEndpoints
         }
         var teacherId = PlatformUser.From(http.User).TeacherId!.Value;
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        var (programYear, course, problem) = await CheckAsync(unitOfWork, year, teacherId, request.CourseId.Value, clock, cycle.Value, cancellationToken);
-        if (problem is not null || course is null)
+        var (reading, problem) = await CheckAsync(unitOfWork, year, teacherId, request.CourseId.Value, clock, cycle.Value, cancellationToken);
+        if (problem is not null || reading?.Course is not { } course)
         {
             return problem ?? Problems.NotFound("课程不存在"); // the rule already refuses a course it does not know
         }
+        var programYear = reading.Year;
 
         if (course.Mode == DeliveryModes.Concentrated)
         {
@@ -81,7 +82,7 @@ public static class ElectiveEndpoints
             insert into enrollments (id, teacher_id, program_year_id, course_id, kind, session_id, status, enrolled_at)
             values (@Id, @TeacherId, @YearId, @CourseId, 'elective', @SessionId, 'enrolled', @Now)
             on conflict (teacher_id, program_year_id, course_id) where status <> 'withdrawn' do nothing
-            """, new { Id = enrollmentId, TeacherId = teacherId, YearId = programYear!.Id, CourseId = course.Id, request.SessionId, Now = now },
+            """, new { Id = enrollmentId, TeacherId = teacherId, YearId = programYear.Id, CourseId = course.Id, request.SessionId, Now = now },
             unitOfWork.Transaction, cancellationToken: cancellationToken));
         if (inserted == 0)
         {
@@ -90,8 +91,8 @@ public static class ElectiveEndpoints
         await unitOfWork.PublishAsync(new CourseEnrolled(enrollmentId, teacherId, programYear.Id, course.Id, EnrollmentKinds.Elective,
             course.Mode == DeliveryModes.Concentrated ? request.SessionId : null, now), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
-        return TypedResults.Created($"/api/enrollment/years/{year}/me",
-            await MyYearEndpoints.ElectiveSummaryAsync(unitOfWork.Connection, programYear, teacherId, cancellationToken));
+        // The hours chosen before and this course: the running total without reading it again.
+        return TypedResults.Created($"/api/enrollment/years/{year}/me", YearArithmetic.Electives(reading.ElectiveHours + course.Hours, programYear.MinElectiveHours));
     }
 
     private static async Task<IResult> DropAsync(string year, Guid courseId, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
@@ -142,11 +143,12 @@ public static class ElectiveEndpoints
         {
             return Problems.NotFound("场次不存在");
         }
-        var (programYear, _, problem) = await CheckAsync(unitOfWork, year, teacherId, session.CourseId, clock, cycle.Value, cancellationToken);
+        var (reading, problem) = await CheckAsync(unitOfWork, year, teacherId, session.CourseId, clock, cycle.Value, cancellationToken);
         if (problem is not null)
         {
             return problem;
         }
+        var programYear = reading!.Year;
         if (session.Taken < session.Capacity)
         {
             return Problems.Conflict("该场次还有名额，请直接选课");
@@ -156,7 +158,7 @@ public static class ElectiveEndpoints
             insert into waiting_list (session_id, teacher_id, program_year_id, course_id, status, joined_at)
             values (@SessionId, @TeacherId, @YearId, @CourseId, 'waiting', @Now)
             on conflict (session_id, teacher_id) where status = 'waiting' do nothing
-            """, new { SessionId = sessionId, TeacherId = teacherId, YearId = programYear!.Id, session.CourseId, Now = now },
+            """, new { SessionId = sessionId, TeacherId = teacherId, YearId = programYear.Id, session.CourseId, Now = now },
             unitOfWork.Transaction, cancellationToken: cancellationToken));
         if (joined == 0)
         {
@@ -182,22 +184,17 @@ public static class ElectiveEndpoints
     }
 
     /// <summary>Loads the facts and applies <see cref="ElectiveRules"/>; the problem to answer when refused.</summary>
-    private static async Task<(YearRow? Year, CourseCopyRow? Course, IResult? Problem)> CheckAsync(UnitOfWork unitOfWork, string year, Guid teacherId,
+    private static async Task<(ElectiveReading? Reading, IResult? Problem)> CheckAsync(UnitOfWork unitOfWork, string year, Guid teacherId,
         Guid courseId, TimeProvider clock, CycleOptions cycle, CancellationToken cancellationToken)
     {
-        var programYear = await EnrollmentFacts.YearAsync(unitOfWork.Connection, year, cancellationToken);
-        if (programYear is null)
+        var reading = await EnrollmentFacts.ForElectiveAsync(unitOfWork.Connection, year, teacherId, courseId, ProvinceCalendar.Today(clock),
+            studyYear => CreditCycles.Containing(studyYear, cycle.FirstYear, cycle.Length), cancellationToken);
+        if (reading is null)
         {
-            return (null, null, Problems.NotFound($"年度 {year} 不存在"));
+            return (null, Problems.NotFound($"年度 {year} 不存在"));
         }
-        var (facts, course) = await EnrollmentFacts.ForElectiveAsync(unitOfWork.Connection, programYear, teacherId, courseId, ProvinceCalendar.Today(clock),
-            CreditCycles.Containing(programYear.StudyStarts.Year, cycle.FirstYear, cycle.Length), cancellationToken);
-        var decision = ElectiveRules.Decide(facts);
-        if (decision.Allowed)
-        {
-            return (programYear, course, null);
-        }
-        return (programYear, course, Refusal(decision));
+        var decision = ElectiveRules.Decide(reading.Facts);
+        return (reading, decision.Allowed ? null : Refusal(decision));
     }
 
     /// <summary>
