@@ -8,8 +8,17 @@ public sealed class OutboxOptions
     /// <summary>Rows claimed per transaction; published in parallel, then marked sent together.</summary>
     public int BatchSize { get; set; } = 200;
 
-    /// <summary>A LISTEN/NOTIFY wake-up normally starts a dispatch at once; this poll covers a missed notification.</summary>
+    /// <summary>
+    /// A commit in this process wakes the dispatcher; this poll finds rows nobody signalled (another process's,
+    /// or left by a crash).
+    /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a woken dispatcher waits for more commits before it claims: a few milliseconds more per message,
+    /// many messages per claim.
+    /// </summary>
+    public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Sent rows are kept this long for inspection, then deleted.</summary>
     public TimeSpan SentRetention { get; set; } = TimeSpan.FromDays(7);

@@ -8,20 +8,14 @@ namespace TrainingPlatform.BuildingBlocks.Messaging;
 /// <summary>Writes outgoing messages into the outbox table inside the caller's transaction.</summary>
 internal static class OutboxWriter
 {
-    public const string NotifyChannel = "outbox_messages";
-
-    /// <summary>
-    /// Adds <paramref name="messages"/> (each with the trace it belongs to) and notifies the dispatchers, in one
-    /// round trip; with no messages, only notifies (for rows a handler inserted itself).
-    /// </summary>
-    public static Task AddAndNotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+    /// <summary>Adds <paramref name="messages"/>, each with the trace it belongs to, in one statement.</summary>
+    public static Task AddAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
         IReadOnlyList<(object Message, ActivityContext Trace)> messages, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition(messages.Count == 0 ? NotifySql : $"""
+        connection.ExecuteAsync(new CommandDefinition("""
             insert into outbox_messages (message_id, message_type, body, trace_parent, trace_state)
             select id, type, body::jsonb, parent, state
-            from unnest(@Ids, @Types, @Bodies, @Parents, @States) as m (id, type, body, parent, state);
-            {NotifySql}
-            """, messages.Count == 0 ? null : new
+            from unnest(@Ids, @Types, @Bodies, @Parents, @States) as m (id, type, body, parent, state)
+            """, new
         {
             Ids = messages.Select(_ => NewId()).ToArray(),
             Types = messages.Select(m => MessageTypes.NameOf(m.Message.GetType())).ToArray(),
@@ -29,8 +23,6 @@ internal static class OutboxWriter
             Parents = messages.Select(m => TraceParentOf(m.Trace)).ToArray(),
             States = messages.Select(m => m.Trace == default ? null : m.Trace.TraceState).ToArray(),
         }, transaction, cancellationToken: cancellationToken));
-
-    private const string NotifySql = $"select pg_notify('{NotifyChannel}', '')";
 
     /// <summary>The W3C <c>traceparent</c> of <paramref name="trace"/>, as <see cref="Activity.Id"/> gives it for the current one.</summary>
     private static string? TraceParentOf(ActivityContext trace) =>

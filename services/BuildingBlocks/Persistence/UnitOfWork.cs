@@ -63,18 +63,22 @@ public sealed class UnitOfWork : IAsyncDisposable
     public void WroteOutboxRows() => _wroteOutbox = true;
 
     /// <summary>
-    /// Writes the queued messages to the outbox and wakes the dispatchers in one round trip, then commits: a request
-    /// that changes one row and announces it pays three round trips, not five.
+    /// Writes the queued messages to the outbox in one statement, commits, and then wakes the dispatchers: a request
+    /// that changes one row and announces it pays three round trips. A rolled-back transaction wakes nobody.
     /// </summary>
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
-        if (_outgoing.Count > 0 || _wroteOutbox)
+        var wroteOutbox = _wroteOutbox || _outgoing.Count > 0;
+        if (_outgoing.Count > 0)
         {
-            // Delivered to listening dispatchers at commit time, never for a rolled-back transaction.
-            await OutboxWriter.AddAndNotifyAsync(Connection, Transaction, _outgoing, cancellationToken);
+            await OutboxWriter.AddAsync(Connection, Transaction, _outgoing, cancellationToken);
             _outgoing.Clear();
         }
         await Transaction.CommitAsync(cancellationToken);
+        if (wroteOutbox)
+        {
+            OutboxSignal.Raise();
+        }
     }
 
     public async ValueTask DisposeAsync()
