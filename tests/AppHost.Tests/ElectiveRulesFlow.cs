@@ -38,11 +38,14 @@ internal static class ElectiveRulesFlow
         var revised = await PublishNewVersionAsync(http, operatorToken, first, $"{firstTitle}（修订版）");
         var fresh = await PublishNewCourseAsync(http, operatorToken, "rules-fresh", "新课标下的单元整体教学设计");
 
-        // The next program year, in the same five-year cycle (unless this run straddles the end of a cycle's last
-        // year): its topic and course windows open now, study in a month.
+        // The next program year, in the same five-year cycle: its topic and course windows open now. A year belongs
+        // to the cycle of the calendar year its study starts in, so it starts study on the demo year's day; a later
+        // day could fall in the next cycle when the test runs in a cycle's last December.
         var next = (int.Parse(year, CultureInfo.InvariantCulture) + 1).ToString(CultureInfo.InvariantCulture);
+        var studyStarts = (await Gateway.GetAsync(http, $"/api/catalog/years/{year}", operatorToken))
+            .GetProperty("windows").GetProperty("studyStarts").Deserialize<DateOnly>();
         await Gateway.SendOkAsync(http, HttpMethod.Post, "/api/catalog/years", operatorToken,
-            YearRequest(next, today, topicCloses: today.AddDays(5), studyStarts: today.AddDays(30)), HttpStatusCode.Created);
+            YearRequest(next, today, topicCloses: today.AddDays(5), studyStarts: studyStarts), HttpStatusCode.Created);
         var topic = await Gateway.SendOkAsync(http, HttpMethod.Put, $"/api/catalog/years/{next}/topics/rules", operatorToken, new
         {
             name = "大单元教学与课程内容更新",
