@@ -44,9 +44,9 @@ public static class MentoringScope
         var today = ProvinceCalendar.Today(clock);
         if (today > year.GroupListsDue)
         {
-            return Problems.Conflict($"{year.Code} 年度研修组名单已于 {Day(year.GroupListsDue)} 截止，不能再编组、调整成员或组长");
+            return Problems.Conflict($"{year.Code} 年度研修组名单已于 {Day(year.GroupListsDue)} 截止，不能再编组、调整成员或组长", "group-lists-closed");
         }
-        return submitted ? Problems.Conflict("研修组名单已提交，不能再调整") : null;
+        return submitted ? Problems.Conflict("研修组名单已提交，不能再调整", "group-list-submitted") : null;
     }
 
     /// <summary>One county's group lists are arranged one request at a time (a school's and the county's draw on the same teachers).</summary>

@@ -13,17 +13,17 @@ public sealed class TopicChoiceRulesTests
     private static readonly string[] Primary = [Stages.Primary];
 
     [Theory]
-    [InlineData("2026-06-24", false, false, 409)] // before the window
-    [InlineData("2026-06-25", false, true, 200)]  // first day
-    [InlineData("2026-07-02", false, true, 200)]  // last day
-    [InlineData("2026-07-03", false, false, 409)] // window closed, nothing chosen
-    [InlineData("2026-07-03", true, true, 200)]   // closed, but a chosen school may change until study starts
-    [InlineData("2026-07-25", true, true, 200)]
-    [InlineData("2026-07-26", true, false, 409)]  // frozen
-    public void A_school_chooses_inside_the_window_and_changes_until_study_starts(string today, bool chosen, bool allowed, int status)
+    [InlineData("2026-06-24", false, false, 409, "window-not-open")] // before the window
+    [InlineData("2026-06-25", false, true, 200, "")]  // first day
+    [InlineData("2026-07-02", false, true, 200, "")]  // last day
+    [InlineData("2026-07-03", false, false, 409, "window-closed")] // window closed, nothing chosen
+    [InlineData("2026-07-03", true, true, 200, "")]   // closed, but a chosen school may change until study starts
+    [InlineData("2026-07-25", true, true, 200, "")]
+    [InlineData("2026-07-26", true, false, 409, "frozen")]
+    public void A_school_chooses_inside_the_window_and_changes_until_study_starts(string today, bool chosen, bool allowed, int status, string rule)
     {
         var decision = TopicChoiceRules.Decide(DateOnly.Parse(today, System.Globalization.CultureInfo.InvariantCulture), Window, StudyStarts, chosen, Primary);
-        Assert.Equal((allowed, status), (decision.Allowed, decision.Status));
+        Assert.Equal((allowed, status, rule), (decision.Allowed, decision.Status, decision.Rule));
         if (allowed)
         {
             Assert.Equal(chosen ? TopicChoiceChanges.Changed : TopicChoiceChanges.Chosen, decision.Change);

@@ -96,14 +96,15 @@ public sealed class ApprovalChainTests
             status = decision.NewStatus;
         }
         Assert.Equal(ApplicationStatuses.Registered, status);
-        Assert.Equal(409, ApprovalChain.Decide(status, Roles.TrainingInstitution, true, null).Status);
+        var done = ApprovalChain.Decide(status, Roles.TrainingInstitution, true, null);
+        Assert.Equal((409, "no-pending-step"), (done.Status, done.Rule));
     }
 
     [Fact]
     public void The_wrong_role_is_refused_and_a_rejection_needs_a_reason()
     {
         var wrong = ApprovalChain.Decide(ApplicationStatuses.Submitted, Roles.ResearchOffice, true, null);
-        Assert.Equal(403, wrong.Status);
+        Assert.Equal((403, "wrong-role"), (wrong.Status, wrong.Rule));
         Assert.Contains("学校审核", wrong.Reason);
         Assert.Equal(400, ApprovalChain.Decide(ApplicationStatuses.Certified, Roles.TrainingInstitution, false, " ").Status);
         Assert.Equal(ApplicationStatuses.Rejected, ApprovalChain.Decide(ApplicationStatuses.Certified, Roles.TrainingInstitution, false, "证明不清").NewStatus);

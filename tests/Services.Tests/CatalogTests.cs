@@ -31,6 +31,7 @@ public sealed class CourseCatalogTests : CatalogTestBase
         var refused = await Problem(Operator, HttpMethod.Put, $"/api/catalog/courses/{id}", CourseBody("C-100", "班级管理的理念与方法", hours: 8),
             HttpStatusCode.Conflict);
         Assert.Contains("新版本", refused.GetProperty("detail").GetString());
+        Assert.Equal("course-published", refused.GetProperty("rule").GetString());
         Assert.Equal(6m, (await SendOk(Teacher("S1"), HttpMethod.Get, $"/api/catalog/courses/{id}")).GetProperty("hours").GetDecimal());
 
         var v2 = await SendOk(Operator, HttpMethod.Post, $"/api/catalog/courses/{id}/versions", CourseBody("C-100", "班级管理的理念与方法", hours: 8),
@@ -204,6 +205,7 @@ public sealed class ProgramYearAndTopicChoiceTests : CatalogTestBase
         var frozen = await Problem(SchoolAdmin("S1"), HttpMethod.Put, "/api/catalog/years/2041/schools/S1/topics", new { topicIds = new[] { topicA } },
             HttpStatusCode.Conflict);
         Assert.Contains("冻结", frozen.GetProperty("detail").GetString());
+        Assert.Equal("frozen", frozen.GetProperty("rule").GetString());
         var freezer = Catalog.Services.GetServices<IHostedService>().OfType<TopicFreezer>().Single();
         await freezer.FreezeBatchAsync(CancellationToken.None);
         await freezer.FreezeBatchAsync(CancellationToken.None);
@@ -224,6 +226,7 @@ public sealed class ProgramYearAndTopicChoiceTests : CatalogTestBase
         var closed = await Problem(SchoolAdmin("S1"), HttpMethod.Put, "/api/catalog/years/2042/schools/S1/topics", new { topicIds = new[] { topic } },
             HttpStatusCode.Conflict);
         Assert.Contains("截止", closed.GetProperty("detail").GetString());
+        Assert.Equal("window-closed", closed.GetProperty("rule").GetString());
 
         // An extension must end before study starts, and needs a reason.
         await Problem(Operator, HttpMethod.Post, "/api/catalog/years/2042/windows/topic_selection/adjustments",

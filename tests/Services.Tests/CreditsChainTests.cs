@@ -63,6 +63,8 @@ public sealed class CreditsChainTests : IAsyncLifetime
         return await connection.ExecuteScalarAsync<decimal>(sql);
     }
 
+    private static string? Rule(JsonElement problem) => problem.GetProperty("rule").GetString();
+
     private static async Task<JsonElement> Send(HttpClient client, HttpMethod method, string path, object? body, HttpStatusCode expected)
     {
         using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
@@ -96,18 +98,18 @@ public sealed class CreditsChainTests : IAsyncLifetime
         // The school sends it back; nobody can act on it until the teacher resubmits.
         var rejected = await Send(school, HttpMethod.Post, $"{path}/decisions", new { decision = "reject", reason = "请补充培训通知" }, HttpStatusCode.OK);
         Assert.Equal("已退回", rejected.GetProperty("statusName").GetString());
-        await Send(school, HttpMethod.Post, $"{path}/decisions", approve, HttpStatusCode.Conflict);
-        await Send(research, HttpMethod.Post, $"{path}/decisions", approve, HttpStatusCode.Conflict);
+        Assert.Equal("no-pending-step", Rule(await Send(school, HttpMethod.Post, $"{path}/decisions", approve, HttpStatusCode.Conflict)));
+        Assert.Equal("no-pending-step", Rule(await Send(research, HttpMethod.Post, $"{path}/decisions", approve, HttpStatusCode.Conflict)));
         await Send(teacher, HttpMethod.Put, path, application with { hours = 20m }, HttpStatusCode.OK);
         await Send(teacher, HttpMethod.Post, $"{path}/resubmit", null, HttpStatusCode.OK);
-        await Send(teacher, HttpMethod.Post, $"{path}/resubmit", null, HttpStatusCode.Conflict); // already back in the chain
+        Assert.Equal("not-returned", Rule(await Send(teacher, HttpMethod.Post, $"{path}/resubmit", null, HttpStatusCode.Conflict))); // already back in the chain
 
         // Approving twice: the second click finds the step is now the research office's.
         await Send(school, HttpMethod.Post, $"{path}/decisions", approve, HttpStatusCode.OK);
         var twice = await Send(school, HttpMethod.Post, $"{path}/decisions", approve, HttpStatusCode.Forbidden);
         Assert.Contains("教研室认定", twice.GetProperty("detail").GetString());
         // Once the school has approved, the teacher can no longer change it.
-        await Send(teacher, HttpMethod.Put, path, application with { hours = 200m }, HttpStatusCode.Conflict);
+        Assert.Equal("application-in-review", Rule(await Send(teacher, HttpMethod.Put, path, application with { hours = 200m }, HttpStatusCode.Conflict)));
         await Send(research, HttpMethod.Post, $"{path}/decisions", approve, HttpStatusCode.OK);
 
         // The training institution refuses to register: nothing is posted.
@@ -174,6 +176,7 @@ public sealed class CreditsChainTests : IAsyncLifetime
         var training = As(Roles.TrainingInstitution, "37/3716");
         var refused = await Send(training, HttpMethod.Post, path, approve, HttpStatusCode.Conflict);
         Assert.Contains("截止", refused.GetProperty("detail").GetString());
+        Assert.Equal("registration-closed", Rule(refused));
         var waiting = await Send(teacher, HttpMethod.Get, $"/api/credits/applications/{id}", null, HttpStatusCode.OK);
         Assert.Equal("certified", waiting.GetProperty("application").GetProperty("status").GetString());
         Assert.DoesNotContain("register:approved", Steps(waiting));

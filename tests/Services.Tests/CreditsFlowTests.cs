@@ -181,7 +181,9 @@ public sealed class CreditsFlowTests : IAsyncLifetime
             .GetProperty("id").GetGuid();
         await Send(As(Roles.PlatformOperator), HttpMethod.Post, $"/api/credits/entries/{entryId}/reverse", new { reason = "活动未实际开展" },
             HttpStatusCode.Created);
-        await Send(As(Roles.PlatformOperator), HttpMethod.Post, $"/api/credits/entries/{entryId}/reverse", new { reason = "again" }, HttpStatusCode.Conflict);
+        var reversedTwice = await Send(As(Roles.PlatformOperator), HttpMethod.Post, $"/api/credits/entries/{entryId}/reverse", new { reason = "again" },
+            HttpStatusCode.Conflict);
+        Assert.Equal("already-reversed", reversedTwice.GetProperty("rule").GetString());
         await Eventually.HoldsAsync(async () =>
             !(await Send(anonymous, HttpMethod.Get, $"/api/credits/certificates/{number}/verify", null, HttpStatusCode.OK)).GetProperty("valid").GetBoolean(),
             TimeSpan.FromSeconds(90), "the certificate to be revoked");
@@ -201,6 +203,7 @@ public sealed class CreditsFlowTests : IAsyncLifetime
         var registration = new { batchId = "late-1", title = "补登校本研修", hours = 3, occurredOn = Today.AddDays(-20), teacherIds = new[] { teacherId } };
         var refused = await Send(school, HttpMethod.Post, "/api/credits/school-based", registration, HttpStatusCode.Conflict);
         Assert.Contains("截止", refused.GetProperty("detail").GetString());
+        Assert.Equal("registration-closed", refused.GetProperty("rule").GetString());
         Assert.Equal(0, await CountAsync("select count(*) from ledger_entries"));
 
         await Send(As(Roles.PlatformOperator), HttpMethod.Post, $"/api/credits/years/{Today.AddDays(-30).Year}/reopen",

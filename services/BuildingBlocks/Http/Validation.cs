@@ -55,10 +55,20 @@ public sealed class Validation
 
 public static class Problems
 {
-    /// <summary>409: the request is well-formed but conflicts with the current state (duplicate, frozen …).</summary>
-    public static IResult Conflict(string detail, string? field = null) =>
-        TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status409Conflict, title: "与现有数据冲突 (conflict)",
-            extensions: field is null ? null : new Dictionary<string, object?> { ["field"] = field });
+    /// <summary>
+    /// 409: the request is well-formed but conflicts with the current state (duplicate, frozen …). <paramref name="rule"/>
+    /// names what refused it, in kebab-case, for clients to branch on; <paramref name="detail"/> says it to the user.
+    /// </summary>
+    public static IResult Conflict(string detail, string rule, string? field = null)
+    {
+        var extensions = new Dictionary<string, object?> { ["rule"] = rule };
+        if (field is not null)
+        {
+            extensions["field"] = field;
+        }
+        return TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status409Conflict, title: "与现有数据冲突 (conflict)",
+            extensions: extensions);
+    }
 
     /// <summary>403: the caller's role may do this, but not to something outside their scope.</summary>
     public static IResult Forbidden(string detail) =>

@@ -36,7 +36,7 @@ public static class CourseEndpoints
         var course = await CourseStore.InsertDraftAsync(unitOfWork, request, 1, Guid.CreateVersion7(now), null, By(http), now, cancellationToken);
         if (course is null)
         {
-            return Problems.Conflict($"课程编号 {request.Code} 已存在；修改已发布的课程请创建新版本", "code");
+            return Problems.Conflict($"课程编号 {request.Code} 已存在；修改已发布的课程请创建新版本", "duplicate-code", "code");
         }
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/catalog/courses/{course.Id}", course);
@@ -54,7 +54,7 @@ public static class CourseEndpoints
         if (course.Status != CourseStatuses.Draft)
         {
             return Problems.Conflict(
-                $"课程“{course.Title}”已{(course.Status == CourseStatuses.Published ? "发布" : "停用")}，学时、类别等不能直接修改；请创建新版本（POST /api/catalog/courses/{id}/versions）");
+                $"课程“{course.Title}”已{(course.Status == CourseStatuses.Published ? "发布" : "停用")}，学时、类别等不能直接修改；请创建新版本（POST /api/catalog/courses/{id}/versions）", "course-published");
         }
         var validation = CourseRules.Validate(request with { Code = course.Code });
         validation.Require(request.Code is null || request.Code == course.Code, "code", "课程编号不能修改");
@@ -78,7 +78,7 @@ public static class CourseEndpoints
         }
         if (course.Status != CourseStatuses.Draft)
         {
-            return Problems.Conflict($"课程“{course.Title}”当前状态为 {course.Status}，只有草稿可以发布");
+            return Problems.Conflict($"课程“{course.Title}”当前状态为 {course.Status}，只有草稿可以发布", "not-draft");
         }
         if (CourseRules.PublishProblem(course.Mode, course.Sessions.Count) is { } problem)
         {
@@ -105,7 +105,7 @@ public static class CourseEndpoints
         }
         if (course.Status != CourseStatuses.Published)
         {
-            return Problems.Conflict($"课程“{course.Title}”当前状态为 {course.Status}，只有已发布的课程可以停用");
+            return Problems.Conflict($"课程“{course.Title}”当前状态为 {course.Status}，只有已发布的课程可以停用", "not-published");
         }
         await CourseStore.RetireAsync(unitOfWork, course, request.Reason, clock.GetUtcNow(), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
@@ -124,7 +124,7 @@ public static class CourseEndpoints
         }
         if (current.Status != CourseStatuses.Published)
         {
-            return Problems.Conflict($"只有已发布的课程可以创建新版本；“{current.Title}”当前状态为 {current.Status}");
+            return Problems.Conflict($"只有已发布的课程可以创建新版本；“{current.Title}”当前状态为 {current.Status}", "not-published");
         }
         var validation = CourseRules.Validate(request with { Code = current.Code });
         validation.Require(request.Code is null || request.Code == current.Code, "code", "新版本沿用原课程编号");
@@ -137,7 +137,7 @@ public static class CourseEndpoints
             current.Id, By(http), now, cancellationToken);
         if (draft is null)
         {
-            return Problems.Conflict($"课程 {current.Code} 的第 {current.Version + 1} 版已存在");
+            return Problems.Conflict($"课程 {current.Code} 的第 {current.Version + 1} 版已存在", "version-exists");
         }
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/catalog/courses/{draft.Id}", draft);

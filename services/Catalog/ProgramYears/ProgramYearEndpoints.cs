@@ -38,7 +38,7 @@ public static class ProgramYearEndpoints
         var year = await ProgramYearStore.CreateAsync(unitOfWork, request, windows!, clock.GetUtcNow(), cancellationToken);
         if (year is null)
         {
-            return Problems.Conflict($"年度 {request.Code} 已存在", "code");
+            return Problems.Conflict($"年度 {request.Code} 已存在", "duplicate-code", "code");
         }
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/catalog/years/{year.Code}", year);

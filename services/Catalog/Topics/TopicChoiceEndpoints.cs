@@ -113,8 +113,8 @@ public static class TopicChoiceEndpoints
         if (!decision.Allowed)
         {
             return decision.Status == StatusCodes.Status409Conflict
-                ? Problems.Conflict(decision.Reason)
-                : Problems.RuleBroken(decision.Reason, "kindergarten-no-topics");
+                ? Problems.Conflict(decision.Reason, decision.Rule)
+                : Problems.RuleBroken(decision.Reason, decision.Rule);
         }
 
         var topics = (await unitOfWork.Connection.QueryAsync<(Guid Id, string Name, string[] Stages)>(new CommandDefinition(

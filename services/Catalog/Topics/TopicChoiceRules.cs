@@ -6,11 +6,11 @@ using TrainingPlatform.Services.Catalog.ProgramYears;
 namespace TrainingPlatform.Services.Catalog.Topics;
 
 /// <summary>The answer to "may this school choose (or change) its topics today?"</summary>
-public sealed record TopicChoiceDecision(bool Allowed, string Change, int Status, string Reason)
+public sealed record TopicChoiceDecision(bool Allowed, string Change, int Status, string Rule, string Reason)
 {
-    public static TopicChoiceDecision Allow(string change) => new(true, change, 200, "");
+    public static TopicChoiceDecision Allow(string change) => new(true, change, 200, "", "");
 
-    public static TopicChoiceDecision Refuse(int status, string reason) => new(false, "", status, reason);
+    public static TopicChoiceDecision Refuse(int status, string rule, string reason) => new(false, "", status, rule, reason);
 }
 
 /// <summary>
@@ -25,11 +25,11 @@ public static class TopicChoiceRules
         static string D(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         if (schoolStages.Count > 0 && schoolStages.All(s => s == Stages.Kindergarten))
         {
-            return TopicChoiceDecision.Refuse(422, "幼儿园不选专题：幼儿园教师直接选择课程");
+            return TopicChoiceDecision.Refuse(422, "kindergarten-no-topics", "幼儿园不选专题：幼儿园教师直接选择课程");
         }
         if (today >= studyStarts)
         {
-            return TopicChoiceDecision.Refuse(409, $"学习已于 {D(studyStarts)} 开始，本校专题已冻结，不能再选择或调整");
+            return TopicChoiceDecision.Refuse(409, "frozen", $"学习已于 {D(studyStarts)} 开始，本校专题已冻结，不能再选择或调整");
         }
         if (alreadyChosen)
         {
@@ -37,11 +37,11 @@ public static class TopicChoiceRules
         }
         if (today < window.OpensOn)
         {
-            return TopicChoiceDecision.Refuse(409, $"学校选专题时间为 {D(window.OpensOn)} 至 {D(window.ClosesOn)}，尚未开始");
+            return TopicChoiceDecision.Refuse(409, "window-not-open", $"学校选专题时间为 {D(window.OpensOn)} 至 {D(window.ClosesOn)}，尚未开始");
         }
         if (today > window.ClosesOn)
         {
-            return TopicChoiceDecision.Refuse(409,
+            return TopicChoiceDecision.Refuse(409, "window-closed",
                 $"学校选专题已于 {D(window.ClosesOn)} 截止；如需补选，请联系平台运营为本校或所在区县延长时间");
         }
         return TopicChoiceDecision.Allow(TopicChoiceChanges.Chosen);

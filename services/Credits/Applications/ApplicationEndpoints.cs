@@ -86,7 +86,7 @@ public static class ApplicationEndpoints
             "select school_path from teachers where id = @Id", new { Id = user.TeacherId }, unitOfWork.Transaction, cancellationToken: cancellationToken));
         if (schoolPath is null)
         {
-            return Problems.Conflict("尚未收到你的教师档案，请稍后再试");
+            return Problems.Conflict("尚未收到你的教师档案，请稍后再试", "teacher-unknown");
         }
         var now = clock.GetUtcNow();
         var id = Guid.CreateVersion7(now);
@@ -122,7 +122,7 @@ public static class ApplicationEndpoints
         }
         if (!ApprovalChain.TeacherMayAmend(application.Status))
         {
-            return Problems.Conflict($"申请已进入“{ApplicationStatuses.Names[application.Status]}”，不能再修改");
+            return Problems.Conflict($"申请已进入“{ApplicationStatuses.Names[application.Status]}”，不能再修改", "application-in-review");
         }
         var now = clock.GetUtcNow();
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
@@ -151,7 +151,7 @@ public static class ApplicationEndpoints
         }
         if (application.Status != ApplicationStatuses.Rejected)
         {
-            return Problems.Conflict("只有被退回的申请可以重新提交");
+            return Problems.Conflict("只有被退回的申请可以重新提交", "not-returned");
         }
         var now = clock.GetUtcNow();
         await SetStatusAsync(unitOfWork, id, ApplicationStatuses.Submitted, now, cancellationToken);
@@ -181,7 +181,7 @@ public static class ApplicationEndpoints
             {
                 400 => new Validation().Require(false, "reason", decision.Reason).ToProblem(),
                 403 => Problems.Forbidden(decision.Reason),
-                _ => Problems.Conflict(decision.Reason),
+                _ => Problems.Conflict(decision.Reason, decision.Rule),
             };
         }
         var now = clock.GetUtcNow();
@@ -210,7 +210,7 @@ public static class ApplicationEndpoints
         var (open, closedOn) = await LedgerBook.RegistrationAsync(unitOfWork.Connection, year, ProvinceCalendar.DayOf(now), cancellationToken);
         if (!open)
         {
-            return Problems.Conflict($"{year} 年度学分登记已于 {closedOn:yyyy-MM-dd} 截止；如需补登，请联系平台运营重新开放");
+            return Problems.Conflict($"{year} 年度学分登记已于 {closedOn:yyyy-MM-dd} 截止；如需补登，请联系平台运营重新开放", "registration-closed");
         }
         var policy = await PolicyStore.ActiveAsync(unitOfWork.Connection, unitOfWork.Transaction, cancellationToken);
         await LedgerBook.PostAsync(unitOfWork, new LedgerEntry

@@ -19,7 +19,8 @@ public static class ApplicationStatuses
 /// <summary>A step of the chain: who decides at a status, and where approval leads.</summary>
 public sealed record ChainStep(string Step, string StepName, string Role, string RoleName, string ApprovedStatus);
 
-public sealed record ChainDecision(bool Allowed, int Status, string Reason, ChainStep? Step, string NewStatus);
+/// <summary>Whether a step may be taken; when not, the HTTP status, the <see cref="Rule"/> that refused it and why.</summary>
+public sealed record ChainDecision(bool Allowed, int Status, string Rule, string Reason, ChainStep? Step, string NewStatus);
 
 /// <summary>
 /// The approval chain of seed 003: teacher applies → the school reviews → the teaching-research office certifies →
@@ -39,17 +40,17 @@ public static class ApprovalChain
     {
         if (!ByStatus.TryGetValue(status, out var step))
         {
-            return new(false, 409, $"申请当前状态为“{ApplicationStatuses.Names.GetValueOrDefault(status, status)}”，没有待处理的审批环节", null, status);
+            return new(false, 409, "no-pending-step", $"申请当前状态为“{ApplicationStatuses.Names.GetValueOrDefault(status, status)}”，没有待处理的审批环节", null, status);
         }
         if (role != step.Role)
         {
-            return new(false, 403, $"此申请处于“{step.StepName}”环节，应由{step.RoleName}处理", step, status);
+            return new(false, 403, "wrong-role", $"此申请处于“{step.StepName}”环节，应由{step.RoleName}处理", step, status);
         }
         if (!approve && string.IsNullOrWhiteSpace(reason))
         {
-            return new(false, 400, "退回必须说明原因", step, status);
+            return new(false, 400, "reason-required", "退回必须说明原因", step, status);
         }
-        return new(true, 200, "", step, approve ? step.ApprovedStatus : ApplicationStatuses.Rejected);
+        return new(true, 200, "", "", step, approve ? step.ApprovedStatus : ApplicationStatuses.Rejected);
     }
 
     /// <summary>The teacher may amend while nobody has approved yet, and after a rejection; resubmitting is only after a rejection.</summary>

@@ -86,7 +86,7 @@ public static class BulkCertificates
         }
         if (job.Status != "succeeded")
         {
-            return Problems.Conflict($"任务尚未完成（{job.Status}，{job.Done}/{job.Total}）");
+            return Problems.Conflict($"任务尚未完成（{job.Status}，{job.Done}/{job.Total}）", "job-not-finished");
         }
         var content = await connection.ExecuteScalarAsync<byte[]>(new CommandDefinition("select content from certificate_jobs where id = @Id",
             new { Id = id }, cancellationToken: cancellationToken));

@@ -96,12 +96,12 @@ public static class LedgerEndpoints
         }
         if (original.ReversesId is not null)
         {
-            return Problems.Conflict("这是一条冲销记录，不能再冲销");
+            return Problems.Conflict("这是一条冲销记录，不能再冲销", "reversal-not-reversible");
         }
         if (await unitOfWork.Connection.ExecuteScalarAsync<bool>(new CommandDefinition(
                 "select exists (select 1 from ledger_entries where reverses_id = @Id)", new { Id = id }, unitOfWork.Transaction, cancellationToken: cancellationToken)))
         {
-            return Problems.Conflict("该记录已被冲销");
+            return Problems.Conflict("该记录已被冲销", "already-reversed");
         }
         var now = clock.GetUtcNow();
         var reversal = original with
@@ -157,7 +157,7 @@ public static class LedgerEndpoints
         }
         if (!open)
         {
-            return Problems.Conflict($"{year} 年度学分登记已于 {closedOn:yyyy-MM-dd} 截止；如需补登，请联系平台运营重新开放");
+            return Problems.Conflict($"{year} 年度学分登记已于 {closedOn:yyyy-MM-dd} 截止；如需补登，请联系平台运营重新开放", "registration-closed");
         }
         var policy = await PolicyStore.ActiveAsync(unitOfWork.Connection, unitOfWork.Transaction, cancellationToken);
         var outcomes = await LedgerBook.PostAllAsync(unitOfWork, [.. teacherIds.Select(teacherId => new LedgerEntry

@@ -81,7 +81,7 @@ public static class AccountEndpoints
         }, cancellationToken: cancellationToken));
         if (inserted == 0)
         {
-            return Problems.Conflict($"账号 {account.Login} 已存在", "login");
+            return Problems.Conflict($"账号 {account.Login} 已存在", "duplicate-login", "login");
         }
 
         // The initial password is shown once, to the admin who hands it over; it only allows setting a new one.

@@ -56,7 +56,7 @@ public static class OrganisationStore
         }, unitOfWork.Transaction, cancellationToken: cancellationToken));
         if (inserted == 0)
         {
-            return (null, Problems.Conflict($"机构代码 {registered.Code} 已存在", "code"));
+            return (null, Problems.Conflict($"机构代码 {registered.Code} 已存在", "duplicate-code", "code"));
         }
 
         await unitOfWork.PublishAsync(registered, cancellationToken);

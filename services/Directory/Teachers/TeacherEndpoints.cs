@@ -49,7 +49,7 @@ public static class TeacherEndpoints
             var existing = await TeacherStore.FindAsync(unitOfWork, "t.national_id = @NationalId", new { NationalId = nationalId!.Value }, cancellationToken);
             return Problems.Conflict(existing?.SchoolId == school!.Id
                 ? $"身份证号 {nationalId.Value} 的教师已在本校登记"
-                : $"身份证号 {nationalId.Value} 的教师已在其他学校（{existing?.SchoolName}）登记；如为调动，请办理调动而不是重新登记", "nationalId");
+                : $"身份证号 {nationalId.Value} 的教师已在其他学校（{existing?.SchoolName}）登记；如为调动，请办理调动而不是重新登记", "teacher-registered", "nationalId");
         }
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/directory/teachers/{registered.Teacher.Id}",
@@ -97,7 +97,7 @@ public static class TeacherEndpoints
         }
         if (school!.Id == teacher.SchoolId)
         {
-            return Problems.Conflict($"教师已在 {school.Name}，无需调动", "schoolCode");
+            return Problems.Conflict($"教师已在 {school.Name}，无需调动", "already-at-school", "schoolCode");
         }
 
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(TransferSql, new

@@ -86,7 +86,7 @@ public static class ElectiveEndpoints
             unitOfWork.Transaction, cancellationToken: cancellationToken));
         if (inserted == 0)
         {
-            return Problems.Conflict("你已选过这门课程");
+            return Problems.Conflict("你已选过这门课程", "already-enrolled");
         }
         await unitOfWork.PublishAsync(new CourseEnrolled(enrollmentId, teacherId, programYear.Id, course.Id, EnrollmentKinds.Elective,
             course.Mode == DeliveryModes.Concentrated ? request.SessionId : null, now), cancellationToken);
@@ -151,7 +151,7 @@ public static class ElectiveEndpoints
         var programYear = reading!.Year;
         if (session.Taken < session.Capacity)
         {
-            return Problems.Conflict("该场次还有名额，请直接选课");
+            return Problems.Conflict("该场次还有名额，请直接选课", "session-has-seats");
         }
         var now = clock.GetUtcNow();
         var joined = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
@@ -162,7 +162,7 @@ public static class ElectiveEndpoints
             unitOfWork.Transaction, cancellationToken: cancellationToken));
         if (joined == 0)
         {
-            return Problems.Conflict("你已在该场次的候补名单中");
+            return Problems.Conflict("你已在该场次的候补名单中", "already-waiting");
         }
         var position = await unitOfWork.Connection.ExecuteScalarAsync<long>(new CommandDefinition("""
             select count(*) from waiting_list where session_id = @SessionId and status = 'waiting'
@@ -202,7 +202,6 @@ public static class ElectiveEndpoints
     /// a freeze from any other conflict by the rule, not by the wording.
     /// </summary>
     private static IResult Refusal(ElectiveDecision decision) => decision.Status == StatusCodes.Status409Conflict
-        ? TypedResults.Problem(detail: decision.Reason, statusCode: 409, title: "与现有数据冲突 (conflict)",
-            extensions: new Dictionary<string, object?> { ["rule"] = decision.Rule })
+        ? Problems.Conflict(decision.Reason, decision.Rule)
         : Problems.RuleBroken(decision.Reason, decision.Rule);
 }

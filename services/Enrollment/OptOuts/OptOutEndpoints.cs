@@ -58,7 +58,7 @@ public static class OptOutEndpoints
             By = by, Now = now }, unitOfWork.Transaction, cancellationToken: cancellationToken));
         if (inserted == 0)
         {
-            return Problems.Conflict($"{teacher.Name} 的 {year} 年度不参训已登记");
+            return Problems.Conflict($"{teacher.Name} 的 {year} 年度不参训已登记", "opt-out-recorded");
         }
         await unitOfWork.PublishAsync(new TeacherOptedOut(teacher.Id, programYear.Id, programYear.Code, request.StatementReference.Trim(),
             request.Reason ?? "", by, now), cancellationToken);

@@ -162,7 +162,7 @@ public static class ActivityEndpoints
         }, cancellationToken: cancellationToken));
         if (inserted == 0)
         {
-            return Problems.Conflict($"{MentoringScope.Day(request.HeldOn.Value)} 的“{title}”已登记过", "title");
+            return Problems.Conflict($"{MentoringScope.Day(request.HeldOn.Value)} 的“{title}”已登记过", "duplicate-activity", "title");
         }
         return TypedResults.Created($"/api/mentoring/mentoring-activities?status=logged", new
         {
@@ -216,7 +216,7 @@ public static class ActivityEndpoints
         }
         if (ActivityRules.WhyNotDecide(activity.Status) is { } why)
         {
-            return Problems.Conflict(why, "decision");
+            return Problems.Conflict(why, "already-decided", "decision");
         }
         var now = clock.GetUtcNow();
         var by = MentoringScope.By(user);

@@ -102,7 +102,7 @@ public static class GuideEndpoints
         }, unitOfWork.Transaction, cancellationToken: cancellationToken));
         if (inserted == 0)
         {
-            return Problems.Conflict($"{teacher.Name} 已是{OrganisationNames.StageSubject(stage!, subject!)}指导教师", "teacherId");
+            return Problems.Conflict($"{teacher.Name} 已是{OrganisationNames.StageSubject(stage!, subject!)}指导教师", "already-guide", "teacherId");
         }
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/mentoring/organisations/{code}/guides", new

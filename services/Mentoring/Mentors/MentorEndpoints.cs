@@ -85,7 +85,7 @@ public static class MentorEndpoints
         var mentees = await ActiveMenteesAsync(unitOfWork, teacher.Id, cancellationToken);
         if (capacity < mentees)
         {
-            return Problems.Conflict($"{teacher.Name} 正在带 {mentees} 名徒弟，名额不能少于 {mentees}；请先结束部分结对", "capacity");
+            return Problems.Conflict($"{teacher.Name} 正在带 {mentees} 名徒弟，名额不能少于 {mentees}；请先结束部分结对", "capacity-below-mentees", "capacity");
         }
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
             insert into mentors (teacher_id, capacity, marked_by, marked_at) values (@TeacherId, @Capacity, @By, @Now)
@@ -209,7 +209,7 @@ public static class MentorEndpoints
         var load = await ActiveMenteesAsync(unitOfWork, mentor.Id, cancellationToken);
         if (load >= capacity)
         {
-            return Problems.Conflict($"{mentor.Name} 已带 {load}/{capacity} 名徒弟，名额已满", "mentorId");
+            return Problems.Conflict($"{mentor.Name} 已带 {load}/{capacity} 名徒弟，名额已满", "mentor-full", "mentorId");
         }
         var reason = string.IsNullOrWhiteSpace(request.Reason) ? null : request.Reason.Trim();
         var matches = mentor.Stage == mentee.Stage && mentor.Subject == mentee.Subject;
@@ -234,7 +234,7 @@ public static class MentorEndpoints
         }, unitOfWork.Transaction, cancellationToken: cancellationToken));
         if (inserted == 0)
         {
-            return Problems.Conflict($"{mentee.Name} 已有导师；请先结束现有结对", "menteeId");
+            return Problems.Conflict($"{mentee.Name} 已有导师；请先结束现有结对", "mentee-has-mentor", "menteeId");
         }
         await unitOfWork.PublishAsync(new MentorPaired(id, mentor.Id, mentee.Id, startsOn, endsOn, distance, explanation, now), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
@@ -258,7 +258,7 @@ public static class MentorEndpoints
         }
         if (pairing.Status != "active")
         {
-            return Problems.Conflict($"该结对已于 {pairing.EndedOn?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)} 结束");
+            return Problems.Conflict($"该结对已于 {pairing.EndedOn?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)} 结束", "pairing-ended");
         }
         var now = clock.GetUtcNow();
         var today = ProvinceCalendar.Today(clock);

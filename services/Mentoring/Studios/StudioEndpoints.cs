@@ -88,7 +88,7 @@ public static class StudioEndpoints
             By = MentoringScope.By(user), Now = clock.GetUtcNow(),
         }, cancellationToken: cancellationToken));
         return inserted == 0
-            ? Problems.Conflict($"{organisation.Name} 已有名为“{request.Name.Trim()}”的工作室", "name")
+            ? Problems.Conflict($"{organisation.Name} 已有名为“{request.Name.Trim()}”的工作室", "duplicate-name", "name")
             : TypedResults.Created($"/api/mentoring/studios/{id}", new { id, name = request.Name.Trim(), level = organisation.Kind, master = master.Name });
     }
 
@@ -147,7 +147,7 @@ public static class StudioEndpoints
         var added = await connection.ExecuteAsync(new CommandDefinition("""
             insert into studio_members (studio_id, teacher_id, joined_at) values (@StudioId, @TeacherId, @Now) on conflict do nothing
             """, new { StudioId = studioId, TeacherId = teacher.Id, Now = clock.GetUtcNow() }, cancellationToken: cancellationToken));
-        return added == 0 ? Problems.Conflict($"{teacher.Name} 已是“{studio.Name}”的成员") : TypedResults.Ok(new { studio = studio.Name, member = teacher.Name });
+        return added == 0 ? Problems.Conflict($"{teacher.Name} 已是“{studio.Name}”的成员", "already-member") : TypedResults.Ok(new { studio = studio.Name, member = teacher.Name });
     }
 
     private static async Task<IResult> AddActivityAsync(Guid studioId, NewActivity request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,

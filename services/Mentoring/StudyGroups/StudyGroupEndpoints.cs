@@ -50,7 +50,7 @@ public static class StudyGroupEndpoints
             new { YearId = programYear!.Id, OrganisationId = organisation!.Id }, unitOfWork.Transaction, cancellationToken: cancellationToken));
         if (exists)
         {
-            return Problems.Conflict($"{organisation.Name} 的 {year} 年度研修组已编好；可调整成员和组长");
+            return Problems.Conflict($"{organisation.Name} 的 {year} 年度研修组已编好；可调整成员和组长", "groups-formed");
         }
 
         var crossSchool = organisation.Kind == OrganisationKinds.County;
@@ -137,7 +137,7 @@ public static class StudyGroupEndpoints
         }
         if (current is not null && current.OrganisationId != group.OrganisationId)
         {
-            return Problems.Conflict($"{teacher.Name} 已在“{current.Name}”中，该组由其他单位编排；请先由该单位调出", "teacherId");
+            return Problems.Conflict($"{teacher.Name} 已在“{current.Name}”中，该组由其他单位编排；请先由该单位调出", "in-other-group", "teacherId");
         }
         var now = clock.GetUtcNow();
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""

@@ -97,7 +97,7 @@ public static class SupportEndpoints
             "select count(*)::int from support_pairings where school_id = @Id and status = 'active'", new { school!.Id }, cancellationToken: cancellationToken));
         if (active > 0)
         {
-            return Problems.Conflict($"{school.Name} 还有 {active} 项进行中的对口帮扶，请先结束", "code");
+            return Problems.Conflict($"{school.Name} 还有 {active} 项进行中的对口帮扶，请先结束", "support-active", "code");
         }
         var removed = await connection.ExecuteAsync(new CommandDefinition("delete from support_schools where school_id = @Id", new { school.Id },
             cancellationToken: cancellationToken));
@@ -163,7 +163,7 @@ public static class SupportEndpoints
         }, unitOfWork.Transaction, cancellationToken: cancellationToken));
         if (inserted == 0)
         {
-            return Problems.Conflict($"{teacher.Name} 已在对口帮扶 {school.Name}", "teacherId");
+            return Problems.Conflict($"{teacher.Name} 已在对口帮扶 {school.Name}", "already-supporting", "teacherId");
         }
         await unitOfWork.PublishAsync(new SchoolSupportPaired(id, teacher.Id, school.Id, school.Path, user.IsOperator ? "" : user.OrganisationPath, startsOn,
             endsOn, now), cancellationToken);
@@ -191,7 +191,7 @@ public static class SupportEndpoints
         }
         if (pairing.Status != "active")
         {
-            return Problems.Conflict($"该帮扶已于 {MentoringScope.Day(pairing.EndedOn ?? pairing.EndsOn)} 结束");
+            return Problems.Conflict($"该帮扶已于 {MentoringScope.Day(pairing.EndedOn ?? pairing.EndsOn)} 结束", "support-ended");
         }
         var now = clock.GetUtcNow();
         var today = ProvinceCalendar.Today(clock);

@@ -102,7 +102,7 @@ public static class WorkshopEndpoints
             """, new { WorkshopId = workshopId, TeacherId = teacher.Id, By = MentoringScope.By(user), Now = clock.GetUtcNow() },
             cancellationToken: cancellationToken));
         return added == 0
-            ? Problems.Conflict($"{teacher.Name} 已是“{workshop.Name}”工作坊的主持人")
+            ? Problems.Conflict($"{teacher.Name} 已是“{workshop.Name}”工作坊的主持人", "already-host")
             : TypedResults.Ok(new { workshop = workshop.Name, host = teacher.Name });
     }
 
