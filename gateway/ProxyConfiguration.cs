@@ -32,7 +32,10 @@ public sealed class ProxySettings
     /// <summary>Failed probes in a row before a replica is taken out of rotation (one success puts it back).</summary>
     public int ConsecutiveFailuresThreshold { get; set; } = 2;
 
-    /// <summary>How long a replica marked unhealthy by failing real requests (connection refused, reset) stays out.</summary>
+    /// <summary>
+    /// How long a replica marked unhealthy by failing real requests stays out: at once after one refused connect
+    /// (<see cref="ConnectFailover"/>), or when too many of its requests fail (reset, timed out).
+    /// </summary>
     public TimeSpan PassiveReactivationPeriod { get; set; } = TimeSpan.FromSeconds(10);
 }
 
@@ -122,7 +125,13 @@ public static class ProxyConfiguration
     /// </summary>
     public static WebApplication MapPlatformReverseProxy(this WebApplication app)
     {
-        app.MapReverseProxy();
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseMiddleware<ConnectFailover>();   // ConnectFailover.cs: a refused connect goes to another replica
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
         app.Map("/api/{**path}", NoSuchRoute).WithOrder(UnknownApiOrder).WithDisplayName("Gateway: no such API").AllowAnonymous();
         app.MapFallback("{**path}", NoSuchRoute).WithDisplayName("Gateway: no such route").AllowAnonymous();
         return app;

@@ -12,7 +12,9 @@ public sealed record Echo(
 
 /// <summary>
 /// A stand-in for one replica of a platform service: a real Kestrel app on 127.0.0.1 and a random port, answering
-/// <c>/health</c> (healthy or not, as the test says) and <c>/api/**</c> with who it is and what it received.
+/// <c>/health</c> (healthy or not, as the test says) and <c>/api/**</c> with who it is and what it received. A path
+/// ending in <c>/crash</c> is received (and counted) but gets no answer: the connection is dropped, as when the
+/// replica dies while handling it.
 /// </summary>
 public sealed class StubService : IAsyncDisposable
 {
@@ -70,6 +72,12 @@ public sealed class StubService : IAsyncDisposable
                 context.Request.Headers.Authorization.FirstOrDefault(),
                 await reader.ReadToEndAsync(context.RequestAborted));
             stub._received.Enqueue(echo);
+            if (echo.Path.EndsWith("/crash", StringComparison.Ordinal))
+            {
+                context.Abort();
+                return;
+            }
+
             await context.Response.WriteAsJsonAsync(echo);
         });
 
@@ -79,7 +87,15 @@ public sealed class StubService : IAsyncDisposable
     }
 
     /// <summary>Stops the replica: its port refuses connections from now on.</summary>
-    public async Task StopAsync()
+    public Task StopAsync() => StopAsync(abort: false);
+
+    /// <summary>
+    /// Stops the replica as kill -9 does its process: requests in flight get no answer, their connections are
+    /// dropped, and its port refuses connections from now on.
+    /// </summary>
+    public Task KillAsync() => StopAsync(abort: true);
+
+    private async Task StopAsync(bool abort)
     {
         if (_stopped)
         {
@@ -87,7 +103,9 @@ public sealed class StubService : IAsyncDisposable
         }
 
         _stopped = true;
-        await _app.StopAsync();
+
+        // Kestrel drains its connections until the token fires, then aborts whatever is still open.
+        await _app.StopAsync(abort ? new CancellationToken(canceled: true) : CancellationToken.None);
     }
 
     public async ValueTask DisposeAsync()
