@@ -1,71 +1,62 @@
-// TrainingPlatform AppHost: a small local orchestrator that keeps .NET Aspire's conventions
-// (ConnectionStrings__*, services__name__http__i, OTEL_*) without Aspire or Docker.
-//
-//   1. PostgreSQL and RabbitMQ (started here, or taken from ConnectionStrings__postgres / __messaging)
-//   2. one database per service
-//   3. the services in waves (ServiceCatalog.StartWaves: consumers before publishers) — each until GET /health answers 200
-//   4. the web portal, then the gateway (which serves the APIs and the portal), then "ready"
-//   5. on Ctrl+C / SIGTERM: stop in reverse order, exit 0
-using System.Diagnostics;
-using TrainingPlatform.AppHost.Infrastructure;
-using TrainingPlatform.AppHost.Orchestration;
+// TrainingPlatform's map: what runs, what each part is given, and what waits for what. .NET Aspire runs it (DCP
+// starts the processes, the dashboard shows their logs, traces and metrics); scripts/run.sh is the way in.
+using TrainingPlatform.AppHost.LocalServers;
+using TrainingPlatform.AppHost.Platform;
 
-ProcessRegistry.EnsureInstalled(); // last-resort stop of every child on any exit path
-var console = new AppHostConsole(ConsoleLogSink.Shared);
-
-AppHostOptions options;
-try
+if (AppHostOptions.FromCommandLine(args) is not { } options)
 {
-    options = AppHostOptions.Parse(args, Environment.GetEnvironmentVariable);
-}
-catch (UsageException e)
-{
-    console.Error($"{e.Message} (see --help)");
     return 2;
 }
 
-if (options.ShowHelp)
+var builder = DistributedApplication.CreateBuilder(LocalRun.AspireArguments(options));
+var data = options.DataDirectoryUnder(builder.AppHostDirectory);
+
+// The servers: Debian's PostgreSQL and RabbitMQ run as resources here, or the ones ConnectionStrings__postgres and
+// ConnectionStrings__messaging name.
+var postgres = await builder.AddPostgresServerAsync("postgres", Path.Combine(data, "postgres"));
+var messaging = await builder.AddMessageBrokerAsync("messaging", Path.Combine(data, "rabbitmq"));
+if (options.InfraOnly)
 {
-    Console.WriteLine(AppHostOptions.HelpText);
+    await builder.Build().RunAsync();
     return 0;
 }
 
-var clock = Stopwatch.StartNew();
-using var shutdown = new ShutdownSignal(console);
-await using var running = new ShutdownSequence(console,
-    InfrastructureStartup.PostgresStage, InfrastructureStartup.RabbitMqStage, ServiceLauncher.ServicesStage, ServiceLauncher.PortalStage,
-    ServiceLauncher.GatewayStage);
-var crashes = new CrashReporter(console, () => running.IsStopping || shutdown.IsRequested);
+// The five services, each with its own database. Services publish at their first start (the demo data), so each
+// starts after the consumers of what it publishes: Enrollment's events go to Credits and Mentoring, Catalog's to
+// Enrollment and Mentoring, Directory's organisation tree and teachers to everyone.
+var credits = builder.AddService<Projects.Credits_Api>("credits", options.ReplicasOf("credits"), postgres, messaging);
+var mentoring = builder.AddService<Projects.Mentoring_Api>("mentoring", options.ReplicasOf("mentoring"), postgres, messaging);
+var enrollment = builder.AddService<Projects.Enrollment_Api>("enrollment", options.ReplicasOf("enrollment"), postgres, messaging)
+    .StartsAfter(credits, mentoring);
+var catalog = builder.AddService<Projects.Catalog_Api>("catalog", options.ReplicasOf("catalog"), postgres, messaging)
+    .StartsAfter(enrollment);
+var directory = builder.AddService<Projects.Directory_Api>("directory", options.ReplicasOf("directory"), postgres, messaging)
+    .StartsAfter(catalog);
+PlatformService[] services = [directory, catalog, enrollment, credits, mentoring];
+services.TrustTokensFrom(directory);
 
-try
+// The first operator and every demo account share one password, generated on the first run and kept in the data folder.
+var demo = DemoCredentials.LoadOrCreate(data);
+var demoPassword = builder.AddParameter("demo-password", demo.Password, secret: true);
+foreach (var replica in directory.Replicas)
 {
-    var repository = RepositoryLayout.Locate(options);
-    var plan = options.InfraOnly ? null : ServicePlan.Create(repository, options);
-
-    var infrastructure = await new InfrastructureStartup(repository, console, running, crashes.Watch).StartAsync(shutdown.Token);
-    if (plan is null)
-    {
-        InfraOnlyReport.Print(console, infrastructure, clock.Elapsed);
-        await shutdown.WaitAsync();
-        return 0;
-    }
-
-    var demo = DemoCredentials.LoadOrCreate(repository.DataDirectory);
-    var launcher = new ServiceLauncher(plan, infrastructure, console, running, crashes.Watch, demo);
-    await launcher.StartServicesAsync(shutdown.Token);
-    await launcher.StartPortalAsync(shutdown.Token);
-    await launcher.StartGatewayAsync(shutdown.Token);
-
-    ReadyReport.Print(console, plan, crashes.Exited, clock.Elapsed, demo);
-    await shutdown.WaitAsync();
-    return 0;
+    replica.WithEnvironment("Directory__BootstrapOperator__Login", demo.OperatorLogin)
+        .WithEnvironment("Directory__BootstrapOperator__Password", demoPassword)
+        .WithEnvironment("Demo__Password", demoPassword);
 }
-catch (Exception) when (shutdown.IsRequested)
-{
-    return 0; // Ctrl+C during startup: whatever was interrupted is stopped below, like a normal shutdown.
-}
-catch (StartupException e)
-{
-    console.Error(e.Message);
-    return 1;
-}
+
+// The portal (its own database, the services' events for its notifications, the APIs through the gateway), then the
+// gateway in front of everything.
+var portal = builder.AddPlatformProject<Projects.Portal>("portal", "portal", 0)
+    .WithReference(postgres.AddServiceDatabase("portaldb"))
+    .WithReference(messaging)
+    .WaitFor(directory.First);
+var gateway = builder.AddPlatformProject<Projects.Gateway>("gateway", "gateway", 0, options.GatewayPort)
+    .WithRoutesTo(services)
+    .WithEnvironment("services__portal__http__0", portal.GetEndpoint("http"))
+    .WaitFor(portal);
+portal.WithEnvironment("services__gateway__http__0", gateway.GetEndpoint("http"));
+
+builder.AnnounceWhenReady(gateway, Path.Combine(data, DemoCredentials.FileName));
+await builder.Build().RunAsync();
+return 0;

@@ -16,7 +16,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using TrainingPlatform.AppHost.Infrastructure;
+using TrainingPlatform.LocalServers;
 using TrainingPlatform.Benchmarks.CatalogSearch;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;

@@ -28,7 +28,7 @@ using Dapper;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Npgsql;
-using TrainingPlatform.AppHost.Infrastructure;
+using TrainingPlatform.LocalServers;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Services.Enrollment;

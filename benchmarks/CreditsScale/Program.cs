@@ -15,7 +15,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using TrainingPlatform.AppHost.Infrastructure;
+using TrainingPlatform.LocalServers;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.Contracts.Enrollment;
 using TrainingPlatform.Services.Credits;

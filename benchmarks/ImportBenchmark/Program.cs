@@ -9,7 +9,7 @@ using System.Text;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using TrainingPlatform.AppHost.Infrastructure;
+using TrainingPlatform.LocalServers;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.Services.Directory;

@@ -1,4 +1,4 @@
-using TrainingPlatform.AppHost.Infrastructure;
+using TrainingPlatform.LocalServers;
 
 namespace TrainingPlatform.TestSupport;
 
