@@ -45,16 +45,16 @@ foreach (var replica in directory.Replicas)
         .WithEnvironment("Demo__Password", demoPassword);
 }
 
-// The portal (its own database, the services' events for its notifications, the APIs through the gateway), then the
-// gateway in front of everything.
+// The portal (its own database, the services' events for its notifications, the APIs through the gateway) and the
+// gateway in front of everything start beside the services: nothing they do at start needs them, what they publish
+// comes from people's actions, and the gateway's own health checks bring each replica into rotation when it is up.
+var portalDatabase = postgres.AddServiceDatabase("portaldb");
 var portal = builder.AddPlatformProject<Projects.Portal>("portal", "portal", 0)
-    .WithReference(postgres.AddServiceDatabase("portaldb"))
-    .WithReference(messaging)
-    .WaitFor(directory.First);
+    .WithReference(portalDatabase).WaitFor(portalDatabase)
+    .WithReference(messaging).WaitFor(messaging);
 var gateway = builder.AddPlatformProject<Projects.Gateway>("gateway", "gateway", 0, options.GatewayPort)
     .WithRoutesTo(services)
-    .WithEnvironment("services__portal__http__0", portal.GetEndpoint("http"))
-    .WaitFor(portal);
+    .WithEnvironment("services__portal__http__0", portal.GetEndpoint("http"));
 portal.WithEnvironment("services__gateway__http__0", gateway.GetEndpoint("http"));
 
 builder.AnnounceWhenReady(gateway, Path.Combine(data, DemoCredentials.FileName));

@@ -21,9 +21,11 @@ public static class LocalRun
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{dashboardPort.ToString(CultureInfo.InvariantCulture)}",
             ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://127.0.0.1:{FreePort.Next().ToString(CultureInfo.InvariantCulture)}",
             ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true",
+            // Ctrl+C returns once every process has stopped, not while DCP is still stopping them in the background.
+            ["DcpPublisher:WaitForResourceCleanup"] = "true",
         };
         return [.. settings
-            .Where(setting => string.IsNullOrEmpty(Environment.GetEnvironmentVariable(setting.Key)))
+            .Where(setting => string.IsNullOrEmpty(Environment.GetEnvironmentVariable(setting.Key.Replace(":", "__", StringComparison.Ordinal))))
             .Select(setting => $"--{setting.Key}={setting.Value}")];
     }
 

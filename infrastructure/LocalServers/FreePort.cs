@@ -5,9 +5,11 @@ using System.Net.Sockets;
 namespace TrainingPlatform.LocalServers;
 
 /// <summary>
-/// Finds unused TCP ports on 127.0.0.1 by letting the kernel choose (bind to port 0).
-/// The port is released before the caller binds it, so another program could grab it in between;
-/// remembering what we handed out at least stops two of our own servers from getting the same one.
+/// Finds unused TCP ports on 127.0.0.1 below the kernel's ephemeral range. A port is released before its server binds
+/// it, which under the AppHost can be half a minute later (the services start one after another); a port from the
+/// ephemeral range could meanwhile become the local end of any outgoing connection (a connection pool, a health
+/// probe) and the server would fail to bind. Below that range only programs that ask for a port by number get one;
+/// remembering what we handed out stops two of ours from getting the same one.
 /// </summary>
 public static class FreePort
 {
@@ -25,14 +27,15 @@ public static class FreePort
         {
             while (ports.Count < count)
             {
-                var listener = new TcpListener(IPAddress.Loopback, 0);
-                listener.Start();
-                held.Add(listener);
-                var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-                if (HandedOut.TryAdd(port, 0))
+                var port = Random.Shared.Next(LowestPort, EphemeralRangeStart);
+                if (HandedOut.ContainsKey(port) || TryHold(port) is not { } listener)
                 {
-                    ports.Add(port);
+                    continue;
                 }
+
+                held.Add(listener);
+                HandedOut.TryAdd(port, 0);
+                ports.Add(port);
             }
         }
         finally
@@ -44,6 +47,39 @@ public static class FreePort
         }
 
         return ports;
+    }
+
+    private const int LowestPort = 10000;
+
+    /// <summary>The first port the kernel hands out by itself (Linux: <c>ip_local_port_range</c>, usually 32768).</summary>
+    private static readonly int EphemeralRangeStart = ReadEphemeralRangeStart();
+
+    private static int ReadEphemeralRangeStart()
+    {
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
+            return int.TryParse(range[0], out var start) && start > LowestPort + 1000 ? start : 32768;
+        }
+        catch (IOException)
+        {
+            return 32768;
+        }
+    }
+
+    private static TcpListener? TryHold(int port)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, port);
+        try
+        {
+            listener.Start();
+            return listener;
+        }
+        catch (SocketException)
+        {
+            listener.Dispose();
+            return null;
+        }
     }
 
     public static bool IsAvailable(int port)
