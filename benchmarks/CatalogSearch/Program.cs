@@ -36,8 +36,6 @@ var clients = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture)
 var courses = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20_000;
 var rate = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 200;
 
-// The service's bus would otherwise report anonymous usage to MassTransit's servers during the run.
-Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
 Console.WriteLine($"catalog search benchmark: {courses:N0} courses, {clients} clients for {seconds} s, then {rate}/s; " +
                   $"search cache {(noCache ? "off" : "on")}; {Environment.ProcessorCount} cores");
 var root = Directory.CreateTempSubdirectory("trainingplatform-bench-").FullName;

@@ -73,7 +73,6 @@ await postgres.EnsureDatabaseAsync(EnrollmentApi.DatabaseName);
 var connectionString = postgres.ConnectionStringFor(EnrollmentApi.DatabaseName);
 
 var tokens = new TestTokens();
-Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false"); // no calls out of a benchmark
 Directory.SetCurrentDirectory(AppContext.BaseDirectory); // where the test host's manifest names the services' content roots
 await using var service = new EnrollmentHost(new Dictionary<string, string?>
 {

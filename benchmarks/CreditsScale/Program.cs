@@ -27,7 +27,6 @@ var events = numbers.Length > 1 ? int.Parse(numbers[1], CultureInfo.InvariantCul
 var rate = numbers.Length > 2 ? int.Parse(numbers[2], CultureInfo.InvariantCulture) : 2_000;
 const int EntriesPerTeacher = 30, TeachersPerSchool = 50, SchoolsPerCounty = 125, CountiesPerCity = 10;
 Console.WriteLine($"credits scale benchmark: {teachers:N0} teachers × {EntriesPerTeacher} entries, {events:N0} events, {Environment.ProcessorCount} cores");
-Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false"); // no calls out of a benchmark
 
 // --data DIR keeps the servers' data there, so a later run with the same teacher count skips the generation.
 var dataOption = Array.IndexOf(args, "--data");

@@ -36,6 +36,9 @@ public static class ServiceMessaging
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName);
         builder.Services.AddMassTransit(bus =>
         {
+            // MassTransit reports usage to its vendor's host on the internet by default; a province's platform calls
+            // nothing its operators did not configure.
+            bus.DisableUsageTelemetry();
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(queuePrefix, includeNamespace: false));
             bus.AddConsumers(consumersAssembly);
             configure?.Invoke(bus);
