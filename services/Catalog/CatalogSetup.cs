@@ -1,3 +1,4 @@
+using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.Services.Catalog.Courses;
 using TrainingPlatform.Services.Catalog.Demo;
 using TrainingPlatform.Services.Catalog.ProgramYears;
@@ -17,10 +18,15 @@ public static class CatalogSetup
         return builder;
     }
 
-    public static IEndpointRouteBuilder MapCatalogEndpoints(this IEndpointRouteBuilder app) => app
-        .MapCourseEndpoints()
-        .MapProgramYearEndpoints()
-        .MapTopicEndpoints()
-        .MapTopicChoiceEndpoints()
-        .MapRequiredPackageEndpoints();
+    /// <summary>All under one group, so no endpoint of the service, today's or a later one, reads a list with a null element (<see cref="NullElements"/>).</summary>
+    public static IEndpointRouteBuilder MapCatalogEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("").RefuseNullElements()
+            .MapCourseEndpoints()
+            .MapProgramYearEndpoints()
+            .MapTopicEndpoints()
+            .MapTopicChoiceEndpoints()
+            .MapRequiredPackageEndpoints();
+        return app;
+    }
 }

@@ -1,3 +1,4 @@
+using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.ServiceDefaults;
@@ -25,11 +26,13 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi().AllowAnonymous();
-app.MapSignInEndpoints();
-app.MapAccountEndpoints();
-app.MapOrganisationEndpoints();
-app.MapTeacherEndpoints();
-app.MapTeacherAccountEndpoints();
-app.MapImportEndpoints();
+// All under one group, so no endpoint, today's or a later one, reads a list with a null element.
+var api = app.MapGroup("").RefuseNullElements();
+api.MapSignInEndpoints();
+api.MapAccountEndpoints();
+api.MapOrganisationEndpoints();
+api.MapTeacherEndpoints();
+api.MapTeacherAccountEndpoints();
+api.MapImportEndpoints();
 
 await app.RunAsync();

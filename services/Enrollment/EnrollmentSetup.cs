@@ -1,3 +1,4 @@
+using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.Services.Enrollment.Electives;
 using TrainingPlatform.Services.Enrollment.MyYear;
 using TrainingPlatform.Services.Enrollment.OptOuts;
@@ -17,10 +18,15 @@ public static class EnrollmentSetup
         return builder;
     }
 
-    public static IEndpointRouteBuilder MapEnrollmentEndpoints(this IEndpointRouteBuilder app) => app
-        .MapElectiveEndpoints()
-        .MapMyYearEndpoints()
-        .MapProgressEndpoints()
-        .MapOptOutEndpoints()
-        .MapReportEndpoints();
+    /// <summary>All under one group, so no endpoint of the service, today's or a later one, reads a list with a null element (<see cref="NullElements"/>).</summary>
+    public static IEndpointRouteBuilder MapEnrollmentEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("").RefuseNullElements()
+            .MapElectiveEndpoints()
+            .MapMyYearEndpoints()
+            .MapProgressEndpoints()
+            .MapOptOutEndpoints()
+            .MapReportEndpoints();
+        return app;
+    }
 }

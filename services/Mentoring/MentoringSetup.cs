@@ -1,3 +1,4 @@
+using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.Services.Mentoring.Activities;
 using TrainingPlatform.Services.Mentoring.Guides;
 using TrainingPlatform.Services.Mentoring.Mentors;
@@ -17,12 +18,17 @@ public static class MentoringSetup
         return builder;
     }
 
-    public static IEndpointRouteBuilder MapMentoringEndpoints(this IEndpointRouteBuilder app) => app
-        .MapStudyGroupEndpoints()
-        .MapGuideEndpoints()
-        .MapMentorEndpoints()
-        .MapWorkshopEndpoints()
-        .MapStudioEndpoints()
-        .MapSupportEndpoints()
-        .MapActivityEndpoints();
+    /// <summary>All under one group, so no endpoint of the service, today's or a later one, reads a list with a null element (<see cref="NullElements"/>).</summary>
+    public static IEndpointRouteBuilder MapMentoringEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("").RefuseNullElements()
+            .MapStudyGroupEndpoints()
+            .MapGuideEndpoints()
+            .MapMentorEndpoints()
+            .MapWorkshopEndpoints()
+            .MapStudioEndpoints()
+            .MapSupportEndpoints()
+            .MapActivityEndpoints();
+        return app;
+    }
 }

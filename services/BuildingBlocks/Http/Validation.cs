@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using TrainingPlatform.Contracts.Reference;
 
 namespace TrainingPlatform.BuildingBlocks.Http;
 
@@ -8,12 +9,22 @@ namespace TrainingPlatform.BuildingBlocks.Http;
 /// </summary>
 public sealed class Validation
 {
+    /// <summary>A value (or an element of a list) is missing.</summary>
+    public const string Required = "required";
+
+    /// <summary>A number or date lies outside what the platform can hold, e.g. a year no cycle is in.</summary>
+    public const string OutOfRange = "out-of-range";
+
     private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _names = new(StringComparer.Ordinal);
 
     public bool IsValid => _errors.Count == 0;
 
     /// <summary>Field → the rules it breaks.</summary>
     public IEnumerable<(string Field, string Rule)> Errors => _errors.SelectMany(e => e.Value.Select(rule => (e.Key, rule)));
+
+    /// <summary>Field → the stable kebab-case names of the rules it breaks, for the rules that have one.</summary>
+    public IEnumerable<(string Field, string Name)> Names => _names.SelectMany(e => e.Value.Select(name => (e.Key, name)));
 
     public Validation Require(bool condition, string field, string rule)
     {
@@ -24,6 +35,24 @@ public sealed class Validation
         return this;
     }
 
+    /// <summary>As <see cref="Require(bool, string, string)"/>, with the rule's kebab-case <paramref name="name"/> for clients to branch on.</summary>
+    public Validation Require(bool condition, string field, string rule, string name)
+    {
+        if (!condition)
+        {
+            Add(field, rule, name);
+        }
+        return this;
+    }
+
+    /// <summary>
+    /// A year the platform holds records for (<see cref="CreditCycles.IsSupported"/>): of a cycle asked for, or of a
+    /// date that becomes a credit's or a window's year. A missing year is left to the other checks.
+    /// </summary>
+    public Validation RequireSupportedYear(int? year, string field, string what) =>
+        Require(year is not { } y || CreditCycles.IsSupported(y), field,
+            $"{what}应在 {CreditCycles.EarliestYear}–{CreditCycles.LatestYear} 年之间", OutOfRange);
+
     public void Add(string field, string rule)
     {
         if (!_errors.TryGetValue(field, out var rules))
@@ -33,24 +62,88 @@ public sealed class Validation
         rules.Add(rule);
     }
 
+    public void Add(string field, string rule, string name)
+    {
+        Add(field, rule);
+        if (!_names.TryGetValue(field, out var names))
+        {
+            _names[field] = names = [];
+        }
+        names.Add(name);
+    }
+
+    /// <summary>The refusal of a null where a list expects an element: <c>sessions[0]</c> is required.</summary>
+    public void AddNullElement(string path) => Add(path, "列表中的这一项为空（null），请删除或填写完整", Required);
+
+    /// <summary>
+    /// The elements of a request's list with their paths (<c>field[i]</c>), for checking each; a null element is
+    /// refused here, so the checks never meet one. A missing list has no elements.
+    /// </summary>
+    public IReadOnlyList<(T Item, string Path)> Elements<T>(IReadOnlyList<T?>? items, string field)
+        where T : class
+    {
+        var elements = new List<(T, string)>(items?.Count ?? 0);
+        for (var i = 0; i < (items?.Count ?? 0); i++)
+        {
+            var path = $"{field}[{i}]";
+            if (items![i] is { } item)
+            {
+                elements.Add((item, path));
+            }
+            else
+            {
+                AddNullElement(path);
+            }
+        }
+        return elements;
+    }
+
     public IResult ToProblem() =>
         TypedResults.ValidationProblem(
             _errors.ToDictionary(e => e.Key, e => e.Value.ToArray()),
             detail: "请求中有字段不符合规则，请按 errors 修改后重试。(One or more fields break a rule; see errors.)",
-            title: "请求无效 (invalid request)");
+            title: "请求无效 (invalid request)",
+            extensions: NameExtensions());
 
     /// <summary>
     /// 422 with the same per-field errors: each field is well-formed but a domain rule (<paramref name="rule"/>)
     /// refuses it, e.g. progress for a course the teacher is not enrolled in.
     /// </summary>
-    public IResult ToRuleProblem(string rule, string detail) =>
-        TypedResults.Problem(new HttpValidationProblemDetails(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()))
+    public IResult ToRuleProblem(string rule, string detail)
+    {
+        var problem = new HttpValidationProblemDetails(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()))
         {
             Status = StatusCodes.Status422UnprocessableEntity,
             Title = "不符合业务规则 (rule broken)",
             Detail = detail,
-            Extensions = { ["rule"] = rule },
-        });
+        };
+        foreach (var (key, value) in NameExtensions())
+        {
+            problem.Extensions[key] = value;
+        }
+        problem.Extensions["rule"] = rule;
+        return TypedResults.Problem(problem);
+    }
+
+    /// <summary>
+    /// <c>rules</c>: field → kebab-case names, beside <c>errors</c>' words. A problem of one named rule on one field
+    /// also carries <c>rule</c> and <c>field</c>, the shape of every 409 and 422.
+    /// </summary>
+    private Dictionary<string, object?> NameExtensions()
+    {
+        var extensions = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (_names.Count == 0)
+        {
+            return extensions;
+        }
+        extensions["rules"] = _names.ToDictionary(e => e.Key, e => e.Value.ToArray());
+        if (_errors.Count == 1 && _names.Count == 1 && _errors.Single().Value.Count == 1 && _names.Single().Value.Count == 1)
+        {
+            extensions["rule"] = _names.Single().Value[0];
+            extensions["field"] = _names.Single().Key;
+        }
+        return extensions;
+    }
 }
 
 public static class Problems

@@ -36,27 +36,25 @@ public static partial class CourseRules
             .Require(r.Level is not null && TrainingLevels.Names.ContainsKey(r.Level), "level",
                 $"培训级别必须是以下之一：{string.Join("、", TrainingLevels.Names.Select(c => $"{c.Key}（{c.Value}）"))}");
 
-        var stages = r.Stages ?? [];
-        v.Require(stages.Count > 0, "stages", "至少选择一个适用学段");
+        var stages = v.Elements(r.Stages, "stages").Select(e => e.Item).ToList();
+        v.Require((r.Stages ?? []).Count > 0, "stages", "至少选择一个适用学段");
         foreach (var stage in stages.Where(s => !Subjects.ByStage.ContainsKey(s)))
         {
             v.Add("stages", $"未知学段：{stage}（应为 {string.Join("、", Stages.All)}）");
         }
         v.Require(stages.Distinct().Count() == stages.Count, "stages", "学段不能重复");
-        foreach (var subject in (r.Subjects ?? []).Where(s => !stages.Any(stage => Subjects.IsValid(stage, s))))
+        foreach (var (subject, _) in v.Elements(r.Subjects, "subjects").Where(s => !stages.Any(stage => Subjects.IsValid(stage, s.Item))))
         {
             v.Add("subjects", $"学科“{subject}”不属于所选学段");
         }
 
-        var sessions = r.Sessions ?? [];
-        v.Require(sessions.Count == 0 || r.Mode == DeliveryModes.Concentrated, "sessions", "只有集中培训课程有场次");
-        for (var i = 0; i < sessions.Count; i++)
+        v.Require((r.Sessions ?? []).Count == 0 || r.Mode == DeliveryModes.Concentrated, "sessions", "只有集中培训课程有场次");
+        foreach (var (s, at) in v.Elements(r.Sessions, "sessions"))
         {
-            var s = sessions[i];
-            v.Require(!string.IsNullOrWhiteSpace(s.Place) && s.Place.Length <= 200, $"sessions[{i}].place", "培训地点必填，不超过 200 字");
-            v.Require(s.StartsOn is not null, $"sessions[{i}].startsOn", "开始日期必填");
-            v.Require(s.EndsOn is not null && (s.StartsOn is null || s.EndsOn >= s.StartsOn), $"sessions[{i}].endsOn", "结束日期必填，且不能早于开始日期");
-            v.Require(s.Capacity is > 0 and <= 100_000, $"sessions[{i}].capacity", "容量必须是 1–100000 之间的整数");
+            v.Require(!string.IsNullOrWhiteSpace(s.Place) && s.Place.Length <= 200, $"{at}.place", "培训地点必填，不超过 200 字");
+            v.Require(s.StartsOn is not null, $"{at}.startsOn", "开始日期必填");
+            v.Require(s.EndsOn is not null && (s.StartsOn is null || s.EndsOn >= s.StartsOn), $"{at}.endsOn", "结束日期必填，且不能早于开始日期");
+            v.Require(s.Capacity is > 0 and <= 100_000, $"{at}.capacity", "容量必须是 1–100000 之间的整数");
         }
         return v;
     }

@@ -42,16 +42,23 @@ public static partial class ProgramYearRules
             validation.Add("windows", "各时间节点必填");
             return null;
         }
-        var missing = new (string Field, DateOnly? Value)[]
+        var dates = new (string Field, DateOnly? Value)[]
         {
             ("windows.groupListsDue", w.GroupListsDue), ("windows.topicSelectionOpens", w.TopicSelectionOpens),
             ("windows.topicSelectionCloses", w.TopicSelectionCloses), ("windows.courseSelectionOpens", w.CourseSelectionOpens),
             ("windows.studyStarts", w.StudyStarts), ("windows.requiredStudyEnds", w.RequiredStudyEnds),
             ("windows.creditRegistrationCloses", w.CreditRegistrationCloses),
-        }.Where(d => d.Value is null).ToList();
+        };
+        var missing = dates.Where(d => d.Value is null).ToList();
         foreach (var (field, _) in missing)
         {
             validation.Add(field, "日期必填");
+        }
+        // Study's year becomes its credits' year in Credits' cycles, and the windows are shifted by days: none may lie
+        // where no cycle reaches or no date exists.
+        foreach (var (field, value) in dates)
+        {
+            validation.RequireSupportedYear(value?.Year, field, "日期");
         }
         if (missing.Count > 0)
         {

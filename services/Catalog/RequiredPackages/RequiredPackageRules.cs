@@ -20,19 +20,17 @@ public static class RequiredPackageRules
     /// <summary>The fields checked before any course is looked up.</summary>
     public static Validation ValidateShape(PackageRequest request)
     {
-        var items = request.Items ?? [];
         var validation = new Validation()
             .Require(request.Stage is not null && Subjects.ByStage.ContainsKey(request.Stage), "stage", "学段必填，且必须是已知学段")
             .Require(string.IsNullOrEmpty(request.Subject) || Subjects.IsValid(request.Stage, request.Subject), "subject",
                 "学科必须属于该学段；留空表示该学段所有没有单独必修包的学科")
-            .Require(items.Count is > 0 and <= MaxItems, "items", $"必修包需要 1–{MaxItems} 项");
-        for (var i = 0; i < items.Count; i++)
+            .Require((request.Items ?? []).Count is > 0 and <= MaxItems, "items", $"必修包需要 1–{MaxItems} 项");
+        foreach (var (item, at) in validation.Elements(request.Items, "items"))
         {
-            var item = items[i];
             var count = item.CourseIds?.Count ?? 0;
-            validation.Require(!string.IsNullOrWhiteSpace(item.Title) && item.Title.Length <= 100, $"items[{i}].title", "每项需要名称，不超过 100 字");
-            validation.Require(count > 0, $"items[{i}].courseIds", "每项至少一门课程");
-            validation.Require(item.DrawCount is null || (item.DrawCount >= 1 && item.DrawCount <= count), $"items[{i}].drawCount",
+            validation.Require(!string.IsNullOrWhiteSpace(item.Title) && item.Title.Length <= 100, $"{at}.title", "每项需要名称，不超过 100 字");
+            validation.Require(count > 0, $"{at}.courseIds", "每项至少一门课程");
+            validation.Require(item.DrawCount is null || (item.DrawCount >= 1 && item.DrawCount <= count), $"{at}.drawCount",
                 $"随机推送门数必须在 1 到 {count}（课程池大小）之间");
         }
         return validation;

@@ -27,13 +27,13 @@ public static class TopicEndpoints
     private static async Task<IResult> SaveAsync(string year, string topic, TopicRequest request, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken cancellationToken)
     {
-        var stages = request.Stages ?? [];
         var courseIds = request.CourseIds ?? [];
         var validation = new Validation()
             .Require(topic.Length is >= 1 and <= 30 && (request.Code is null || request.Code == topic), "code", "专题代码 1–30 个字符，且与地址中的一致")
             .Require(!string.IsNullOrWhiteSpace(request.Name) && request.Name.Length <= 100, "name", "专题名称必填，不超过 100 字")
-            .Require((request.Description ?? "").Length <= 2000, "description", "专题说明不超过 2000 字")
-            .Require(stages.Count > 0 && stages.All(Subjects.ByStage.ContainsKey), "stages", "至少一个学段，且必须是已知学段");
+            .Require((request.Description ?? "").Length <= 2000, "description", "专题说明不超过 2000 字");
+        var stages = validation.Elements(request.Stages, "stages").Select(e => e.Item).ToList();
+        validation.Require((request.Stages ?? []).Count > 0 && stages.All(Subjects.ByStage.ContainsKey), "stages", "至少一个学段，且必须是已知学段");
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
         var programYear = await ProgramYearStore.FindAsync(unitOfWork.Connection, year, unitOfWork.Transaction, cancellationToken);
         if (programYear is null)

@@ -6,6 +6,18 @@ namespace TrainingPlatform.Contracts.Reference;
 /// </summary>
 public static class CreditCycles
 {
+    /// <summary>
+    /// The years a cycle may be asked for in, and a credit or a window dated in. With a policy's first cycle year
+    /// inside them and cycles of at most ten years, every cycle they touch has its 1 January and 31 December as dates
+    /// (DateOnly runs from year 1 to 9999, so cycle 0 or 9999 has none); no teacher studies in a year outside them.
+    /// </summary>
+    public const int EarliestYear = 2000;
+
+    /// <inheritdoc cref="EarliestYear"/>
+    public const int LatestYear = 2100;
+
+    public static bool IsSupported(int year) => year is >= EarliestYear and <= LatestYear;
+
     public static (int FirstYear, int LastYear) Containing(int year, int firstCycleYear, int length = 5)
     {
         if (length < 1)

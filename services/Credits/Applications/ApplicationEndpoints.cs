@@ -70,6 +70,7 @@ public static class ApplicationEndpoints
         .Require(r.Source is CreditSources.ExternalTraining or CreditSources.DegreeUpgrade or CreditSources.Mentoring, "source",
             "来源应为 external_training（外出培训）、degree_upgrade（学历提升）或 mentoring（指导带教）")
         .Require(r.OccurredOn is not null, "occurredOn", "培训日期必填")
+        .RequireSupportedYear(r.OccurredOn?.Year, "occurredOn", "培训日期")
         .Require(!string.IsNullOrWhiteSpace(r.AttachmentRef) && r.AttachmentRef.Length <= 500, "attachmentRef", "证明材料（附件编号或链接）必填");
 
     private static async Task<IResult> ApplyAsync(ApplicationRequest request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,

@@ -19,9 +19,19 @@ public static class ComplianceEndpoints
         return app;
     }
 
+    /// <summary>The 400 for a <c>cycle</c> (any year of the cycle asked for) outside the years the platform holds, or null.</summary>
+    internal static IResult? CycleProblem(int? cycle) =>
+        new Validation().RequireSupportedYear(cycle, "cycle", "周期（以周期内任一年份表示）") is { IsValid: false } validation
+            ? validation.ToProblem()
+            : null;
+
     private static async Task<IResult> GetAsync(Guid teacherId, int? cycle, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken cancellationToken)
     {
+        if (CycleProblem(cycle) is { } problem)
+        {
+            return problem;
+        }
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         if (await LedgerEndpoints.VisibleTeacherAsync(connection, teacherId, PlatformUser.From(http.User), cancellationToken) is null)
         {

@@ -133,6 +133,7 @@ public static class LedgerEndpoints
             .Require(!string.IsNullOrWhiteSpace(request.Title) && request.Title.Length <= 200, "title", "研修活动名称必填，不超过 200 字")
             .Require(request.Hours is > 0 and <= 100 && decimal.Round(request.Hours.Value, 1) == request.Hours, "hours", "学时必须大于 0、不超过 100，最多一位小数")
             .Require(request.OccurredOn is not null, "occurredOn", "活动日期必填")
+            .RequireSupportedYear(request.OccurredOn?.Year, "occurredOn", "活动日期")
             .Require(teacherIds.Count is > 0 and <= MaxSchoolBatch, "teacherIds", $"每批 1–{MaxSchoolBatch} 名教师")
             .Require(teacherIds.Distinct().Count() == teacherIds.Count, "teacherIds", "教师不能重复");
         if (!validation.IsValid)
@@ -185,6 +186,7 @@ public static class LedgerEndpoints
         CancellationToken cancellationToken)
     {
         var validation = new Validation()
+            .RequireSupportedYear(year, "year", "年度")
             .Require(request.Until is { } until && until >= ProvinceCalendar.Today(clock), "until", "重新开放截止日期必填，且不能早于今天")
             .Require(!string.IsNullOrWhiteSpace(request.Reason) && request.Reason.Length <= 500, "reason", "原因必填，不超过 500 字");
         if (!validation.IsValid)

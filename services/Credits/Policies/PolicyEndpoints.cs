@@ -31,27 +31,31 @@ public static class PolicyEndpoints
 
     public static Validation Validate(string code, PolicyRequest r)
     {
-        var rules = r.Rules ?? [];
         var v = new Validation()
             .Require(code.Length is >= 2 and <= 30, "code", "政策代码 2–30 个字符")
             .Require(!string.IsNullOrWhiteSpace(r.Name) && r.Name.Length <= 200, "name", "政策名称必填，不超过 200 字")
             .Require(r.CycleYears is >= 1 and <= 10, "cycleYears", "周期年数应在 1–10 之间")
-            .Require(r.FirstCycleYear is >= 2000 and <= 2100, "firstCycleYear", "首个周期起始年份无效")
-            .Require(rules.Count is > 0 and <= 50, "rules", "至少一条规则，最多 50 条")
-            .Require(rules.Select(x => x.Key).Distinct().Count() == rules.Count, "rules", "规则的 key 不能重复");
-        for (var i = 0; i < rules.Count; i++)
+            .Require(r.FirstCycleYear is not null, "firstCycleYear", "首个周期起始年份必填")
+            .RequireSupportedYear(r.FirstCycleYear, "firstCycleYear", "首个周期起始年份")
+            .Require((r.Rules ?? []).Count is > 0 and <= 50, "rules", "至少一条规则，最多 50 条");
+        var rules = v.Elements(r.Rules, "rules");
+        v.Require(rules.Select(x => x.Item.Key).Distinct().Count() == rules.Count, "rules", "规则的 key 不能重复");
+        foreach (var (rule, at) in rules)
         {
-            var rule = rules[i];
-            v.Require(!string.IsNullOrWhiteSpace(rule.Key) && !string.IsNullOrWhiteSpace(rule.Label), $"rules[{i}].label", "每条规则需要 key 和名称");
-            v.Require(RulePeriods.All.Contains(rule.Period), $"rules[{i}].period", "周期应为 cycle、year 或 first_year");
-            v.Require(rule.MinHours > 0 && rule.MinHours <= 2000 && decimal.Round(rule.MinHours, 1) == rule.MinHours, $"rules[{i}].minHours",
+            v.Require(!string.IsNullOrWhiteSpace(rule.Key) && !string.IsNullOrWhiteSpace(rule.Label), $"{at}.label", "每条规则需要 key 和名称");
+            v.Require(RulePeriods.All.Contains(rule.Period), $"{at}.period", "周期应为 cycle、year 或 first_year");
+            v.Require(rule.MinHours > 0 && rule.MinHours <= 2000 && decimal.Round(rule.MinHours, 1) == rule.MinHours, $"{at}.minHours",
                 "最低学时必须大于 0、不超过 2000，最多一位小数");
-            v.Require(RuleSubjects.Every.Contains(rule.AppliesTo), $"rules[{i}].appliesTo", "适用对象应为 all、class_teachers、new_normal_school 或 new_other");
+            v.Require(RuleSubjects.Every.Contains(rule.AppliesTo), $"{at}.appliesTo", "适用对象应为 all、class_teachers、new_normal_school 或 new_other");
             var filter = rule.Filter ?? new RuleFilter();
-            v.Require((filter.Categories ?? []).All(CourseCategories.Names.ContainsKey), $"rules[{i}].filter.categories", "有未知的学时类别");
-            v.Require((filter.Modes ?? []).All(DeliveryModes.Names.ContainsKey), $"rules[{i}].filter.modes", "有未知的培训形式");
-            v.Require((filter.Levels ?? []).All(TrainingLevels.Names.ContainsKey), $"rules[{i}].filter.levels", "有未知的培训级别");
-            v.Require((filter.Sources ?? []).All(CreditSources.Names.ContainsKey), $"rules[{i}].filter.sources", "有未知的学时来源");
+            v.Require(v.Elements(filter.Categories, $"{at}.filter.categories").All(c => CourseCategories.Names.ContainsKey(c.Item)),
+                $"{at}.filter.categories", "有未知的学时类别");
+            v.Require(v.Elements(filter.Modes, $"{at}.filter.modes").All(m => DeliveryModes.Names.ContainsKey(m.Item)), $"{at}.filter.modes",
+                "有未知的培训形式");
+            v.Require(v.Elements(filter.Levels, $"{at}.filter.levels").All(l => TrainingLevels.Names.ContainsKey(l.Item)), $"{at}.filter.levels",
+                "有未知的培训级别");
+            v.Require(v.Elements(filter.Sources, $"{at}.filter.sources").All(x => CreditSources.Names.ContainsKey(x.Item)), $"{at}.filter.sources",
+                "有未知的学时来源");
         }
         return v;
     }

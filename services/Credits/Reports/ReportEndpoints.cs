@@ -74,6 +74,10 @@ public static class ReportEndpoints
     private static async Task<IResult> RollupAsync(string? under, int? cycle, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken cancellationToken)
     {
+        if (ComplianceEndpoints.CycleProblem(cycle) is { } problem)
+        {
+            return problem;
+        }
         var root = Root(PlatformUser.From(http.User), under);
         if (root is null)
         {
@@ -115,6 +119,10 @@ public static class ReportEndpoints
         {
             return new Validation().Require(false, "status", "状态应为 met、on_track、at_risk、not_met 或 not_started（尚未开始）").ToProblem();
         }
+        if (ComplianceEndpoints.CycleProblem(cycle) is { } problem)
+        {
+            return problem;
+        }
         var root = Root(PlatformUser.From(http.User), under);
         if (root is null)
         {
@@ -130,6 +138,10 @@ public static class ReportEndpoints
     private static async Task<IResult> ExportAsync(string? under, int? cycle, string? status, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken cancellationToken)
     {
+        if (ComplianceEndpoints.CycleProblem(cycle) is { } problem)
+        {
+            return problem;
+        }
         var root = Root(PlatformUser.From(http.User), under);
         if (root is null)
         {

@@ -25,16 +25,16 @@ public static class OrganisationRules
             .Require(OrganisationKinds.All.Contains(request.Kind ?? ""), "kind",
                 $"机构类型必须是以下之一：{string.Join(", ", OrganisationKinds.All)}");
 
-        var stages = request.Stages ?? [];
+        var stages = validation.Elements(request.Stages, "stages").Select(e => e.Item).ToList();
         if (request.Kind == OrganisationKinds.School)
         {
-            validation.Require(stages.Count > 0, "stages", "学校至少要有一个学段");
+            validation.Require((request.Stages ?? []).Count > 0, "stages", "学校至少要有一个学段");
             validation.Require(stages.All(Stages.All.Contains), "stages", $"学段必须是以下之一：{string.Join(", ", Stages.All)}");
             validation.Require(stages.Distinct().Count() == stages.Count, "stages", "学段不能重复");
         }
         else
         {
-            validation.Require(stages.Count == 0, "stages", "只有学校才有学段");
+            validation.Require((request.Stages ?? []).Count == 0, "stages", "只有学校才有学段");
         }
 
         var needsParent = AllowedParents(request.Kind ?? "") is not null;

@@ -46,11 +46,11 @@ public static class ProgressEndpoints
     {
         var reports = batch.Reports ?? [];
         var validation = new Validation().Require(reports.Count is > 0 and <= MaxBatch, "reports", $"每批 1–{MaxBatch} 条报告");
-        for (var i = 0; i < reports.Count; i++)
+        foreach (var (report, at) in validation.Elements(reports, "reports"))
         {
-            foreach (var (field, rule) in CompletionRules.Problems(reports[i]))
+            foreach (var (field, rule) in CompletionRules.Problems(report))
             {
-                validation.Add($"reports[{i}].{field}", rule);
+                validation.Add($"{at}.{field}", rule);
             }
         }
         if (!validation.IsValid)

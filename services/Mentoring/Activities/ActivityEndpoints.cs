@@ -116,6 +116,7 @@ public static class ActivityEndpoints
         var validation = new Validation()
             .Require(!string.IsNullOrWhiteSpace(request.Title) && request.Title.Trim().Length <= 100, "title", "活动名称必填，不超过 100 字")
             .Require(request.HeldOn is not null, "heldOn", "请填写活动日期")
+            .RequireSupportedYear(request.HeldOn?.Year, "heldOn", "活动日期")
             .Require(ActivityRules.ValidHours(request.Hours, max), "hours", $"学时须大于 0、不超过 {max:0.#}，以 0.5 为单位")
             .Require((request.Description ?? "").Length <= 2000, "description", "活动记录不超过 2000 字");
         if (!validation.IsValid)

@@ -175,12 +175,13 @@ public static class WorkshopEndpoints
 
     private static Validation Validate(NewPost request)
     {
-        var attachments = request.Attachments ?? [];
-        return new Validation()
+        var validation = new Validation()
             .Require(!string.IsNullOrWhiteSpace(request.Body) && request.Body.Length <= 5000, "body", "内容必填，不超过 5000 字")
-            .Require((request.Title ?? "").Length <= 100, "title", "标题不超过 100 字")
-            .Require(attachments.Count <= 10 && attachments.All(a => !string.IsNullOrWhiteSpace(a) && a.Length <= 500), "attachments",
-                "附件为引用（文件编号或地址），最多 10 个，每个不超过 500 字");
+            .Require((request.Title ?? "").Length <= 100, "title", "标题不超过 100 字");
+        var attachments = validation.Elements(request.Attachments, "attachments");
+        return validation.Require(
+            (request.Attachments ?? []).Count <= 10 && attachments.All(a => !string.IsNullOrWhiteSpace(a.Item) && a.Item.Length <= 500), "attachments",
+            "附件为引用（文件编号或地址），最多 10 个，每个不超过 500 字");
     }
 
     private static async Task<IResult> InsertAsync(NpgsqlConnection connection, PlatformUser user, Guid workshopId, Guid? parentId, NewPost request,
