@@ -3,9 +3,9 @@
 using TrainingPlatform.AppHost.LocalServers;
 using TrainingPlatform.AppHost.Platform;
 
-if (AppHostOptions.FromCommandLine(args) is not { } options)
+if (!AppHostOptions.TryFromCommandLine(args, out var options, out var exitCode))
 {
-    return 2;
+    return exitCode;
 }
 
 var builder = DistributedApplication.CreateBuilder(LocalRun.AspireArguments(options));

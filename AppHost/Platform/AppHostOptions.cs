@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
 namespace TrainingPlatform.AppHost.Platform;
@@ -32,15 +33,18 @@ public sealed record AppHostOptions
         return path;
     }
 
-    /// <summary>The options, or null after printing the help (or what was wrong with the command line).</summary>
-    public static AppHostOptions? FromCommandLine(IReadOnlyList<string> args)
+    /// <summary>
+    /// The options; false after printing the help (exit code 0) or what was wrong with the command line (exit code 2).
+    /// </summary>
+    public static bool TryFromCommandLine(IReadOnlyList<string> args, [NotNullWhen(true)] out AppHostOptions? options, out int exitCode)
     {
+        exitCode = 0;
         try
         {
-            var options = Parse(args, Environment.GetEnvironmentVariable);
+            options = Parse(args, Environment.GetEnvironmentVariable);
             if (!options.ShowHelp)
             {
-                return options;
+                return true;
             }
 
             Console.WriteLine(HelpText);
@@ -48,9 +52,11 @@ public sealed record AppHostOptions
         catch (UsageException e)
         {
             Console.Error.WriteLine($"{e.Message} (see --help)");
+            exitCode = 2;
         }
 
-        return null;
+        options = null;
+        return false;
     }
 
     public int ReplicasOf(string service) => Replicas.TryGetValue(service, out var count) ? count : 1;
