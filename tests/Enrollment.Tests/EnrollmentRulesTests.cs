@@ -97,6 +97,27 @@ public sealed class CompletionRulesTests
         Assert.Equal(complete, CompletionRules.IsComplete(new StudyState(0, (decimal)percent, test, null, assignment)));
 
     [Fact]
+    public void A_report_sent_again_has_the_same_fingerprint_and_any_other_content_another()
+    {
+        var teacher = Guid.NewGuid();
+        var course = Guid.NewGuid();
+        var at = new DateTimeOffset(2026, 9, 1, 10, 0, 0, TimeSpan.FromHours(8));
+        var report = new ProgressReport("r1", teacher, course, "2026", 60, 25.0m, null, null, null, at);
+        // The same report, as a resend may spell it: another decimal scale, the same instant in UTC.
+        Assert.Equal(CompletionRules.Fingerprint(report),
+            CompletionRules.Fingerprint(report with { Percent = 25m, OccurredAt = at.ToUniversalTime() }));
+        foreach (var other in new[]
+                 {
+                     report with { TeacherId = Guid.NewGuid() }, report with { CourseId = Guid.NewGuid() }, report with { ProgramYear = "2027" },
+                     report with { MinutesStudied = 61 }, report with { Percent = 25.5m }, report with { TestPassed = true },
+                     report with { TestScore = 80 }, report with { AssignmentHandedIn = true }, report with { OccurredAt = at.AddMinutes(1) },
+                 })
+        {
+            Assert.NotEqual(CompletionRules.Fingerprint(report), CompletionRules.Fingerprint(other));
+        }
+    }
+
+    [Fact]
     public void Bad_figures_are_named()
     {
         var problems = CompletionRules.Problems(new ProgressReport(null, null, Guid.NewGuid(), "2026", -1, 120, null, null, null, null))

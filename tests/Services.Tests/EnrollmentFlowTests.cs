@@ -153,6 +153,17 @@ public sealed class EnrollmentFlowTests : CatalogTestBase
         var second = await SendOk(platform, HttpMethod.Post, "/api/enrollment/progress",
             new { reports = new[] { Report("r4", 240, 100, test: true), Report("r2", 240, 100), Report("r5", 250, 100, test: true, assignment: true) } });
         Assert.Equal(1, second.GetProperty("duplicates").GetInt32());
+
+        // A report id used again for other figures is refused, naming it, and nothing of its batch is recorded: dropped as
+        // a duplicate, the progress would be lost without anyone knowing.
+        var reused = await Problem(platform, HttpMethod.Post, "/api/enrollment/progress",
+            new { reports = new[] { Report("r6", 10, 5), Report("r1", 90, 40) } }, HttpStatusCode.Conflict);
+        Assert.Equal(("report-id-reused", "reports[1].reportId"), (reused.GetProperty("rule").GetString(), reused.GetProperty("field").GetString()));
+        Assert.Contains("r1", reused.GetProperty("detail").GetString());
+        await using (var check = await EnrollmentDb.OpenConnectionAsync())
+        {
+            Assert.Equal(0, await check.ExecuteScalarAsync<long>("select count(*) from progress_reports where report_id = 'r6'"));
+        }
         me = await SendOk(teacher, HttpMethod.Get, "/api/enrollment/years/2051/me");
         var completed = me.GetProperty("electiveCourses").EnumerateArray().Single(c => c.GetProperty("courseId").GetGuid() == setup.Electives[0]);
         Assert.Equal(("completed", 250), (completed.GetProperty("status").GetString(), completed.GetProperty("minutesStudied").GetInt32()));

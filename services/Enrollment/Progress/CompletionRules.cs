@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
 namespace TrainingPlatform.Services.Enrollment.Progress;
 
 /// <summary>One progress report from the learning side: cumulative figures as of <see cref="OccurredAt"/>.</summary>
@@ -29,6 +33,19 @@ public static class CompletionRules
         current.TestPassed || report.TestPassed == true,
         report.TestScore is { } score && (current.TestScore is null || score > current.TestScore) ? score : current.TestScore,
         current.AssignmentHandedIn || report.AssignmentHandedIn == true);
+
+    /// <summary>
+    /// What a report says, as a hash: equal for the same report sent again (decimals compared by value, times by instant),
+    /// different for any other enrollment or figure.
+    /// </summary>
+    public static string Fingerprint(ProgressReport r)
+    {
+        static string Of(decimal? value) => value?.ToString("G29", CultureInfo.InvariantCulture) ?? "";
+        var content = string.Join('|',
+            r.TeacherId, r.CourseId, r.ProgramYear?.Trim(), r.MinutesStudied?.ToString(CultureInfo.InvariantCulture), Of(r.Percent),
+            r.TestPassed, Of(r.TestScore), r.AssignmentHandedIn, r.OccurredAt?.UtcTicks.ToString(CultureInfo.InvariantCulture));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
+    }
 
     public static bool IsComplete(StudyState state) => state.Percent >= 100 && state.TestPassed && state.AssignmentHandedIn;
 

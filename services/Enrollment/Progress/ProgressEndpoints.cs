@@ -79,6 +79,15 @@ public static class ProgressEndpoints
         {
             return validation.ToRuleProblem(NotEnrolled, "批次中有报告对应的课程教师并未选修，整批未记录；请去掉这些报告后重发。");
         }
+        // A report id the platform already used for other content: dropping it as a duplicate would lose this progress,
+        // and applying it would make the id mean two things. The batch is refused, nothing of it recorded.
+        if (results.Select((r, i) => (r, i)).Where(x => x.r.Outcome == ReportIdReused).Select(x => x.i).ToList() is [var firstReused, ..] reused)
+        {
+            return Problems.Conflict(
+                $"报告编号 {string.Join("、", reused.Select(i => reports[i].ReportId))} 已用于另一条内容不同的学习进度报告，整批未记录；"
+                + "请为新的报告使用新的编号后重发。",
+                ReportIdReused, $"reports[{firstReused}].reportId");
+        }
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(new
         {
@@ -89,6 +98,8 @@ public static class ProgressEndpoints
     }
 
     private const string NotEnrolled = "not-enrolled";
+
+    private const string ReportIdReused = "report-id-reused";
 
     private static async Task<ProgressResult> ApplyAsync(UnitOfWork unitOfWork, ProgressReport report, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -103,13 +114,20 @@ public static class ProgressEndpoints
         {
             return new ProgressResult(report.ReportId, NotEnrolled, null);
         }
+        var fingerprint = CompletionRules.Fingerprint(report);
         var recorded = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
-            insert into progress_reports (report_id, enrollment_id, received_at) values (@ReportId, @EnrollmentId, @Now)
+            insert into progress_reports (report_id, enrollment_id, received_at, content_fingerprint)
+            values (@ReportId, @EnrollmentId, @Now, @Fingerprint)
             on conflict (report_id) do nothing
-            """, new { report.ReportId, EnrollmentId = enrollment.Id, Now = now }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+            """, new { report.ReportId, EnrollmentId = enrollment.Id, Now = now, Fingerprint = fingerprint }, unitOfWork.Transaction,
+            cancellationToken: cancellationToken));
         if (recorded == 0)
         {
-            return new ProgressResult(report.ReportId, "duplicate", enrollment.Status);
+            var earlier = await unitOfWork.Connection.QuerySingleAsync<(Guid EnrollmentId, string? Fingerprint)>(new CommandDefinition(
+                "select enrollment_id, content_fingerprint from progress_reports where report_id = @ReportId",
+                new { report.ReportId }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+            var same = earlier.EnrollmentId == enrollment.Id && (earlier.Fingerprint is null || earlier.Fingerprint == fingerprint);
+            return new ProgressResult(report.ReportId, same ? "duplicate" : ReportIdReused, enrollment.Status);
         }
 
         var state = CompletionRules.Merge(new StudyState(enrollment.MinutesStudied, enrollment.Percent, enrollment.TestPassed, enrollment.TestScore,
