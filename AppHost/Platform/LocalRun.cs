@@ -68,7 +68,7 @@ public static class LocalRun
 
                     TrainingPlatform is ready（平台已就绪）
                       portal and API (gateway): {portal}/        health: {portal}/health
-                      Aspire dashboard:         {(dashboard is null ? "(off)" : $"{dashboard}/login?t={token}")}
+                      Aspire dashboard:         {(string.IsNullOrEmpty(dashboard) ? "(off)" : $"{dashboard}/login?t={token}")}
                       sign in as:               operator, password in {demoPasswordFile}
                     Ctrl+C stops everything.
 

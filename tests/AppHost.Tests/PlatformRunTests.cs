@@ -244,7 +244,10 @@ public sealed class PlatformRunTests(ITestOutputHelper output)
             Assert.False(appHost.HasExited, "the AppHost exited early:\n" + string.Join('\n', log.TakeLast(40)));
             Assert.Contains(log, l => l.Contains("TrainingPlatform is ready", StringComparison.Ordinal));
             output.WriteLine($"run command, cold start to ready: {clock.Elapsed.TotalSeconds:0.0} s");
-            started.UnionWith(ProcessTable.Snapshot().Keys.Where(pid => !before.Contains(pid)));
+            // Ours: the AppHost's descendants, and DCP's (it detaches from the AppHost), not whatever else the machine started.
+            started.UnionWith(ProcessTable.Snapshot()
+                .Where(p => !before.Contains(p.Key) && (p.Key == appHost.Id || p.Value.Command == "dcp"))
+                .SelectMany(p => ProcessTable.SelfAndDescendants(p.Key)));
 
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
             var gateway = log.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"gateway\): (http://\S+?)/ ")).First(m => m.Success).Groups[1].Value;
