@@ -195,18 +195,22 @@ public sealed class CreditsFlowTests : IAsyncLifetime
     public async Task A_closed_year_refuses_late_registration_until_an_operator_reopens_it()
     {
         var teacherId = await TeacherAsync();
+        // A year some years back: the tests running beside this one announce program years around today on the same
+        // broker, and a later deadline of the same calendar year would keep its registration open.
+        var past = Today.AddYears(-3);
         await PublishAsync(new ProgramYearScheduled(Guid.NewGuid(), "closed", "已结束的年度", 36, 14,
-            new ProgramYearWindows(Today.AddDays(-60), Today.AddDays(-50), Today.AddDays(-45), Today.AddDays(-44), Today.AddDays(-30), Today.AddDays(-5),
-                Today.AddDays(-1)), 1, DateTimeOffset.UtcNow));
-        await Eventually.HoldsAsync(async () => await CountAsync("select count(*) from program_years") == 1, TimeSpan.FromSeconds(90), "the year");
+            new ProgramYearWindows(past.AddDays(-60), past.AddDays(-50), past.AddDays(-45), past.AddDays(-44), past.AddDays(-30), past.AddDays(-5),
+                past.AddDays(-1)), 1, DateTimeOffset.UtcNow));
+        await Eventually.HoldsAsync(async () => await CountAsync("select count(*) from program_years where code = 'closed'") == 1,
+            TimeSpan.FromSeconds(90), "the year");
         var school = As(Roles.SchoolAdmin, "37/3716/371602/S1");
-        var registration = new { batchId = "late-1", title = "补登校本研修", hours = 3, occurredOn = Today.AddDays(-20), teacherIds = new[] { teacherId } };
+        var registration = new { batchId = "late-1", title = "补登校本研修", hours = 3, occurredOn = past.AddDays(-20), teacherIds = new[] { teacherId } };
         var refused = await Send(school, HttpMethod.Post, "/api/credits/school-based", registration, HttpStatusCode.Conflict);
         Assert.Contains("截止", refused.GetProperty("detail").GetString());
         Assert.Equal("registration-closed", refused.GetProperty("rule").GetString());
         Assert.Equal(0, await CountAsync("select count(*) from ledger_entries"));
 
-        await Send(As(Roles.PlatformOperator), HttpMethod.Post, $"/api/credits/years/{Today.AddDays(-30).Year}/reopen",
+        await Send(As(Roles.PlatformOperator), HttpMethod.Post, $"/api/credits/years/{past.AddDays(-30).Year}/reopen",
             new { until = Today.AddDays(7), reason = "暴雨停电，补登一周" }, HttpStatusCode.Created);
         await Send(school, HttpMethod.Post, "/api/credits/school-based", registration, HttpStatusCode.OK);
     }
