@@ -36,6 +36,9 @@ public sealed class MentoringOptions
     /// <summary>The most credit hours one logged mentoring activity may claim (a working day); the school confirms what it was.</summary>
     public decimal MaxActivityHours { get; set; } = 8;
 
+    /// <summary>The most credit hours one person may log for one day, across all their mentoring activities (pending and confirmed).</summary>
+    public decimal MaxActivityHoursPerDay { get; set; } = 8;
+
     /// <summary>Cost of one step of distance in the assignment; see <see cref="AssignmentSettings"/>.</summary>
     public int DistanceWeight { get; set; } = 10;
 

@@ -14,6 +14,25 @@ public sealed class ActivityRulesTests
     private static DateOnly D(string day) => DateOnly.Parse(day, CultureInfo.InvariantCulture);
 
     [Theory]
+    [InlineData(0, 8, true)]      // a whole day at once
+    [InlineData(6, 2, true)]      // exactly up to the cap
+    [InlineData(6, 2.5, false)]   // past it
+    [InlineData(8, 0.5, false)]   // a full day takes nothing more
+    public void A_day_has_limited_credited_hours_across_everything_logged(decimal logged, decimal hours, bool fits)
+    {
+        var why = ActivityRules.WhyOverDailyCap(D("2026-11-20"), logged, hours, 8);
+        if (fits)
+        {
+            Assert.Null(why);
+        }
+        else
+        {
+            Assert.Contains("2026-11-20", why);
+            Assert.Contains($"已登记 {logged.ToString("0.#", CultureInfo.CurrentCulture)} 学时", why);
+        }
+    }
+
+    [Theory]
     [InlineData("2026-11-23", null)]          // today counts
     [InlineData("2026-09-01", null)]          // the first day of the period
     [InlineData("2026-11-24", "还没到")]      // tomorrow has not happened

@@ -93,6 +93,36 @@ public sealed class AssignmentEngineTests
     }
 
     [Fact]
+    public void A_guide_never_gets_a_group_they_are_a_member_of()
+    {
+        var member = Server(SchoolA, capacity: 5);
+        var other = Server(SchoolD, capacity: 5);
+        var group = Client(SchoolA) with { ExcludedServers = new HashSet<Guid> { member.Id } };
+        var result = AssignmentEngine.Solve([group], [member, other], new AssignmentSettings { ServerNoun = "指导教师" });
+        Assert.Equal(other.Id, Assert.Single(result.Assignments).ServerId);
+    }
+
+    [Fact]
+    public void A_group_whose_only_guide_is_its_member_is_left_over_saying_so()
+    {
+        var member = Server(SchoolA, capacity: 5);
+        var group = Client(SchoolA) with { ExcludedServers = new HashSet<Guid> { member.Id } };
+        var schoolmate = Client(SchoolA);
+        var result = AssignmentEngine.Solve([group, schoolmate], [member], new AssignmentSettings { ServerNoun = "指导教师" });
+        Assert.Equal(schoolmate.Id, Assert.Single(result.Assignments).ClientId);
+        Assert.Contains("本组成员，不能指导自己所在的组", Assert.Single(result.Unassigned).Reason);
+    }
+
+    [Fact]
+    public void A_guide_appointed_outside_their_own_subject_says_so_with_the_reason_in_every_pair()
+    {
+        var guide = Server(SchoolA, capacity: 5) with { MatchNote = "跨学科学段聘任（原因：本区缺少初中数学骨干）" };
+        var result = AssignmentEngine.Solve([Client(SchoolA), Client(SchoolA)], [guide], new AssignmentSettings { ServerNoun = "指导教师" });
+        Assert.All(result.Assignments, p => Assert.Contains("跨学科学段聘任（原因：本区缺少初中数学骨干）", p.Explanation));
+        Assert.All(result.Assignments, p => Assert.DoesNotContain("学科学段一致", p.Explanation));
+    }
+
+    [Fact]
     public void Optimal_on_many_small_random_cases_against_brute_force()
     {
         var random = new Random(20260607);
@@ -114,6 +144,10 @@ public sealed class AssignmentEngineTests
                 var capacity = random.Next(1, 4);
                 return Server(schools[random.Next(6)], capacity, random.Next(5) == 0 ? "语文" : "数学", existing: random.Next(0, capacity));
             }).ToList();
+            // Some clients may not go to one server (a guide who is a member of the group).
+            clients = [.. clients.Select(c => servers.Count > 0 && random.Next(3) == 0
+                ? c with { ExcludedServers = new HashSet<Guid> { servers[random.Next(servers.Count)].Id } }
+                : c)];
 
             var result = AssignmentEngine.Solve(clients, servers, settings);
             var (bestCount, bestCost) = BruteForce(clients, servers, settings);
@@ -149,6 +183,7 @@ public sealed class AssignmentEngineTests
             Assert.Equal((client.Stage, client.Subject), (server.Stage, server.Subject));
             Assert.Equal(OrganisationDistance.Between(client.Path, server.Path), pair.Distance);
             Assert.True(pair.Distance <= settings.MaxDistance);
+            Assert.False(client.Excludes(server.Id));
             loads[server.Id]++;
             distanceCost += (long)pair.Distance * settings.DistanceWeight;
         }
@@ -177,7 +212,8 @@ public sealed class AssignmentEngineTests
             {
                 var s = servers[j];
                 var distance = OrganisationDistance.Between(clients[i].Path, s.Path);
-                if (s.Stage == clients[i].Stage && s.Subject == clients[i].Subject && distance <= settings.MaxDistance && loads[j] < s.Capacity)
+                if (s.Stage == clients[i].Stage && s.Subject == clients[i].Subject && distance <= settings.MaxDistance && loads[j] < s.Capacity
+                    && !clients[i].Excludes(s.Id))
                 {
                     loads[j]++;
                     Search(i + 1, count + 1, distanceCost + (distance * settings.DistanceWeight));

@@ -56,13 +56,16 @@ public sealed class MentoringGuideTests : MentoringTestBase
         var run = await SendOk(DistrictAdmin("3716"), HttpMethod.Post, "/api/mentoring/years/2063/organisations/3716/guide-assignments");
         var assignments = run.GetProperty("assignments").EnumerateArray().ToList();
         Assert.Equal(6, assignments.Count);
-        // The five maths groups of county 371602 go to the guide there (load 5/5); S4's group to S4's guide, same school.
+        // Each guide is a member of a group of their own school, which they may not guide: the near guide takes the other
+        // five (S1's three, S2's other, and S4's, 5/5); the guide at S4 takes the near guide's own group, same city.
         var nearGuide = near.GetProperty("id").GetGuid();
         Assert.Equal(5, assignments.Count(a => a.GetProperty("guideId").GetGuid() == nearGuide));
         Assert.Contains(assignments, a => a.GetProperty("explanation").GetString() == "同校，学科学段一致，负荷 5/5");
         Assert.Contains(assignments, a => a.GetProperty("explanation").GetString() == "同区县，学科学段一致，负荷 5/5");
         Assert.Contains(assignments, a => a.GetProperty("guideId").GetGuid() == far.GetProperty("id").GetGuid()
-                                          && a.GetProperty("explanation").GetString() == "同校，学科学段一致，负荷 1/5");
+                                          && a.GetProperty("explanation").GetString() == "同市，学科学段一致，负荷 1/5");
+        Assert.Contains(assignments, a => a.GetProperty("guideId").GetGuid() == nearGuide
+                                          && a.GetProperty("explanation").GetString() == "同市，学科学段一致，负荷 5/5");
         var unassigned = Assert.Single(run.GetProperty("unassigned").EnumerateArray());
         Assert.Equal("没有同学科同学段（小学语文）的指导教师", unassigned.GetProperty("reason").GetString());
         Assert.Equal(6, await CountAsync("select count(*) from outbox_messages where message_type like '%GuideAssigned%'"));
@@ -92,5 +95,41 @@ public sealed class MentoringGuideTests : MentoringTestBase
         Assert.Equal("市专家乙", levels[1].Item2);
         Assert.False(string.IsNullOrEmpty(levels[2].Item2));
         Assert.False(string.IsNullOrEmpty(levels[3].Item2));
+    }
+
+    [Fact]
+    public async Task A_guide_outside_their_own_subject_needs_a_reason_shown_in_each_pair_and_no_one_guides_their_own_group()
+    {
+        await YearAsync("2074");
+        var maths = await TeachersAsync("S1", "数学", 2);
+        var chinese = await TeacherAsync("S2", "语文", new DateOnly(2001, 9, 1), name: "语文骨干");
+        await TeachersArrivedAsync();
+        await SendOk(SchoolAdmin("S1"), HttpMethod.Post, "/api/mentoring/years/2074/organisations/S1/study-groups", null, HttpStatusCode.Created);
+        var county = DistrictAdmin("3716");
+
+        // The only maths guide is a member of the only maths group: the group is left over, saying why.
+        await SendOk(county, HttpMethod.Post, "/api/mentoring/organisations/3716/guides", new { teacherId = maths[0] }, HttpStatusCode.Created);
+        var first = await SendOk(county, HttpMethod.Post, "/api/mentoring/years/2074/organisations/3716/guide-assignments");
+        Assert.Equal(0, first.GetProperty("assignments").GetArrayLength());
+        Assert.Contains(first.GetProperty("unassigned").EnumerateArray(),
+            u => u.GetProperty("reason").GetString()!.Contains("本组成员，不能指导自己所在的组", StringComparison.Ordinal));
+        Assert.Equal(0, await CountAsync("select count(*) from guide_assignments"));
+
+        // A Chinese teacher as maths guide: refused without a reason, and nothing is appointed.
+        var cross = new { teacherId = chinese, stage = Stages.Primary, subject = "数学" };
+        var refused = await SendOk(county, HttpMethod.Post, "/api/mentoring/organisations/3716/guides", cross, HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("outside-own-stage-subject", refused.GetProperty("rule").GetString());
+        Assert.Equal("reason", refused.GetProperty("field").GetString());
+        Assert.Contains("学科学段不一致的聘任须说明原因", refused.GetProperty("detail").GetString());
+        Assert.Equal(1, await CountAsync("select count(*) from guide_teachers"));
+
+        // With a reason it stands, and every pair it takes says so.
+        var appointed = await SendOk(county, HttpMethod.Post, "/api/mentoring/organisations/3716/guides",
+            new { teacherId = chinese, stage = Stages.Primary, subject = "数学", reason = "本区小学数学骨干不足" }, HttpStatusCode.Created);
+        Assert.Equal("本区小学数学骨干不足", appointed.GetProperty("crossReason").GetString());
+        var second = await SendOk(county, HttpMethod.Post, "/api/mentoring/years/2074/organisations/3716/guide-assignments");
+        var pair = Assert.Single(second.GetProperty("assignments").EnumerateArray());
+        Assert.Equal(appointed.GetProperty("id").GetGuid(), pair.GetProperty("guideId").GetGuid());
+        Assert.Equal("同区县，跨学科学段聘任的指导教师（原因：本区小学数学骨干不足），负荷 1/5", pair.GetProperty("explanation").GetString());
     }
 }

@@ -124,9 +124,10 @@ public static class ActivityEndpoints
             return validation.ToProblem();
         }
         var user = PlatformUser.From(http.User);
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var connection = unitOfWork.Connection;
         var source = await connection.QuerySingleOrDefaultAsync<ActivitySource>(new CommandDefinition(SourceSql[kind], new { Id = sourceId },
-            cancellationToken: cancellationToken));
+            unitOfWork.Transaction, cancellationToken: cancellationToken));
         // Only the one who did the work logs it; to anyone else the pairing or group does not exist.
         if (source is null || user.TeacherId != source.TeacherId)
         {
@@ -146,6 +147,18 @@ public static class ActivityEndpoints
         {
             return Problems.RuleBroken(why, "activity-date");
         }
+        // A person's day has limited credited hours across everything they log. The lock serialises every log of this
+        // person and day until this transaction ends, so two at once cannot both fit under the cap.
+        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(hashtextextended(@Key, 0))",
+            new { Key = $"activity-day:{source.TeacherId}:{MentoringScope.Day(request.HeldOn.Value)}" }, unitOfWork.Transaction,
+            cancellationToken: cancellationToken));
+        var logged = await connection.ExecuteScalarAsync<decimal>(new CommandDefinition("""
+            select coalesce(sum(hours), 0) from mentoring_activities where teacher_id = @TeacherId and held_on = @HeldOn and status <> 'rejected'
+            """, new { source.TeacherId, request.HeldOn }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        if (ActivityRules.WhyOverDailyCap(request.HeldOn.Value, logged, request.Hours!.Value, options.Value.MaxActivityHoursPerDay) is { } over)
+        {
+            return Problems.Conflict(over, "daily-hours-exceeded", "hours");
+        }
         var (category, mode, level) = ActivityRules.CreditOf(source.Level);
         var title = request.Title!.Trim();
         var id = Guid.CreateVersion7(clock.GetUtcNow());
@@ -160,11 +173,12 @@ public static class ActivityEndpoints
             Id = id, Kind = kind, SourceId = sourceId, source.TeacherId, source.ConfirmingPath, Title = title,
             CreditTitle = ActivityRules.CreditTitle(kind, title, source.ServedName), request.HeldOn, request.Hours, Category = category, Mode = mode,
             Level = level, Description = request.Description ?? "", Now = clock.GetUtcNow(),
-        }, cancellationToken: cancellationToken));
+        }, unitOfWork.Transaction, cancellationToken: cancellationToken));
         if (inserted == 0)
         {
             return Problems.Conflict($"{MentoringScope.Day(request.HeldOn.Value)} 的“{title}”已登记过", "duplicate-activity", "title");
         }
+        await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/mentoring/mentoring-activities?status=logged", new
         {
             id, kind, title, heldOn = request.HeldOn, hours = request.Hours, status = "logged", waitingFor = "活动所服务的学校（或区县）确认",

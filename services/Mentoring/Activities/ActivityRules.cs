@@ -29,6 +29,16 @@ public static class ActivityRules
     public static bool ValidHours(decimal? hours, decimal max) => hours is > 0 && hours <= max && hours * 2 == decimal.Truncate(hours.Value * 2);
 
     /// <summary>
+    /// Why <paramref name="hours"/> more on <paramref name="day"/> would pass a person's daily cap, or null: a day has
+    /// only so many credited hours across every activity they log (mentoring, support, guidance).
+    /// <paramref name="logged"/> counts what is waiting or confirmed; rejected activities no longer count.
+    /// </summary>
+    public static string? WhyOverDailyCap(DateOnly day, decimal logged, decimal hours, decimal maxPerDay) =>
+        logged + hours <= maxPerDay
+            ? null
+            : $"{Day(day)} 已登记 {logged:0.#} 学时，再登记 {hours:0.#} 学时将超过每人每天 {maxPerDay:0.#} 学时的上限";
+
+    /// <summary>
     /// The credit an activity becomes. Mentoring, supporting and guiding happen in schools, so they are school-based
     /// research (校本研修) in category and mode, never online study: a policy's "online hours a year" is not met by
     /// them, and a policy can count or cap them on their own through the source <c>mentoring</c>. The level is the

@@ -82,7 +82,10 @@ public static class AssignmentEngine
         }
 
         var homes = new Dictionary<int, List<(AssignmentClient Client, int Order)>>();
-        foreach (var c in clients)
+        // A client that some server here may not take is no longer interchangeable with its schoolmates: it travels on
+        // its own, straight to each server it may have at that pair's cost, so the exclusion stays exact.
+        var loners = clients.Where(c => servers.Any(s => c.Client.Excludes(s.Id))).ToList();
+        foreach (var c in clients.Where(c => !servers.Any(s => c.Client.Excludes(s.Id))))
         {
             var node = NodeOf(c.Client.Path);
             if (!homes.TryGetValue(node, out var list))
@@ -93,7 +96,7 @@ public static class AssignmentEngine
         }
         var serverOrgs = servers.Select(s => NodeOf(s.Path)).ToArray();
         var serverNodes = Enumerable.Range(depths.Count, servers.Count).ToArray();
-        var flow = new MinCostFlow(depths.Count + servers.Count);
+        var flow = new MinCostFlow(depths.Count + servers.Count + loners.Count);
         foreach (var (child, parent, level) in tree)
         {
             // Each step up adds one to the distance of every pair whose paths meet above; down is free.
@@ -111,6 +114,21 @@ public static class AssignmentEngine
             if (entryDistance <= settings.MaxDistance)
             {
                 entries[node] = flow.AddArc(Source, node, list.Count, (long)entryDistance * w);
+            }
+        }
+        for (var k = 0; k < loners.Count; k++)
+        {
+            var node = depths.Count + servers.Count + k;
+            var client = loners[k].Client;
+            homes[node] = [loners[k]];
+            entries[node] = flow.AddArc(Source, node, 1, 0);
+            for (var i = 0; i < servers.Count; i++)
+            {
+                var distance = OrganisationDistance.Between(client.Path, servers[i].Path);
+                if (!client.Excludes(servers[i].Id) && distance <= settings.MaxDistance)
+                {
+                    flow.AddArc(node, serverNodes[i], 1, (long)distance * w);
+                }
             }
         }
         for (var i = 0; i < servers.Count; i++)
@@ -188,7 +206,7 @@ public static class AssignmentEngine
             var s = servers[server];
             var distance = OrganisationDistance.Between(client.Path, s.Path);
             pairs.Add((order, new AssignedPair(client.Id, s.Id, distance,
-                $"{OrganisationDistance.Describe(distance)}，学科学段一致，负荷 {loads[server]}/{s.Capacity}")));
+                $"{OrganisationDistance.Describe(distance)}，{s.MatchNote ?? "学科学段一致"}，负荷 {loads[server]}/{s.Capacity}")));
         }
         return new Partial(pairs, unassigned, lowerBound);
     }
@@ -240,6 +258,17 @@ public static class AssignmentEngine
             return $"同学科同学段（{match}）的{noun}都不在允许范围内（{OrganisationDistance.Range(settings.MaxDistance)}）";
         }
         var inRange = servers.Where(s => OrganisationDistance.Between(client.Path, s.Path) <= settings.MaxDistance).ToList();
+        var own = inRange.Count(s => client.Excludes(s.Id));
+        if (own == inRange.Count)
+        {
+            return $"范围内（{OrganisationDistance.Range(settings.MaxDistance)}）同学科同学段（{match}）的{noun}都是本组成员，不能指导自己所在的组";
+        }
+        if (own > 0)
+        {
+            inRange = [.. inRange.Where(s => !client.Excludes(s.Id))];
+            return $"没有同学科同学段（{match}）、仍有名额的{noun}：{own} 位{noun}是本组成员，不能指导自己所在的组；其余范围内（{OrganisationDistance.Range(settings.MaxDistance)}）"
+                   + $"{inRange.Count} 位{noun}共 {inRange.Sum(s => s.Capacity)} 个名额已满";
+        }
         return $"没有同学科同学段（{match}）、仍有名额的{noun}：范围内（{OrganisationDistance.Range(settings.MaxDistance)}）{inRange.Count} 位{noun}共 "
                + $"{inRange.Sum(s => s.Capacity)} 个名额已满";
     }

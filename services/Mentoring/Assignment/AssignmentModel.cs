@@ -2,14 +2,22 @@ using TrainingPlatform.Contracts.Reference;
 
 namespace TrainingPlatform.Services.Mentoring.Assignment;
 
-/// <summary>Something to place (a new teacher, a study group), at <see cref="Path"/> in the organisation tree.</summary>
-public sealed record AssignmentClient(Guid Id, string Stage, string Subject, string Path);
+/// <summary>
+/// Something to place (a new teacher, a study group), at <see cref="Path"/> in the organisation tree.
+/// <see cref="ExcludedServers"/> may never take it (a guide who is a member of the group: no one guides their own group).
+/// </summary>
+public sealed record AssignmentClient(Guid Id, string Stage, string Subject, string Path, IReadOnlySet<Guid>? ExcludedServers = null)
+{
+    public bool Excludes(Guid serverId) => ExcludedServers?.Contains(serverId) == true;
+}
 
 /// <summary>
 /// Someone who takes clients (a mentor, a guide teacher), with room for <see cref="Capacity"/> of them of which
 /// <see cref="ExistingLoad"/> are already taken by earlier assignments.
+/// <see cref="MatchNote"/> replaces "学科学段一致" in its explanations (a guide appointed outside their own stage and
+/// subject, with the reason), so every pair it takes says so.
 /// </summary>
-public sealed record AssignmentServer(Guid Id, string Stage, string Subject, string Path, int Capacity, int ExistingLoad = 0);
+public sealed record AssignmentServer(Guid Id, string Stage, string Subject, string Path, int Capacity, int ExistingLoad = 0, string? MatchNote = null);
 
 /// <summary>
 /// The stated cost of an assignment: <see cref="DistanceWeight"/> × distance for each pair (0 same school, 1 same

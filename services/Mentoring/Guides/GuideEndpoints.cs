@@ -13,7 +13,7 @@ using TrainingPlatform.Services.Mentoring.StudyGroups;
 
 namespace TrainingPlatform.Services.Mentoring.Guides;
 
-public sealed record AppointGuide(Guid? TeacherId, string? Stage, string? Subject, int? Capacity);
+public sealed record AppointGuide(Guid? TeacherId, string? Stage, string? Subject, int? Capacity, string? Reason = null);
 
 public sealed record AppointExpert(string? Name, string? Stage, string? Subject);
 
@@ -28,6 +28,9 @@ public sealed record GuideRow
     public string Subject { get; init; } = "";
     public int Capacity { get; init; }
     public int Load { get; init; }
+
+    /// <summary>Why the district appointed them outside their own stage and subject; null when it is their own.</summary>
+    public string? CrossReason { get; init; }
 }
 
 /// <summary>
@@ -53,7 +56,7 @@ public static class GuideEndpoints
 
     private const string GuideSql = """
         select g.id, g.teacher_id, coalesce(t.name, '') as name, coalesce(t.school_path, '') as school_path, g.organisation_path, g.stage, g.subject,
-               g.capacity, (select count(*) from guide_assignments a where a.guide_id = g.id and a.program_year_id = @YearId)::int as load
+               g.capacity, g.cross_reason, (select count(*) from guide_assignments a where a.guide_id = g.id and a.program_year_id = @YearId)::int as load
         from guide_teachers g left join teachers t on t.id = g.teacher_id
         """;
 
@@ -63,7 +66,8 @@ public static class GuideEndpoints
         var user = PlatformUser.From(http.User);
         var validation = new Validation()
             .Require(request.TeacherId is not null, "teacherId", "请指定教师")
-            .Require(request.Capacity is null or (>= 1 and <= 20), "capacity", "每位指导教师负责 1–20 个研修组");
+            .Require(request.Capacity is null or (>= 1 and <= 20), "capacity", "每位指导教师负责 1–20 个研修组")
+            .Require((request.Reason ?? "").Length <= 500, "reason", "原因不超过 500 字");
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
         var (district, problem) = await DistrictAsync(unitOfWork.Connection, user, code, cancellationToken);
         if (problem is not null)
@@ -90,15 +94,25 @@ public static class GuideEndpoints
         {
             return Problems.RuleBroken($"{teacher.Name} 不在岗，不能担任指导教师", "teacher-not-in-post");
         }
+        // As with a cross-subject mentor pairing by hand: a guide outside what they teach only with a reason, which every
+        // assignment explanation using them then shows.
+        var reason = string.IsNullOrWhiteSpace(request.Reason) ? null : request.Reason.Trim();
+        var matches = teacher.Stage == stage && teacher.Subject == subject;
+        if (!matches && reason is null)
+        {
+            return RuleBroken($"{teacher.Name} 任教{OrganisationDistance.MatchLabel(teacher.Stage, teacher.Subject)}，聘为"
+                + $"{OrganisationDistance.MatchLabel(stage!, subject!)}指导教师不是本人的学科学段：学科学段不一致的聘任须说明原因", "outside-own-stage-subject", "reason");
+        }
         var guideId = Guid.CreateVersion7(clock.GetUtcNow());
         var inserted = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
-            insert into guide_teachers (id, teacher_id, organisation_id, organisation_path, stage, subject, capacity, appointed_by, appointed_at)
-            values (@Id, @TeacherId, @OrganisationId, @Path, @Stage, @Subject, @Capacity, @By, @Now)
+            insert into guide_teachers (id, teacher_id, organisation_id, organisation_path, stage, subject, capacity, appointed_by, appointed_at, cross_reason)
+            values (@Id, @TeacherId, @OrganisationId, @Path, @Stage, @Subject, @Capacity, @By, @Now, @CrossReason)
             on conflict (teacher_id, stage, subject) do nothing
             """, new
         {
             Id = guideId, TeacherId = teacher.Id, OrganisationId = district.Id, district.Path, Stage = stage, Subject = subject,
             Capacity = request.Capacity ?? options.Value.GroupsPerGuide, By = MentoringScope.By(user), Now = clock.GetUtcNow(),
+            CrossReason = matches ? null : reason,
         }, unitOfWork.Transaction, cancellationToken: cancellationToken));
         if (inserted == 0)
         {
@@ -108,6 +122,7 @@ public static class GuideEndpoints
         return TypedResults.Created($"/api/mentoring/organisations/{code}/guides", new
         {
             id = guideId, teacherId = teacher.Id, teacher.Name, stage, subject, capacity = request.Capacity ?? options.Value.GroupsPerGuide,
+            crossReason = matches ? null : reason,
         });
     }
 
@@ -202,9 +217,18 @@ public static class GuideEndpoints
             return Problems.RuleBroken($"{district.Name} {year} 年度没有尚未分配指导教师的研修组", "no-groups");
         }
 
+        // No one guides their own group (nor, so, one they lead): a guide who is a member is excluded from that group.
+        var memberships = (await unitOfWork.Connection.QueryAsync<(Guid GroupId, Guid TeacherId)>(new CommandDefinition("""
+            select m.group_id, m.teacher_id from study_group_members m where m.group_id = any(@GroupIds)
+            """, new { GroupIds = groups.Select(g => g.Id).ToArray() }, unitOfWork.Transaction, cancellationToken: cancellationToken)))
+            .ToLookup(m => m.TeacherId, m => m.GroupId);
+        var excluded = guides.SelectMany(g => memberships[g.TeacherId].Select(groupId => (GroupId: groupId, GuideId: g.Id)))
+            .ToLookup(x => x.GroupId, x => x.GuideId);
         var result = AssignmentEngine.Solve(
-            [.. groups.Select(g => new AssignmentClient(g.Id, g.Stage, g.Subject, g.OrganisationPath))],
-            [.. guides.Select(g => new AssignmentServer(g.Id, g.Stage, g.Subject, g.SchoolPath, g.Capacity, g.Load))],
+            [.. groups.Select(g => new AssignmentClient(g.Id, g.Stage, g.Subject, g.OrganisationPath,
+                excluded.Contains(g.Id) ? excluded[g.Id].ToHashSet() : null))],
+            [.. guides.Select(g => new AssignmentServer(g.Id, g.Stage, g.Subject, g.SchoolPath, g.Capacity, g.Load,
+                g.CrossReason is null ? null : $"跨学科学段聘任的指导教师（原因：{g.CrossReason}）"))],
             new AssignmentSettings
             {
                 DistanceWeight = settings.DistanceWeight, LoadWeight = settings.LoadWeight, MaxDistance = settings.GuideMaxDistance, ServerNoun = "指导教师",
@@ -234,6 +258,11 @@ public static class GuideEndpoints
             unassigned = result.Unassigned.Select(u => new { groupId = u.ClientId, group = groupById[u.ClientId].Name, u.Reason }),
         });
     }
+
+    /// <summary>A 422 that also names the field to fix, for the client to put the words beside it.</summary>
+    private static IResult RuleBroken(string detail, string rule, string field) =>
+        TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status422UnprocessableEntity, title: "不符合业务规则 (rule broken)",
+            extensions: new Dictionary<string, object?> { ["rule"] = rule, ["field"] = field });
 
     /// <summary>
     /// The caller's own appointments as a guide (by the token's teacher id: a guide account is tied to its teacher),
