@@ -107,4 +107,38 @@ public sealed class MentoringPairingTests : MentoringTestBase
         Assert.Equal("本校无科学骨干教师", (await SendOk(Teacher(physics), HttpMethod.Get, $"/api/mentoring/teachers/{physics}/pairings"))
             .GetProperty("asMentee")[0].GetProperty("explanation").GetString()!.Split("原因：")[1].Split('）')[0]);
     }
+
+    [Fact]
+    public async Task A_pairing_entered_late_begins_back_in_this_year_and_takes_the_sessions_held_since_but_never_begins_ahead()
+    {
+        var mentor = await TeacherAsync("S1", "语文", new DateOnly(2002, 9, 1), Tiers.Backbone, "导师丁");
+        var mentee = await TeacherAsync("S1", "语文", Today.AddMonths(-6), Tiers.NewTeacher, "新教师丙");
+        await TeachersArrivedAsync();
+        var admin = SchoolAdmin("S1");
+        await SendOk(admin, HttpMethod.Put, $"/api/mentoring/mentors/{mentor}", new { capacity = 2 });
+        var newYear = new DateOnly(Today.Year, 1, 1);
+
+        // Ahead of today, or before this year: refused on the field, nothing stored.
+        foreach (var startsOn in new[] { Today.AddDays(1), newYear.AddDays(-1) })
+        {
+            var refused = await SendOk(admin, HttpMethod.Post, "/api/mentoring/mentor-pairings",
+                new { mentorId = mentor, menteeId = mentee, startsOn }, HttpStatusCode.BadRequest);
+            Assert.Equal("out-of-range", refused.GetProperty("rule").GetString());
+            Assert.Equal("startsOn", refused.GetProperty("field").GetString());
+        }
+        Assert.Equal(0, await CountAsync("select count(*) from mentor_pairings"));
+
+        // From the first day of the year: the period runs from then, and a session held that day can be logged.
+        var paired = await SendOk(admin, HttpMethod.Post, "/api/mentoring/mentor-pairings",
+            new { mentorId = mentor, menteeId = mentee, startsOn = newYear }, HttpStatusCode.Created);
+        var pairingId = paired.GetProperty("pairingId").GetGuid();
+        var pairing = (await SendOk(Teacher(mentee), HttpMethod.Get, $"/api/mentoring/teachers/{mentee}/pairings")).GetProperty("asMentee")[0];
+        Assert.Equal(newYear.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), pairing.GetProperty("startsOn").GetString());
+        await SendOk(Teacher(mentor), HttpMethod.Post, $"/api/mentoring/mentor-pairings/{pairingId}/activities",
+            new { title = "听课评课", heldOn = newYear, hours = 2, description = "补录：年初的第一次听课" }, HttpStatusCode.Created);
+        var before = await SendOk(Teacher(mentor), HttpMethod.Post, $"/api/mentoring/mentor-pairings/{pairingId}/activities",
+            new { title = "听课评课", heldOn = newYear.AddDays(-1), hours = 2, description = "结对之前" }, HttpStatusCode.UnprocessableEntity);
+        Assert.Contains(newYear.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), before.GetProperty("detail").GetString());
+        Assert.Equal(1, await CountAsync("select count(*) from mentoring_activities"));
+    }
 }

@@ -34,7 +34,9 @@ public sealed class MentoringSupportTests : MentoringTestBase
             HttpStatusCode.UnprocessableEntity);
         Assert.Equal("not-a-support-target", unmarked.GetProperty("rule").GetString());
         await SendOk(county, HttpMethod.Put, "/api/mentoring/organisations/S2/support-target", new { reason = "青年教师多、骨干少" });
-        Assert.Equal(1, (await SendOk(SchoolAdmin("S2"), HttpMethod.Get, "/api/mentoring/support-targets")).GetArrayLength());
+        var target = Assert.Single((await SendOk(SchoolAdmin("S2"), HttpMethod.Get, "/api/mentoring/support-targets")).EnumerateArray());
+        Assert.Equal(PathOf("S2"), target.GetProperty("schoolPath").GetString());
+        Assert.Equal(0, target.GetProperty("activePairings").GetInt32());
 
         var tier = await SendOk(county, HttpMethod.Post, "/api/mentoring/support-pairings", new { teacherId = rising, schoolCode = "S2" },
             HttpStatusCode.UnprocessableEntity);
@@ -43,6 +45,8 @@ public sealed class MentoringSupportTests : MentoringTestBase
             HttpStatusCode.BadRequest);
         await SendOk(DistrictAdmin("370402"), HttpMethod.Post, "/api/mentoring/support-pairings", new { teacherId = backbone, schoolCode = "S2" },
             HttpStatusCode.NotFound);
+        Assert.Equal("startsOn", (await SendOk(county, HttpMethod.Post, "/api/mentoring/support-pairings",
+            new { teacherId = backbone, schoolCode = "S2", startsOn = Today.AddDays(1) }, HttpStatusCode.BadRequest)).GetProperty("field").GetString());
         var paired = await SendOk(county, HttpMethod.Post, "/api/mentoring/support-pairings", new { teacherId = backbone, schoolCode = "S2" },
             HttpStatusCode.Created);
         Assert.Equal(TrainingLevels.County, paired.GetProperty("level").GetString());

@@ -17,7 +17,8 @@ public sealed record MarkMentor(int? Capacity);
 
 public sealed record EndPairing(string? Reason);
 
-public sealed record PairByHand(Guid? MentorId, Guid? MenteeId, string? Reason);
+/// <param name="StartsOn">When the pairing began, if before today (sessions already held can then be logged); today if left out.</param>
+public sealed record PairByHand(Guid? MentorId, Guid? MenteeId, string? Reason, DateOnly? StartsOn = null);
 
 public sealed record PairingView
 {
@@ -181,6 +182,11 @@ public static class MentorEndpoints
             .Require(request.MentorId is not null, "mentorId", "请指定导师")
             .Require(request.MenteeId is not null, "menteeId", "请指定新教师")
             .Require((request.Reason ?? "").Length <= 500, "reason", "原因不超过 500 字");
+        var today = ProvinceCalendar.Today(clock);
+        if (request.StartsOn is { } start && MentorRules.WhyNotStartOn(start, today) is { } late)
+        {
+            validation.Add("startsOn", late, Validation.OutOfRange);
+        }
         if (!validation.IsValid)
         {
             return validation.ToProblem();
@@ -197,7 +203,6 @@ public static class MentorEndpoints
         }
         var capacity = await unitOfWork.Connection.ExecuteScalarAsync<int?>(new CommandDefinition("select capacity from mentors where teacher_id = @Id",
             new { Id = mentor.Id }, unitOfWork.Transaction, cancellationToken: cancellationToken));
-        var today = ProvinceCalendar.Today(clock);
         if (capacity is null || MentorRules.WhyNotMentor(mentor.Name, mentor.Tier, mentor.InPost) is not null)
         {
             return Problems.RuleBroken(MentorRules.WhyNotMentor(mentor.Name, mentor.Tier, mentor.InPost) ?? $"{mentor.Name} 尚未被设为导师", "not-a-mentor");
@@ -221,7 +226,7 @@ public static class MentorEndpoints
         var distance = OrganisationDistance.Between(mentee.SchoolPath, mentor.SchoolPath);
         var explanation = $"{OrganisationDistance.Describe(distance)}，{(matches ? "学科学段一致" : $"学科学段不一致（人工结对，原因：{reason}）")}，负荷 {load + 1}/{capacity}";
         var now = clock.GetUtcNow();
-        var (startsOn, endsOn) = MentorRules.Period(today, settings.PairingYears);
+        var (startsOn, endsOn) = MentorRules.Period(request.StartsOn ?? today, settings.PairingYears);
         var id = Guid.CreateVersion7(now);
         var inserted = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
             insert into mentor_pairings (id, mentor_id, mentee_id, starts_on, ends_on, status, distance, explanation, forced_reason, created_at)

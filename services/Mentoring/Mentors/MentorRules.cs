@@ -15,7 +15,17 @@ public static class MentorRules
     /// <summary>The first day a teacher hired on or before it no longer counts as new.</summary>
     public static DateOnly NewTeacherHiredAfter(DateOnly today, int years) => today.AddYears(-years);
 
-    public static (DateOnly StartsOn, DateOnly EndsOn) Period(DateOnly today, int years) => (today, today.AddYears(years).AddDays(-1));
+    public static (DateOnly StartsOn, DateOnly EndsOn) Period(DateOnly startsOn, int years) => (startsOn, startsOn.AddYears(years).AddDays(-1));
+
+    /// <summary>
+    /// Why a pairing entered today cannot have begun on <paramref name="startsOn"/>, or null. Mentoring and support
+    /// often begin before anyone records them, and their sessions earn hours only inside the pairing's period, so
+    /// the start may lie back in this year; never ahead of today, since nothing can be logged for days to come.
+    /// </summary>
+    public static string? WhyNotStartOn(DateOnly startsOn, DateOnly today) =>
+        startsOn > today ? $"开始日期 {startsOn:yyyy-MM-dd} 晚于今天（{today:yyyy-MM-dd}）：结对从今天或此前开始"
+        : startsOn.Year != today.Year ? $"开始日期 {startsOn:yyyy-MM-dd} 不在本年度内：补录的结对最早从 {today.Year} 年 1 月 1 日开始"
+        : null;
 
     /// <summary>Why a teacher cannot be a mentor, or null when they can.</summary>
     public static string? WhyNotMentor(string name, string tier, bool inPost) =>

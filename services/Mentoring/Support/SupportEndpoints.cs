@@ -14,7 +14,20 @@ namespace TrainingPlatform.Services.Mentoring.Support;
 
 public sealed record MarkSupportTarget(string? Reason);
 
-public sealed record PairSupport(Guid? TeacherId, string? SchoolCode, int? Years);
+/// <param name="StartsOn">When the support began, if before today; today if left out.</param>
+public sealed record PairSupport(Guid? TeacherId, string? SchoolCode, int? Years, DateOnly? StartsOn = null);
+
+/// <summary>A school marked as 帮扶对象, with who marked it and how many pairings support it now.</summary>
+public sealed record SupportTargetView
+{
+    public string? Code { get; init; }
+    public string? Name { get; init; }
+    public string SchoolPath { get; init; } = "";
+    public string Reason { get; init; } = "";
+    public string MarkedBy { get; init; } = "";
+    public DateTimeOffset MarkedAt { get; init; }
+    public int ActivePairings { get; init; }
+}
 
 public sealed record SupportPairingView
 {
@@ -109,7 +122,7 @@ public static class SupportEndpoints
     {
         var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var targets = await connection.QueryAsync(new CommandDefinition($"""
+        var targets = await connection.QueryAsync<SupportTargetView>(new CommandDefinition($"""
             select o.code, o.name, s.school_path, s.reason, s.marked_by, s.marked_at,
                    (select count(*) from support_pairings p where p.school_id = s.school_id and p.status = 'active')::int as active_pairings
             from support_schools s left join organisations o on o.id = s.school_id
@@ -125,6 +138,11 @@ public static class SupportEndpoints
             .Require(request.TeacherId is not null, "teacherId", "请指定帮扶教师")
             .Require(!string.IsNullOrWhiteSpace(request.SchoolCode), "schoolCode", "请指定被帮扶学校")
             .Require(request.Years is null or (>= 1 and <= 5), "years", "帮扶期为 1–5 年");
+        var today = ProvinceCalendar.Today(clock);
+        if (request.StartsOn is { } start && MentorRules.WhyNotStartOn(start, today) is { } late)
+        {
+            validation.Add("startsOn", late, Validation.OutOfRange);
+        }
         if (!validation.IsValid)
         {
             return validation.ToProblem();
@@ -149,7 +167,7 @@ public static class SupportEndpoints
             return Problems.RuleBroken(why, marked ? "support-teacher" : "not-a-support-target");
         }
         var now = clock.GetUtcNow();
-        var (startsOn, endsOn) = MentorRules.Period(ProvinceCalendar.Today(clock), request.Years ?? options.Value.SupportYears);
+        var (startsOn, endsOn) = MentorRules.Period(request.StartsOn ?? today, request.Years ?? options.Value.SupportYears);
         var level = SupportRules.LevelOf(teacher.SchoolPath, school.Path);
         var id = Guid.CreateVersion7(now);
         var inserted = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
