@@ -49,6 +49,11 @@ public sealed record SchoolChoice(string Code, string Name, string Path, string 
 
 public sealed record TopicChoices(string ProgramYear, bool Frozen, int Pending, int Chosen, IReadOnlyList<SchoolChoice> Schools);
 
+public sealed record GroupListSubmission(string Code, string Name, string Path, int Groups, string? SubmittedBy, DateTimeOffset? SubmittedAt, string Status,
+    string StatusName);
+
+public sealed record GroupListProgress(string ProgramYear, DateOnly Due, int Submitted, int Pending, int Late, IReadOnlyList<GroupListSubmission> Schools);
+
 // ---- Enrollment ----
 
 public sealed record ElectiveSummary(decimal ElectiveHoursChosen, decimal MinElectiveHours, decimal ShortBy, string Message);
@@ -66,20 +71,14 @@ public sealed record MyYearView(YearHeading ProgramYear, DateOnly Today, CourseS
     ElectiveSummary Electives, decimal HoursPlanned, decimal HoursDone, bool OptedOut, IReadOnlyList<string> Messages,
     IReadOnlyList<EnrolledCourse> Required, IReadOnlyList<EnrolledCourse> ElectiveCourses);
 
-// Some lists are plain database rows: their fields keep the columns' snake_case names.
-public sealed record OptOutRecord(
-    [property: JsonPropertyName("teacher_id")] Guid TeacherId,
-    string Name,
-    [property: JsonPropertyName("statement_reference")] string StatementReference,
-    string Reason,
-    [property: JsonPropertyName("recorded_at")] DateTimeOffset RecordedAt);
+public sealed record OptOutRecord(Guid TeacherId, string Name, string StatementReference, string Reason, DateTimeOffset RecordedAt);
 
 // ---- Credits ----
 
 public sealed record LedgerLine(Guid Id, decimal Hours, string Category, string CategoryName, string Mode, string Level, string SourceName, string Title,
     int Year, int CycleStart, bool Reversed, Guid? ReversesId, string? Reason, DateTimeOffset PostedAt);
 
-public sealed record NotCounted(string Title, decimal Hours, string Reason, [property: JsonPropertyName("refused_at")] DateTimeOffset RefusedAt);
+public sealed record NotCounted(string Title, decimal Hours, string Reason, DateTimeOffset RefusedAt);
 
 public sealed record TranscriptView(Guid TeacherId, string Name, decimal TotalHours, IReadOnlyList<LedgerLine> Entries, IReadOnlyList<NotCounted> NotCounted);
 
@@ -93,9 +92,7 @@ public sealed record CreditApplication(Guid Id, Guid TeacherId, string TeacherNa
     string Category, string Mode, string Level, string Source, DateOnly OccurredOn, string AttachmentRef, string Status, DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
 
-public sealed record ApplicationStep(string Step, string Decision, string? Reason, string Actor,
-    [property: JsonPropertyName("actor_role")] string ActorRole,
-    [property: JsonPropertyName("decided_at")] DateTimeOffset DecidedAt);
+public sealed record ApplicationStep(string Step, string Decision, string? Reason, string Actor, string ActorRole, DateTimeOffset DecidedAt);
 
 public sealed record ApplicationView(CreditApplication Application, string StatusName, string? WaitingFor, IReadOnlyList<ApplicationStep> Steps);
 

@@ -284,7 +284,7 @@ public sealed class EnrollmentFlowTests : CatalogTestBase
         var me = await SendOk(teacher, HttpMethod.Get, "/api/enrollment/years/2055/me");
         Assert.True(me.GetProperty("optedOut").GetBoolean());
         var listed = await SendOk(EnrollmentAs(DistrictAdmin("371602")), HttpMethod.Get, "/api/enrollment/years/2055/opt-outs");
-        Assert.Equal("BZS-2055-017", listed[0].GetProperty("statement_reference").GetString());
+        Assert.Equal("BZS-2055-017", listed[0].GetProperty("statementReference").GetString());
 
         // The teacher leaves post: the required courses not started are withdrawn.
         await TeacherArrivesAsync(inPost: false, version: 2, id: teacherId);

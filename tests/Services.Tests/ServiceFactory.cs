@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using TrainingPlatform.TestSupport;
 
 namespace TrainingPlatform.Services.Tests;
@@ -39,6 +40,7 @@ public sealed class ServiceFactory<TApi>(IReadOnlyDictionary<string, string?> se
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, JsonNamingGuard>());
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);

@@ -222,7 +222,7 @@ public static class TopicChoiceEndpoints
         {
             return Problems.NotFound($"学校 {school} 不存在或不在你的管理范围内");
         }
-        var history = await connection.QueryAsync(new CommandDefinition("""
+        var history = await connection.QueryAsync<TopicChoiceChange>(new CommandDefinition("""
             select h.topic_ids, h.change, h.changed_by, h.changed_at
             from school_topic_choice_history h join program_years y on y.id = h.program_year_id
             where y.code = @Year and h.school_id = @SchoolId order by h.id
@@ -276,4 +276,13 @@ public static class TopicChoiceEndpoints
             schools = schools.Where(s => status is null or "all" || s.Status == status),
         });
     }
+}
+
+/// <summary>One change of a school's topic choice: the topics after it, what kind of change, by whom and when.</summary>
+public sealed record TopicChoiceChange
+{
+    public Guid[] TopicIds { get; init; } = [];
+    public string Change { get; init; } = "";
+    public string ChangedBy { get; init; } = "";
+    public DateTimeOffset ChangedAt { get; init; }
 }

@@ -268,7 +268,18 @@ public static class ApplicationEndpoints
             : TypedResults.Ok(view);
     }
 
-    public sealed record ApplicationView(ApplicationRow Application, string StatusName, string? WaitingFor, IReadOnlyList<object> Steps);
+    public sealed record ApplicationView(ApplicationRow Application, string StatusName, string? WaitingFor, IReadOnlyList<ApplicationStepView> Steps);
+
+    /// <summary>One decision on an application: which step, what was decided, by whom and when.</summary>
+    public sealed record ApplicationStepView
+    {
+        public string Step { get; init; } = "";
+        public string Decision { get; init; } = "";
+        public string? Reason { get; init; }
+        public string Actor { get; init; } = "";
+        public string ActorRole { get; init; } = "";
+        public DateTimeOffset DecidedAt { get; init; }
+    }
 
     private static async Task<ApplicationView?> ViewAsync(NpgsqlDataSource db, Guid id, CancellationToken cancellationToken)
     {
@@ -279,7 +290,7 @@ public static class ApplicationEndpoints
         {
             return null;
         }
-        var steps = await connection.QueryAsync(new CommandDefinition("""
+        var steps = await connection.QueryAsync<ApplicationStepView>(new CommandDefinition("""
             select step, decision, reason, actor, actor_role, decided_at from credit_application_steps where application_id = @Id order by id
             """, new { Id = id }, cancellationToken: cancellationToken));
         return new ApplicationView(application, ApplicationStatuses.Names[application.Status],

@@ -53,7 +53,7 @@ public static class LedgerEndpoints
         }
         var entries = (await connection.QueryAsync<LedgerEntry>(new CommandDefinition(LedgerBook.SelectSql + " where teacher_id = @Id order by posted_at, id",
             new { Id = teacherId }, cancellationToken: cancellationToken))).ToList();
-        var refusals = await connection.QueryAsync(new CommandDefinition(
+        var refusals = await connection.QueryAsync<LedgerRefusalView>(new CommandDefinition(
             "select source_ref, title, hours, reason, refused_at from ledger_refusals where teacher_id = @Id order by refused_at",
             new { Id = teacherId }, cancellationToken: cancellationToken));
         return TypedResults.Ok(new
@@ -201,4 +201,14 @@ public static class LedgerEndpoints
             cancellationToken: cancellationToken));
         return TypedResults.Created($"/api/credits/years/{year}/reopen", new { year, request.Until, request.Reason });
     }
+}
+
+/// <summary>A credit the ledger refused to post, and why (shown as 未计入 on the transcript).</summary>
+public sealed record LedgerRefusalView
+{
+    public string SourceRef { get; init; } = "";
+    public string Title { get; init; } = "";
+    public decimal Hours { get; init; }
+    public string Reason { get; init; } = "";
+    public DateTimeOffset RefusedAt { get; init; }
 }

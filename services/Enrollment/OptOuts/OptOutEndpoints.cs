@@ -73,7 +73,7 @@ public static class OptOutEndpoints
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var parameters = new DynamicParameters(user.ScopeParameters);
         parameters.Add("Year", year);
-        var rows = await connection.QueryAsync(new CommandDefinition($"""
+        var rows = await connection.QueryAsync<OptOutView>(new CommandDefinition($"""
             select t.id as teacher_id, t.name, t.school_path, o.statement_reference, o.reason, o.recorded_by, o.recorded_at
             from opt_outs o join teachers t on t.id = o.teacher_id join program_years y on y.id = o.program_year_id
             where y.code = @Year and {PlatformUser.ScopeSql("t.school_path")}
@@ -81,4 +81,16 @@ public static class OptOutEndpoints
             """, parameters, cancellationToken: cancellationToken));
         return TypedResults.Ok(rows);
     }
+}
+
+/// <summary>A recorded opt-out, as the school's list shows it.</summary>
+public sealed record OptOutView
+{
+    public Guid TeacherId { get; init; }
+    public string Name { get; init; } = "";
+    public string SchoolPath { get; init; } = "";
+    public string StatementReference { get; init; } = "";
+    public string Reason { get; init; } = "";
+    public string RecordedBy { get; init; } = "";
+    public DateTimeOffset RecordedAt { get; init; }
 }

@@ -13,6 +13,23 @@ public sealed record NewStudio(string? Name, Guid? MasterId);
 
 public sealed record NewActivity(string? Title, DateOnly? HeldOn, string? Description);
 
+public sealed record StudioMemberView
+{
+    public Guid TeacherId { get; init; }
+    public string Name { get; init; } = "";
+    public string SchoolPath { get; init; } = "";
+    public DateTimeOffset JoinedAt { get; init; }
+}
+
+public sealed record StudioActivityView
+{
+    public Guid Id { get; init; }
+    public string Title { get; init; } = "";
+    public DateOnly HeldOn { get; init; }
+    public string Description { get; init; } = "";
+    public string CreatedBy { get; init; } = "";
+}
+
 public sealed record StudioRow
 {
     public Guid Id { get; init; }
@@ -115,11 +132,11 @@ public static class StudioEndpoints
         {
             return problem;
         }
-        var members = await connection.QueryAsync(new CommandDefinition("""
+        var members = await connection.QueryAsync<StudioMemberView>(new CommandDefinition("""
             select m.teacher_id, coalesce(t.name, '') as name, coalesce(t.school_path, '') as school_path, m.joined_at
             from studio_members m left join teachers t on t.id = m.teacher_id where m.studio_id = @Id order by m.joined_at
             """, new { Id = studioId }, cancellationToken: cancellationToken));
-        var activities = await connection.QueryAsync(new CommandDefinition(
+        var activities = await connection.QueryAsync<StudioActivityView>(new CommandDefinition(
             "select id, title, held_on, description, created_by from studio_activities where studio_id = @Id order by held_on desc",
             new { Id = studioId }, cancellationToken: cancellationToken));
         return TypedResults.Ok(new { studio, members, activities });
