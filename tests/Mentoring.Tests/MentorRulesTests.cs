@@ -39,4 +39,31 @@ public sealed class MentorRulesTests
     [Fact]
     public void A_pairing_lasts_the_set_number_of_years_to_the_day_before() =>
         Assert.Equal((Today, new DateOnly(2029, 8, 31)), MentorRules.Period(Today, 3));
+
+    [Theory]
+    [InlineData("2026-09-01", null)]
+    [InlineData("2026-01-01", null)]
+    [InlineData("2026-09-02", "晚于今天")]
+    [InlineData("2025-12-31", "不在本年度内")]
+    public void A_pairing_may_begin_back_in_this_year_but_not_ahead_of_today(string startsOn, string? why)
+    {
+        var reason = MentorRules.WhyNotStartOn(DateOnly.Parse(startsOn, System.Globalization.CultureInfo.InvariantCulture), new DateOnly(2026, 9, 1));
+        if (why is null)
+        {
+            Assert.Null(reason);
+        }
+        else
+        {
+            Assert.Contains(why, reason);
+        }
+    }
+
+    [Theory]
+    [InlineData(true, "2026-06-01", "submitted")]
+    [InlineData(true, "2026-05-01", "submitted")]
+    [InlineData(false, "2026-05-31", "pending")]
+    [InlineData(false, "2026-06-01", "late")]
+    public void A_group_list_not_submitted_by_its_due_date_is_late(bool submitted, string today, string status) =>
+        Assert.Equal(status, TrainingPlatform.Services.Mentoring.StudyGroups.GroupListSubmission.StatusOf(submitted,
+            DateOnly.Parse(today, System.Globalization.CultureInfo.InvariantCulture), new DateOnly(2026, 5, 31)));
 }

@@ -98,4 +98,42 @@ public sealed class MentoringStudyGroupTests : MentoringTestBase
         Assert.Equal(0, await CountAsync("select count(*) from study_groups"));
         await SendOk(SchoolAdmin("S1"), HttpMethod.Post, "/api/mentoring/years/2099/organisations/S1/study-groups", null, HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task A_county_sees_which_schools_submitted_their_group_lists_when_and_by_whom_and_which_are_late()
+    {
+        await YearAsync("2066");
+        await YearAsync("2067", groupListsDue: -1);
+        for (var i = 0; i < 8; i++)
+        {
+            await TeacherAsync("S1", "数学", new DateOnly(2000 + i, 9, 1));
+        }
+        await TeachersArrivedAsync();
+        await SendOk(SchoolAdmin("S1"), HttpMethod.Post, "/api/mentoring/years/2066/organisations/S1/study-groups", null, HttpStatusCode.Created);
+        await SendOk(SchoolAdmin("S1"), HttpMethod.Post, "/api/mentoring/years/2066/organisations/S1/study-groups/submit");
+
+        // Before the due date: S1 submitted (by whom, when), S2 not yet; the city's other county is not the county's business.
+        var county = await SendOk(DistrictAdmin("371602"), HttpMethod.Get, "/api/mentoring/years/2066/group-lists?status=all");
+        Assert.Equal((1, 1, 0), (county.GetProperty("submitted").GetInt32(), county.GetProperty("pending").GetInt32(), county.GetProperty("late").GetInt32()));
+        var schools = county.GetProperty("schools").EnumerateArray().ToDictionary(s => s.GetProperty("code").GetString()!);
+        Assert.Equal(["S1", "S2"], schools.Keys.Order());
+        Assert.Equal("submitted", schools["S1"].GetProperty("status").GetString());
+        Assert.Equal(1, schools["S1"].GetProperty("groups").GetInt32());
+        Assert.NotEqual(JsonValueKind.Null, schools["S1"].GetProperty("submittedAt").ValueKind);
+        Assert.Contains("S1", schools["S1"].GetProperty("submittedBy").GetString());
+        Assert.Equal("pending", schools["S2"].GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, schools["S2"].GetProperty("submittedBy").ValueKind);
+
+        // Past the due date nothing submitted is late; the city filters on it, and sees both its counties' schools.
+        var late = await SendOk(DistrictAdmin("3716"), HttpMethod.Get, "/api/mentoring/years/2067/group-lists?status=late");
+        Assert.Equal(3, late.GetProperty("late").GetInt32());
+        Assert.Equal(["S1", "S2", "S4"], late.GetProperty("schools").EnumerateArray().Select(s => s.GetProperty("code").GetString()).Order());
+
+        // Scope and bad input.
+        await SendOk(DistrictAdmin("371602"), HttpMethod.Get, "/api/mentoring/years/2066/group-lists?under=370402", null, HttpStatusCode.NotFound);
+        await SendOk(Teacher(Guid.NewGuid()), HttpMethod.Get, "/api/mentoring/years/2066/group-lists", null, HttpStatusCode.Forbidden);
+        Assert.Equal("status", (await SendOk(DistrictAdmin("371602"), HttpMethod.Get, "/api/mentoring/years/2066/group-lists?status=done", null,
+            HttpStatusCode.BadRequest)).GetProperty("field").GetString());
+        await SendOk(DistrictAdmin("371602"), HttpMethod.Get, "/api/mentoring/years/2099/group-lists", null, HttpStatusCode.NotFound);
+    }
 }

@@ -15,6 +15,9 @@ public sealed class Validation
     /// <summary>A number or date lies outside what the platform can hold, e.g. a year no cycle is in.</summary>
     public const string OutOfRange = "out-of-range";
 
+    /// <summary>A value that is not one of those the field allows (a status filter, a kind).</summary>
+    public const string NotAllowed = "not-allowed";
+
     private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _names = new(StringComparer.Ordinal);
 

@@ -31,6 +31,8 @@ public static class StudyGroupEndpoints
         year.MapPut("/study-groups/{groupId:guid}/members/{teacherId:guid}", MoveAsync).RequireAuthorization(p => p.RequireRole(arrangers));
         year.MapPut("/study-groups/{groupId:guid}/leader", SetLeaderAsync).RequireAuthorization(p => p.RequireRole(arrangers));
         year.MapGet("/study-groups", ListAsync);
+        year.MapGet("/group-lists", SubmissionsAsync)
+            .RequireAuthorization(p => p.RequireRole(Roles.DistrictAdmin, Roles.PlatformOperator, Roles.SchoolAdmin));
         return app;
     }
 
@@ -242,6 +244,44 @@ public static class StudyGroupEndpoints
         }
         var (where, parameters) = StudyGroupStore.Visible(user, root, programYear.Id);
         return TypedResults.Ok(await StudyGroupStore.ViewsAsync(connection, where, parameters, null, cancellationToken));
+    }
+
+    /// <summary>
+    /// Which schools in scope (below <paramref name="under"/>) have submitted their group lists, when and by whom,
+    /// and which are late: what a county or city chases before the due date.
+    /// </summary>
+    private static async Task<IResult> SubmissionsAsync(string year, string? under, string? status, HttpContext http, NpgsqlDataSource db,
+        TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var user = PlatformUser.From(http.User);
+        if (status is not (null or "all" or "submitted" or "pending" or "late" or "unsubmitted"))
+        {
+            return new Validation().Require(false, "status",
+                "状态应为 submitted（已提交）、pending（未提交，未到截止日）、late（逾期未提交）、unsubmitted（未提交）或 all", Validation.NotAllowed).ToProblem();
+        }
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var programYear = await ProgramYearCopy.FindAsync(connection, year, null, cancellationToken);
+        if (programYear is null)
+        {
+            return Problems.NotFound($"年度 {year} 不存在");
+        }
+        var root = user.IsOperator ? "" : user.OrganisationPath;
+        if (under is not null)
+        {
+            var organisation = await OrganisationCopy.FindByCodeAsync(connection, under, cancellationToken);
+            if (organisation is null || !user.CanSeeOrganisation(organisation.Path))
+            {
+                return Problems.NotFound($"机构代码 {under} 不存在或不在你的管理范围内");
+            }
+            root = organisation.Path;
+        }
+        var today = ProvinceCalendar.Today(clock);
+        var schools = (await StudyGroupStore.SubmissionsAsync(connection, programYear.Id, root, cancellationToken))
+            .Select(s => s.On(today, programYear.GroupListsDue))
+            .ToList();
+        var shown = schools.Where(s => status is null or "all" || s.Status == status || (status == "unsubmitted" && s.Status != "submitted"));
+        return TypedResults.Ok(new GroupListProgress(programYear.Code, programYear.GroupListsDue, schools.Count(s => s.Status == "submitted"),
+            schools.Count(s => s.Status == "pending"), schools.Count(s => s.Status == "late"), [.. shown]));
     }
 
     private static Task<List<GroupView>> ViewOfAsync(UnitOfWork unitOfWork, Guid yearId, Guid[] ids, CancellationToken cancellationToken) =>

@@ -127,4 +127,59 @@ public static class StudyGroupStore
                 list.FirstOrDefault(m => m.TeacherId == g.LeaderId)?.Name, g.SuggestedLeader, list, guides.GetValueOrDefault(g.Id));
         })];
     }
+
+    /// <summary>
+    /// Every school below <paramref name="root"/> (kindergartens too: they form groups) with its group list's state
+    /// for the year: how many groups it has drafted, and who submitted the list when.
+    /// </summary>
+    public static async Task<List<GroupListSubmission>> SubmissionsAsync(NpgsqlConnection connection, Guid yearId, string root,
+        CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters(PlatformUser.ScopeParametersFor(root));
+        parameters.Add("YearId", yearId);
+        return [.. await connection.QueryAsync<GroupListSubmission>(new CommandDefinition($"""
+            select o.code, o.name, o.path,
+                   (select count(*) from study_groups g where g.program_year_id = @YearId and g.organisation_id = o.id)::int as groups,
+                   split_part(s.submitted_by, ' (', 1) as submitted_by, s.submitted_at -- the name; the account id stays in the record
+            from organisations o
+            left join group_list_submissions s on s.organisation_id = o.id and s.program_year_id = @YearId
+            where o.kind = 'school' and {PlatformUser.ScopeSql("o.path")}
+            order by o.path
+            """, parameters, cancellationToken: cancellationToken))];
+    }
 }
+
+/// <summary>A school's group list for a year, as a bureau follows it: drafted groups, and who submitted it when.</summary>
+public sealed record GroupListSubmission
+{
+    public string Code { get; init; } = "";
+    public string Name { get; init; } = "";
+    public string Path { get; init; } = "";
+    public int Groups { get; init; }
+    /// <summary>The name of who submitted it.</summary>
+    public string? SubmittedBy { get; init; }
+    public DateTimeOffset? SubmittedAt { get; init; }
+
+    /// <summary>submitted, pending (not yet, still in time) or late (not submitted and the due date has passed).</summary>
+    public string Status { get; init; } = "";
+
+    /// <summary>The status as people read it (已提交 / 未提交 / 逾期未提交).</summary>
+    public string StatusName { get; init; } = "";
+
+    public static readonly IReadOnlyDictionary<string, string> StatusNames = new Dictionary<string, string>
+    {
+        ["submitted"] = "已提交", ["pending"] = "未提交", ["late"] = "逾期未提交",
+    };
+
+    public static string StatusOf(bool submitted, DateOnly today, DateOnly due) =>
+        submitted ? "submitted" : today > due ? "late" : "pending";
+
+    public GroupListSubmission On(DateOnly today, DateOnly due)
+    {
+        var status = StatusOf(SubmittedAt is not null, today, due);
+        return this with { Status = status, StatusName = StatusNames[status] };
+    }
+}
+
+/// <summary>The schools' group lists below an organisation, with the counts a bureau checks first.</summary>
+public sealed record GroupListProgress(string ProgramYear, DateOnly Due, int Submitted, int Pending, int Late, IReadOnlyList<GroupListSubmission> Schools);
