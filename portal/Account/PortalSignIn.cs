@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.Portal.Gateway;
 
 namespace TrainingPlatform.Portal.Account;
 
@@ -21,6 +22,9 @@ public static class PortalSignIn
 {
     /// <summary>The claim holding the platform's access token inside the (encrypted) cookie.</summary>
     public const string AccessTokenClaim = "access_token";
+
+    /// <summary>The name of a role held by appointment (指导教师, 导师 …), as Mentoring served it at sign-in.</summary>
+    public const string HeldRoleNameClaim = "held_role_name";
 
     /// <summary>Everything but the password change and sign-out needs a changed password (the APIs refuse the token anyway).</summary>
     public const string PendingPasswordChangePolicy = "pending-password-change";
@@ -86,25 +90,42 @@ public static class PortalSignIn
     /// sign-in's token carries no role here: every page restricted to a role refuses it, and the refusal leads to the
     /// password change (pages open to any role require a changed password through the default policy).
     /// </summary>
-    public static ClaimsPrincipal PrincipalFor(string accessToken)
+    public static ClaimsPrincipal PrincipalFor(string accessToken, IReadOnlyList<HeldRole>? held = null)
     {
         var token = new JsonWebToken(accessToken);
         var pending = token.Claims.Any(c => c.Type == PlatformClaims.PasswordChangeRequired && c.Value == "true");
         var claims = token.Claims
             .Where(c => c.Type is not ("aud" or "iss" or "nbf" or "iat") && !(pending && c.Type == PlatformClaims.Role))
+            .Concat((pending ? null : held)?.SelectMany(r => new[] { new Claim(PlatformClaims.Role, r.Code), new Claim(HeldRoleNameClaim, r.Name) }) ?? [])
             .Append(new Claim(AccessTokenClaim, accessToken));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme, PlatformClaims.Name, PlatformClaims.Role));
     }
 
     /// <summary>Signs in (or re-signs after a password change) with the token Directory issued; the cookie lives as long as the token.</summary>
-    public static Task SignInWithTokenAsync(this HttpContext http, string accessToken)
+    public static async Task SignInWithTokenAsync(this HttpContext http, string accessToken, GatewayClient api)
     {
-        var principal = PrincipalFor(accessToken);
-        return http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal, new AuthenticationProperties
+        var principal = PrincipalFor(accessToken, await HeldRolesAsync(api, accessToken));
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal, new AuthenticationProperties
         {
             IsPersistent = false,
             ExpiresUtc = ExpiresAt(principal),
         });
+    }
+
+    /// <summary>
+    /// One person, one sign-in: the roles a teacher holds by appointment (guide, mentor …), as Mentoring serves
+    /// them, become roles of the portal session, so its menus show each role's pages. None when Mentoring cannot say;
+    /// they then appear at the next sign-in, as does an appointment made meanwhile.
+    /// </summary>
+    private static async Task<IReadOnlyList<HeldRole>> HeldRolesAsync(GatewayClient api, string accessToken)
+    {
+        var token = new JsonWebToken(accessToken);
+        if (!token.Claims.Any(c => c.Type == PlatformClaims.Role && c.Value == Roles.Teacher))
+        {
+            return [];
+        }
+        var held = await api.WithTokenAsync<List<HeldRole>>(accessToken, HttpMethod.Get, "/api/mentoring/me/roles", null);
+        return held.Ok ? held.Value ?? [] : [];
     }
 
     public static bool MustChangePassword(ClaimsPrincipal user) => user.HasClaim(PlatformClaims.PasswordChangeRequired, "true");

@@ -169,7 +169,16 @@ public sealed record GroupsFormed(IReadOnlyList<StudyGroup> Groups, IReadOnlyLis
 public sealed record GroupsSubmitted(string Organisation, int Groups, int Teachers, DateTimeOffset SubmittedAt);
 
 public sealed record GuideTeacher(Guid Id, Guid TeacherId, string Name, string SchoolPath, string OrganisationPath, string Stage, string Subject, int Capacity,
-    int Load);
+    int Load, string? CrossReason = null);
+
+/// <summary>A role the signed-in teacher holds by appointment (Mentoring's <c>/me/roles</c>).</summary>
+public sealed record HeldRole(string Code, string Name, string Detail);
+
+public sealed record MemberProgress(Guid TeacherId, int CoursesCompleted, decimal HoursCompleted, int ElectivesInProgress, bool OptedOut);
+
+public sealed record GuidedGroup(StudyGroup Group, IReadOnlyList<MemberProgress> Progress);
+
+public sealed record GuideGroups(GuideTeacher Guide, IReadOnlyList<GuidedGroup> Groups);
 
 public sealed record RunFigures(Guid RunId, int Placed, int Unplaced, long TotalCost, long DistanceCost, long LoadCost, long DistanceLowerBound);
 

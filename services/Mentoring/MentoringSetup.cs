@@ -2,6 +2,7 @@ using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.Services.Mentoring.Activities;
 using TrainingPlatform.Services.Mentoring.Guides;
 using TrainingPlatform.Services.Mentoring.Mentors;
+using TrainingPlatform.Services.Mentoring.People;
 using TrainingPlatform.Services.Mentoring.Studios;
 using TrainingPlatform.Services.Mentoring.StudyGroups;
 using TrainingPlatform.Services.Mentoring.Support;
@@ -28,7 +29,8 @@ public static class MentoringSetup
             .MapWorkshopEndpoints()
             .MapStudioEndpoints()
             .MapSupportEndpoints()
-            .MapActivityEndpoints();
+            .MapActivityEndpoints()
+            .MapHeldRoleEndpoints();
         return app;
     }
 }

@@ -97,6 +97,16 @@ public sealed class PortalPlatform : IAsyncLifetime
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
 
+    /// <summary>The program year the portal shows as current: the latest whose topic selection has opened.</summary>
+    public async Task<string> CurrentYearAsync(string token)
+    {
+        var today = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+        var years = (await CallAsync(HttpMethod.Get, "/api/catalog/years", token)).EnumerateArray().ToList();
+        var opened = years.Where(y => DateOnly.Parse(y.GetProperty("topicSelectionOpens").GetString()!, System.Globalization.CultureInfo.InvariantCulture) <= today)
+            .ToList();
+        return (opened.Count > 0 ? opened.MaxBy(y => y.GetProperty("studyStarts").GetString()) : years[0]).GetProperty("code").GetString()!;
+    }
+
     public async Task DisposeAsync()
     {
         if (Browser is not null)

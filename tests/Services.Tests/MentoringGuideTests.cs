@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.Contracts.Directory;
+using TrainingPlatform.Contracts.Reference;
 using Xunit;
 
 namespace TrainingPlatform.Services.Tests;
@@ -131,5 +133,23 @@ public sealed class MentoringGuideTests : MentoringTestBase
         var pair = Assert.Single(second.GetProperty("assignments").EnumerateArray());
         Assert.Equal(appointed.GetProperty("id").GetGuid(), pair.GetProperty("guideId").GetGuid());
         Assert.Equal("同区县，跨学科学段聘任的指导教师（原因：本区小学数学骨干不足），负荷 1/5", pair.GetProperty("explanation").GetString());
+    }
+
+    [Fact]
+    public async Task A_teacher_learns_from_one_sign_in_every_role_they_hold_by_appointment()
+    {
+        var guide = await TeacherAsync("S1", "数学", new DateOnly(2001, 9, 1), Tiers.Backbone, "既是指导教师又是导师");
+        var plain = await TeacherAsync("S1", "数学", new DateOnly(2012, 9, 1), Tiers.Rising, "普通教师");
+        await TeachersArrivedAsync();
+        Assert.Equal(0, (await SendOk(Teacher(guide), HttpMethod.Get, "/api/mentoring/me/roles")).GetArrayLength());
+
+        await SendOk(DistrictAdmin("371602"), HttpMethod.Post, "/api/mentoring/organisations/371602/guides", new { teacherId = guide }, HttpStatusCode.Created);
+        await SendOk(SchoolAdmin("S1"), HttpMethod.Put, $"/api/mentoring/mentors/{guide}", new { capacity = 2 });
+
+        var roles = (await SendOk(Teacher(guide), HttpMethod.Get, "/api/mentoring/me/roles")).EnumerateArray()
+            .ToDictionary(r => r.GetProperty("code").GetString()!, r => r.GetProperty("name").GetString());
+        Assert.Equal(new Dictionary<string, string?> { [Roles.GuideTeacher] = "指导教师", [Roles.Mentor] = "导师" }, roles);
+        Assert.Equal(0, (await SendOk(Teacher(plain), HttpMethod.Get, "/api/mentoring/me/roles")).GetArrayLength());
+        await SendOk(DistrictAdmin("371602"), HttpMethod.Get, "/api/mentoring/me/roles", null, HttpStatusCode.Forbidden);
     }
 }

@@ -3,7 +3,10 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using TrainingPlatform.BuildingBlocks.Security;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
 using TrainingPlatform.Services.Directory;
+using TrainingPlatform.Services.Directory.Accounts;
 using TrainingPlatform.TestSupport;
 using Xunit;
 
@@ -159,6 +162,46 @@ public sealed class SignInTests : DirectoryTestBase
         using var wrongLevel = await operatorClient.PostAsJsonAsync("/api/directory/accounts",
             new { login = Unique("admin"), displayName = "教导处", role = Roles.SchoolAdmin, organisationCode = county });
         Assert.Equal(HttpStatusCode.UnprocessableEntity, wrongLevel.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_guide_teachers_own_login_signs_the_person_in_as_the_teacher_they_are()
+    {
+        await ImportTeacherAsync(NationalId, "曾丽");
+        // Guide accounts are the demo's, from before roles attached to people; no endpoint creates them any more.
+        var login = Unique("guide").ToUpperInvariant();
+        var initial = "Guide-initial-2026";
+        var hash = DirectoryService.Services.GetRequiredService<IPasswordHasher<AccountRow>>().HashPassword(new AccountRow(), initial);
+        Assert.Equal(1, await CountAsync($"""
+            with added as (
+                insert into accounts (id, login, display_name, role, teacher_id, password_hash, must_change_password)
+                select gen_random_uuid(), '{login}', '曾丽（指导教师）', 'guide_teacher', id, '{hash}', true from teachers where national_id = '{NationalId}'
+                returning 1)
+            select count(*) from added
+            """));
+
+        // Before its first password change the alias is only itself, for nothing but that change.
+        var first = await SignInAsync(login, initial);
+        Assert.True(first.GetProperty("mustChangePassword").GetBoolean());
+        using var limited = ClientWith(first.GetProperty("accessToken").GetString()!);
+        using var changed = await limited.PutAsJsonAsync("/api/directory/account/password",
+            new { currentPassword = initial, newPassword = "Guide-2026-ok" });
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+
+        // Then every sign-in with it is the teacher's: the teacher role and the person's own records.
+        foreach (var token in new[]
+        {
+            (await changed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!,
+            (await SignInAsync(login, "Guide-2026-ok")).GetProperty("accessToken").GetString()!,
+        })
+        {
+            using var person = ClientWith(token);
+            var me = await person.GetFromJsonAsync<JsonElement>("/api/directory/account");
+            Assert.Equal(Roles.Teacher, me.GetProperty("role").GetString());
+            Assert.Equal(NationalId, me.GetProperty("login").GetString());
+            var teacherId = me.GetProperty("teacherId").GetGuid();
+            Assert.Equal(HttpStatusCode.OK, (await person.GetAsync($"/api/directory/teachers/{teacherId}")).StatusCode);
+        }
     }
 
     private async Task<(string Login, string Password)> CreateSchoolAdminAsync()

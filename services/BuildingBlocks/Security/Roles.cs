@@ -15,6 +15,15 @@ public static class Roles
     /// <summary>A training institution (教师培训机构/进修学校): registers certified offline credits in its scope.</summary>
     public const string TrainingInstitution = "training_institution";
 
+    /// <summary>
+    /// Roles a teacher holds as a person, by appointment in Mentoring rather than by account: they sign in as the
+    /// teacher, and Mentoring says which of these they hold (<c>GET /api/mentoring/me/roles</c>).
+    /// </summary>
+    public const string Mentor = "mentor";
+    public const string WorkshopHost = "workshop_host";
+    public const string StudioMaster = "studio_master";
+    public const string SupportTeacher = "support_teacher";
+
     /// <summary>Staff roles that see everything at and below their organisation.</summary>
     public static readonly IReadOnlyList<string> ScopedStaff = [DistrictAdmin, SchoolAdmin, ResearchOffice, TrainingInstitution];
 

@@ -85,9 +85,10 @@ public static class SignInEndpoints
         var rehash = verdict == PasswordVerificationResult.SuccessRehashNeeded ? hasher.HashPassword(account, request.Password!) : null;
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(RecordSuccessSql,
             new { account.Id, Now = now, Rehash = rehash }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        var person = await PersonOfAsync(unitOfWork, account, cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         // No hash: the first-sign-in convention let them in, for nothing but setting a password.
-        return TypedResults.Ok(await issuer.IssueAsync(account.PasswordHash.Length == 0 ? account with { MustChangePassword = true } : account,
+        return TypedResults.Ok(await issuer.IssueAsync(account.PasswordHash.Length == 0 ? account with { MustChangePassword = true } : person,
             cancellationToken));
     }
 
@@ -122,9 +123,10 @@ public static class SignInEndpoints
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(ChangePasswordSql,
             new { account.Id, Hash = hasher.HashPassword(account, request.NewPassword!), Now = clock.GetUtcNow() },
             unitOfWork.Transaction, cancellationToken: cancellationToken));
+        var person = await PersonOfAsync(unitOfWork, account with { MustChangePassword = false }, cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
 
-        return TypedResults.Ok(await issuer.IssueAsync(account with { MustChangePassword = false }, cancellationToken));
+        return TypedResults.Ok(await issuer.IssueAsync(person, cancellationToken));
     }
 
     private static async Task<IResult> GetMeAsync(HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
@@ -136,6 +138,24 @@ public static class SignInEndpoints
         return account is null
             ? Problems.NotFound("账号不存在")
             : TypedResults.Ok(new AccountView(account.Id, account.Login, account.DisplayName, account.Role, account.OrganisationPath, account.TeacherId));
+    }
+
+    /// <summary>
+    /// Who signs in. A guide teacher's own login (the demo's <c>guide-&lt;county&gt;</c>, from before roles attached
+    /// to people) is an alias of the teacher they are: it signs them in as that teacher, who acts in every role they
+    /// hold (Mentoring says which), so their own transcript is theirs to read. Until the alias's password is changed
+    /// it signs in as itself, for nothing but that change.
+    /// </summary>
+    private static async Task<AccountRow> PersonOfAsync(UnitOfWork unitOfWork, AccountRow account, CancellationToken cancellationToken)
+    {
+        if (account is not { Role: Roles.GuideTeacher, TeacherId: { } teacherId, MustChangePassword: false })
+        {
+            return account;
+        }
+        var teacher = await unitOfWork.Connection.QuerySingleOrDefaultAsync<AccountRow>(new CommandDefinition(
+            AccountRow.SelectSql + " where a.teacher_id = @TeacherId and a.role = @Teacher", new { TeacherId = teacherId, Teacher = Roles.Teacher },
+            unitOfWork.Transaction, cancellationToken: cancellationToken));
+        return teacher is null ? account : teacher with { MustChangePassword = false };
     }
 
     /// <summary>
