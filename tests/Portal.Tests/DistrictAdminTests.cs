@@ -120,4 +120,45 @@ public sealed class DistrictAdminTests(PortalPlatform platform)
         await Expect(session.Main.Locator("table.assignments [data-explanation]", new() { HasText = "尚未分配" })).Not.ToHaveCountAsync(0);
         await session.ShotAsync("assignments-of-the-county");
     }
+
+    [Fact]
+    public async Task A_county_sees_which_schools_have_submitted_their_group_lists_when_and_by_whom()
+    {
+        const string County = "370402"; // 市中区, which no other test arranges
+        var bureau = await platform.TokenAsync($"county-{County}");
+        var year = await platform.CurrentYearAsync(bureau);
+        var schools = (await platform.CallAsync(HttpMethod.Get, $"/api/mentoring/years/{year}/group-lists?status=all", bureau))
+            .GetProperty("schools").EnumerateArray().Select(s => s.GetProperty("code").GetString()!).ToList();
+
+        // The first school with enough teachers of a subject for a group of its own forms and submits its list.
+        string? submitted = null;
+        foreach (var school in schools)
+        {
+            var admin = await platform.TokenAsync($"school-{school}");
+            var formed = await platform.CallAsync(HttpMethod.Post, $"/api/mentoring/years/{year}/organisations/{school}/study-groups", admin);
+            if (formed.GetProperty("groups").GetArrayLength() > 0)
+            {
+                await platform.CallAsync(HttpMethod.Post, $"/api/mentoring/years/{year}/organisations/{school}/study-groups/submit", admin);
+                submitted = school;
+                break;
+            }
+        }
+        Assert.NotNull(submitted);
+
+        await using var session = await platform.OpenAsync(nameof(A_county_sees_which_schools_have_submitted_their_group_lists_when_and_by_whom));
+        await session.SignInAsync($"county-{County}", platform.DemoPassword);
+        await session.GoAsync("/district/group-lists");
+        // Unsubmitted ones first: every school but the one that submitted.
+        await Expect(session.Main.Locator("table.group-lists tbody tr")).ToHaveCountAsync(schools.Count - 1);
+        await Expect(session.Main.Locator($"tr[data-school='{submitted}']")).ToHaveCountAsync(0);
+        await Expect(session.Main.Locator("[data-section=summary]")).ToContainTextAsync("已提交 1 所");
+        await session.ShotAsync("unsubmitted-schools");
+
+        await session.Page.SelectOptionAsync("#status", "all");
+        var row = session.Main.Locator($"tr[data-school='{submitted}']");
+        await Expect(row).ToContainTextAsync("已提交");
+        await Expect(row).ToContainTextAsync("教导处");
+        await Expect(session.Main.Locator("table.group-lists tbody tr")).ToHaveCountAsync(schools.Count);
+        await session.ShotAsync("all-schools");
+    }
 }
