@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using TrainingPlatform.TestSupport;
 
@@ -9,11 +10,12 @@ namespace TrainingPlatform.Services.Tests;
 /// One service, hosted in the test process, wired to the real test PostgreSQL (its own fresh database) and the
 /// real test RabbitMQ, validating tokens signed by <see cref="TestTokens"/>.
 /// </summary>
-public sealed class ServiceFactory<TApi>(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<TApi>, IServiceUnderTest
+public sealed class ServiceFactory<TApi>(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? configureServices = null)
+    : WebApplicationFactory<TApi>, IServiceUnderTest
     where TApi : class
 {
     public static async Task<ServiceFactory<TApi>> CreateAsync(TestServers servers, TestTokens tokens, string databaseName,
-        IReadOnlyDictionary<string, string?>? extraSettings = null)
+        IReadOnlyDictionary<string, string?>? extraSettings = null, Action<IServiceCollection>? configureServices = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -28,7 +30,7 @@ public sealed class ServiceFactory<TApi>(IReadOnlyDictionary<string, string?> se
         {
             settings[key] = value;
         }
-        var factory = new ServiceFactory<TApi>(settings);
+        var factory = new ServiceFactory<TApi>(settings, configureServices);
         // Ready means migrated and connected to the broker with its queues bound, so nothing a test publishes
         // afterwards can miss this service.
         using var client = factory.CreateClient();
@@ -44,6 +46,10 @@ public sealed class ServiceFactory<TApi>(IReadOnlyDictionary<string, string?> se
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
+        }
+        if (configureServices is not null)
+        {
+            builder.ConfigureTestServices(configureServices);
         }
     }
 }

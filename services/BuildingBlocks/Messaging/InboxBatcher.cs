@@ -23,7 +23,8 @@ public sealed record Inbound<TMessage>(Guid MessageId, TMessage Message, Activit
 /// <para>
 /// Each message still succeeds or fails on its own, as MassTransit expects: when a batch fails, its messages are
 /// handled again one by one, each in its own transaction, so one poison message goes to the error queue with its
-/// reason (after MassTransit's retries) and the others are posted.
+/// reason (after MassTransit's retries) and the others are posted. A batch that failed because the database is
+/// unreachable fails every message with that reason, which sends them back to their queue, never to the error queue.
 /// </para>
 /// Register with <see cref="InboxBatcherRegistration.AddInboxBatcher{TMessage, TBatcher}"/> and consume with a
 /// <see cref="BatchedConsumer{TMessage}"/>.
@@ -57,7 +58,7 @@ public abstract partial class InboxBatcher<TMessage>(NpgsqlDataSource dataSource
         var pending = new Pending(new Inbound<TMessage>(messageId, context.Message, Activity.Current?.Context ?? default));
         if (!_arrived.Writer.TryWrite(pending))
         {
-            throw new InvalidOperationException("The service is stopping; the message will be delivered again.");
+            throw new DependencyUnavailableException("The service is stopping; the message will be delivered again.");
         }
         await pending.Done.Task.WaitAsync(context.CancellationToken);
     }
@@ -107,7 +108,10 @@ public abstract partial class InboxBatcher<TMessage>(NpgsqlDataSource dataSource
             await CommitAsync(batch, cancellationToken);
             batch.ForEach(p => p.Done.TrySetResult());
         }
-        catch (Exception exception) when (batch.Count > 1 && !cancellationToken.IsCancellationRequested)
+        // A batch that failed because PostgreSQL is unreachable would fail again one by one, a connection attempt
+        // per message: each message fails with that reason at once, goes back to its queue (see ServiceMessaging) and
+        // is batched again when it comes back.
+        catch (Exception exception) when (batch.Count > 1 && !cancellationToken.IsCancellationRequested && !DependencyFailure.Is(exception))
         {
             LogBatchFailed(exception, batch.Count);
             foreach (var pending in batch)

@@ -1,5 +1,6 @@
 using System.Reflection;
 using MassTransit;
+using MassTransit.Middleware;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -33,6 +34,8 @@ public static class ServiceMessaging
         // each with its own database) set Messaging:QueuePrefix; replicas of one deployment never do.
         var queuePrefix = builder.Configuration["Messaging:QueuePrefix"] is { Length: > 0 } prefix ? $"{prefix}-{serviceName}" : serviceName;
 
+        var killSwitchRestart = builder.Configuration.GetValue("Messaging:KillSwitchRestartTimeout", TimeSpan.FromSeconds(15));
+
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName);
         builder.Services.AddMassTransit(bus =>
         {
@@ -42,6 +45,7 @@ public static class ServiceMessaging
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(queuePrefix, includeNamespace: false));
             bus.AddConsumers(consumersAssembly);
             configure?.Invoke(bus);
+            bus.AddConfigureEndpointsCallback((_, _, endpoint) => ConfigureDependencyOutages(endpoint, killSwitchRestart));
 
             bus.UsingRabbitMq((context, rabbit) =>
             {
@@ -51,9 +55,10 @@ public static class ServiceMessaging
                     host.Password(broker.Password);
                 });
                 // In-process retries ride out a deadlock, a restarting database or a lost connection. What still
-                // fails goes to the queue's _error queue with the exception in its headers, and the rest keep
-                // flowing. (Our RabbitMQ has no delayed-exchange plugin, so there is no broker-delayed redelivery;
-                // a crashed consumer's unacknowledged message is redelivered by the broker itself.)
+                // fails for a reason of its own goes to the queue's _error queue with the exception in its headers,
+                // and the rest keep flowing; what fails because a dependency is down stays in the queue (see
+                // ConfigureDependencyOutages). (Our RabbitMQ has no delayed-exchange plugin, so there is no
+                // broker-delayed redelivery; a crashed consumer's unacknowledged message is redelivered by the broker.)
                 rabbit.UseMessageRetry(retry =>
                 {
                     retry.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(400));
@@ -70,6 +75,33 @@ public static class ServiceMessaging
         builder.Services.AddHostedService<OutboxDispatcher>();
         builder.Services.AddHostedService<MessagingHousekeeping>();
         return builder;
+    }
+
+    /// <summary>
+    /// A consumer whose database is down must neither park its messages in the error queue nor spin on them. A
+    /// message that exhausted its retries on a dependency failure (<see cref="DependencyFailure"/>) is put back in its
+    /// queue; once such failures show up, the kill switch stops the receive endpoint, so the queue keeps the messages
+    /// while nothing takes them, and starts it again after <paramref name="restartTimeout"/>. If the dependency is
+    /// still down, the first messages fail again (after their retries) and the endpoint stops again; once it is back
+    /// they are consumed as usual. Poison messages are not counted and still go to the error queue.
+    /// </summary>
+    private static void ConfigureDependencyOutages(IReceiveEndpointConfigurator endpoint, TimeSpan restartTimeout)
+    {
+        endpoint.ConfigureError(error =>
+        {
+            error.UseFilter(new RequeueDependencyFailuresFilter());
+            // What follows is MassTransit's default error pipe, which an explicit one replaces.
+            error.UseFilter(new GenerateFaultFilter());
+            error.UseFilter(new ErrorTransportFilter());
+        });
+        endpoint.UseKillSwitch(options => options
+            // A fault reaches the kill switch only after the whole retry budget (about 11 s) failed on a dependency,
+            // which is evidence enough: trip on the first ones, not after a hundred messages (the default).
+            .SetActivationThreshold(1)
+            .SetTripThreshold(5)
+            .SetTrackingPeriod(TimeSpan.FromMinutes(1))
+            .SetRestartTimeout(restartTimeout)
+            .SetExceptionFilter(filter => filter.Handle<Exception>(DependencyFailure.Is)));
     }
 }
 
