@@ -94,5 +94,7 @@ public sealed class TextRulesTests
         Assert.Equal([("occurredOn", Validation.FutureDate)], new Validation().RequirePastDate(new DateOnly(2099, 1, 1), today, "occurredOn", "培训日期").Names);
         Assert.Equal([("occurredOn", Validation.OutOfRange)], new Validation().RequirePastDate(new DateOnly(1999, 12, 31), today, "occurredOn", "培训日期").Names);
         Assert.Equal([("occurredOn", Validation.Required)], new Validation().RequirePastDate(null, today, "occurredOn", "培训日期").Names);
+        // A hire date dates no credit: a teacher hired in 1988 is hired in 1988.
+        Assert.True(new Validation().RequirePastDate(new DateOnly(1988, 9, 1), today, "hireDate", "入职日期", creditYear: false).IsValid);
     }
 }

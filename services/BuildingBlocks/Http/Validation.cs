@@ -62,10 +62,10 @@ public sealed class Validation
 
     /// <summary>
     /// The date of something that has already happened (a training, a hiring): given, not after
-    /// <paramref name="today"/> (the province's day, <see cref="Time.ProvinceCalendar.Today"/>) and in a year the
-    /// platform holds records for.
+    /// <paramref name="today"/> (the province's day, <see cref="Time.ProvinceCalendar.Today"/>) and, when it dates a
+    /// credit (<paramref name="creditYear"/>), in a year the platform holds records for; a hire date may be older.
     /// </summary>
-    public Validation RequirePastDate(DateOnly? date, DateOnly today, string field, string what)
+    public Validation RequirePastDate(DateOnly? date, DateOnly today, string field, string what, bool creditYear = true)
     {
         if (date is not { } day)
         {
@@ -75,7 +75,7 @@ public sealed class Validation
         {
             Add(field, $"{what} {day:yyyy-MM-dd} 晚于今天（{today:yyyy-MM-dd}）：只能填写已经发生的日期", FutureDate);
         }
-        else
+        else if (creditYear)
         {
             RequireSupportedYear(day.Year, field, what);
         }

@@ -43,7 +43,7 @@ public static class TeacherRules
             validation.Add("subject", $"学科“{input.Subject}”不属于该学段；可选：{string.Join("、", Subjects.ByStage[input.Stage!])}");
         }
 
-        validation.RequirePastDate(input.HireDate, today, "hireDate", "入职日期");
+        validation.RequirePastDate(input.HireDate, today, "hireDate", "入职日期", creditYear: false);
         if (input.HireDate is { } hired && hired <= today && nationalId is not null && hired < nationalId.BirthDate.AddYears(16))
         {
             validation.Add("hireDate", "入职日期早于 16 周岁，请核对入职日期或身份证号", "before-working-age");
