@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -28,6 +29,9 @@ public static class ProblemDetailsSetup
             }
         });
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Outside Development the framework answers a body it cannot read with a bare 400 and no reason; thrown, the
+        // handler above says which field and why, in every environment.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         return builder;
     }
 }

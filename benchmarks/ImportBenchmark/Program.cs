@@ -98,6 +98,8 @@ static async Task<List<(string Code, string AreaCode, string[] Stages)>> CreateO
 // check character), a school, one of its stages and a subject of that stage.
 static byte[] GenerateFile(int rows, List<(string Code, string AreaCode, string[] Stages)> schools)
 {
+    string[] surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗"];
+    string[] givenNames = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平"];
     var stageNames = new Dictionary<string, (string Name, string Subject)>
     {
         ["primary"] = ("小学", "数学"), ["junior"] = ("初中", "语文"), ["senior"] = ("高中", "物理"),
@@ -113,7 +115,9 @@ static byte[] GenerateFile(int rows, List<(string Code, string AreaCode, string[
         var id = first17 + NationalId.CheckCharacter(first17);
         var (stage, subject) = stageNames[school.Stages[i % school.Stages.Length]];
         var hired = birth.AddYears(23);
-        text.Append(id).Append(",教师").Append(i % 10_000).Append(',').Append(school.Code).Append(',').Append(stage).Append(',')
+        // A name is letters only (a certificate prints it): surname and given name from short lists, not 教师123.
+        text.Append(id).Append(',').Append(surnames[i % surnames.Length]).Append(givenNames[i / surnames.Length % givenNames.Length])
+            .Append(',').Append(school.Code).Append(',').Append(stage).Append(',')
             .Append(subject).Append(',').Append(hired.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
             .Append(i % 3 == 0 ? ",否" : ",是").Append(i % 5 == 0 ? ",是" : ",否").Append(",二级教师,春苗\n");
     }

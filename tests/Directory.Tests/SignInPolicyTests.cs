@@ -34,21 +34,63 @@ public sealed class SignInPolicyTests
     }
 
     [Theory]
-    [InlineData("abc123", "至少 8 个字符")]
-    [InlineData("abcdefghij", "字母和数字")]
-    [InlineData("x11010519491231002Xy9", "不能包含账号")]
-    [InlineData("Same-pass-1", "不能与当前密码相同")]
-    [InlineData("zhangsanfeng", "不能是姓名的拼音")]
-    public void A_new_password_that_breaks_a_rule_is_refused_with_that_rule(string candidate, string rule)
+    [InlineData("abc123", "too-short")]
+    [InlineData("abcdefghij", "letters-and-digits")]
+    [InlineData("x11010519491231002Xy9", "contains-login")]
+    [InlineData("Same-pass-1", "same-as-current")]
+    [InlineData("zhangsanfeng", "name-pinyin")]
+    [InlineData("ZhangSanFeng2024", "name-pinyin")]
+    [InlineData("zhang.san.feng.88", "name-pinyin")]
+    [InlineData("2024zhangsanfeng", "name-pinyin")]
+    [InlineData("zsf123456", "name-pinyin")]
+    [InlineData("Zhangsf@1990", "name-pinyin")]
+    [InlineData("sanfengzhang1", "name-pinyin")]
+    [InlineData("woaini1314", "common-password")]
+    [InlineData("QQ123456", "common-password")]
+    [InlineData("a123456789", "common-password")]
+    [InlineData("5201314", "common-password")]
+    [InlineData("Password1", "common-password")]
+    public void A_new_password_that_breaks_a_rule_is_refused_with_that_rule_in_Chinese(string candidate, string rule)
     {
         var problems = SignInPolicy.CheckNewPassword(candidate, "11010519491231002X", currentPassword: "Same-pass-1", name: "张三丰");
-        Assert.Contains(problems, p => p.Contains(rule, StringComparison.Ordinal));
+        var problem = Assert.Single(problems, p => p.Rule == rule);
+        Assert.Contains(problem.Words, c => c is >= '\u4e00' and <= '\u9fff');
     }
 
     [Fact]
-    public void A_good_new_password_passes()
+    public void A_staff_account_tied_to_a_teacher_may_not_use_the_teachers_ID_number_either()
     {
-        Assert.Empty(SignInPolicy.CheckNewPassword("Spring-2026-ok", "11010519491231002X", "Old-pass-1"));
+        var problems = SignInPolicy.CheckNewPassword("id11010519491231002X", "guide-371602", null, "张三丰", nationalId: "11010519491231002X");
+        Assert.Contains(problems, p => p.Rule == "contains-national-id");
+    }
+
+    [Theory]
+    [InlineData("Spring-2026-ok")]
+    [InlineData("zhangwei2024")]    // someone else's name
+    [InlineData("sanzhangfeng9")]   // not an order anyone writes the name in
+    [InlineData("Zsanxf-2026")]
+    public void A_good_new_password_passes(string candidate) =>
+        Assert.Empty(SignInPolicy.CheckNewPassword(candidate, "11010519491231002X", "Old-pass-1", "张三丰"));
+
+    [Fact]
+    public void The_shipped_list_holds_the_common_passwords_and_their_chinese_favourites()
+    {
+        Assert.InRange(CommonPasswords.Count, 500, 1500);
+        foreach (var password in new[] { "123456", "5201314", "qq123456", "woaini1314", "a123456", "password", "1qaz2wsx", "Abc123456" })
+        {
+            Assert.True(CommonPasswords.Contains(password), password);
+        }
+        Assert.False(CommonPasswords.Contains("Spring-2026-ok"));
+    }
+
+    [Fact]
+    public void Every_password_the_platform_issues_meets_the_rules_a_user_must_meet()
+    {
+        for (var i = 0; i < 2_000; i++)
+        {
+            var password = AccountEndpoints.InitialPassword("11010519491231002X", "王伟", "11010519491231002X");
+            Assert.Empty(SignInPolicy.CheckNewPassword(password, "11010519491231002X", null, "王伟", "11010519491231002X"));
+        }
     }
 
     private static readonly AccountRow NeverSignedIn = new()

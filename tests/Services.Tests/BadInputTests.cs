@@ -39,8 +39,22 @@ internal static class BadInput
     public static async Task OnlyFieldRefusedAsync(HttpClient client, HttpMethod method, string path, string? json, string field, string rule)
     {
         var problem = await RefusedAsync(client, method, path, json, field, rule);
-        Assert.Equal(field, problem.GetProperty("field").GetString());
-        Assert.Equal(rule, problem.GetProperty("rule").GetString());
+        Assert.True(problem.TryGetProperty("field", out var named) && named.GetString() == field
+            && problem.TryGetProperty("rule", out var broken) && broken.GetString() == rule, $"{method} {path} {json}: not only {field} refused: {problem}");
+    }
+
+    /// <summary>
+    /// A body the framework cannot read: a 400 whose one fault is <paramref name="field"/> with <paramref name="rule"/>,
+    /// said in Chinese, with nothing of .NET in it (no type names, no English from the serializer).
+    /// </summary>
+    public static async Task UnreadableAsync(HttpClient client, HttpMethod method, string path, string? json, string field, string rule)
+    {
+        await OnlyFieldRefusedAsync(client, method, path, json, field, rule);
+        var (_, text) = await SendAsync(client, method, path, json);
+        foreach (var internals in new[] { "TrainingPlatform.", "System.", "JSON value", "could not be converted", "Path:", "LineNumber" })
+        {
+            Assert.False(text.Contains(internals, StringComparison.Ordinal), $"{method} {path} {json}: {internals} in {text}");
+        }
     }
 
     public static async Task<(HttpStatusCode Status, string Body)> SendAsync(HttpClient client, HttpMethod method, string path, string? json)
@@ -120,20 +134,33 @@ public sealed class CatalogBadInputTests : CatalogTestBase
         {
             await BadInput.OnlyFieldRefusedAsync(Operator, method, path, json, field, "required");
         }
-        // A null where a course id belongs is not an id: the body cannot be read, a 400 as well.
-        foreach (var (path, json) in new[]
+        // A null where a course id belongs is not an id: the body cannot be read, and the refusal names the element as
+        // the check of every other list does.
+        foreach (var (path, json, field) in new[]
                  {
-                     ("/api/catalog/years/2061/topics/T01", """{"name":"班级管理","stages":["primary"],"courseIds":[null]}"""),
-                     ("/api/catalog/years/2061/schools/S1/topics", """{"topicIds":[null]}"""),
+                     ("/api/catalog/years/2061/topics/T01", """{"name":"班级管理","stages":["primary"],"courseIds":[null]}""", "courseIds[0]"),
+                     ("/api/catalog/years/2061/topics/T01", $$"""{"name":"班级管理","stages":["primary"],"courseIds":["{{course}}",null]}""", "courseIds[1]"),
+                     ("/api/catalog/years/2061/schools/S1/topics", """{"topicIds":[null]}""", "topicIds[0]"),
                  })
         {
-            var (status, body) = await BadInput.SendAsync(Operator, HttpMethod.Put, path, json);
-            Assert.True(status == HttpStatusCode.BadRequest, $"{path} {json}: {(int)status} {body}");
+            await BadInput.UnreadableAsync(Operator, HttpMethod.Put, path, json, field, "required");
         }
         Assert.Equal(before, await FingerprintAsync());
 
         await SendOk(Operator, HttpMethod.Put, "/api/catalog/years/2061/topics/T01",
             new { name = "班级管理", stages = new[] { "primary" }, courseIds = new[] { course } });
+    }
+
+    [Fact]
+    public async Task A_course_title_with_emoji_or_control_characters_is_refused_and_saves_nothing()
+    {
+        var before = await FingerprintAsync();
+        foreach (var title in new[] { "班级管理🎉", "班级\u0000管理", "班级管理\n第二行", "班级\u202E管理" })
+        {
+            await BadInput.OnlyFieldRefusedAsync(Operator, HttpMethod.Post, "/api/catalog/courses",
+                JsonSerializer.Serialize(CourseBody("EMO-1", title), JsonSerializerOptions.Web), "title", "invalid-characters");
+        }
+        Assert.Equal(before, await FingerprintAsync());
     }
 
     [Fact]
@@ -252,8 +279,8 @@ public sealed class CreditsBadInputTests : IAsyncLifetime
             await BadInput.OnlyFieldRefusedAsync(operatorClient, HttpMethod.Post, $"/api/credits/years/{cycle}/reopen",
                 $$"""{"until":"{{Today.AddDays(7):yyyy-MM-dd}}","reason":"补登"}""", "year", "out-of-range");
         }
-        // Dates that would make a credit of such a year.
-        foreach (var day in new[] { "0001-01-01", "1999-12-31", "2101-01-01", "9999-12-31" })
+        // Dates that would make a credit of such a year; those after today are refused as future first.
+        foreach (var day in new[] { "0001-01-01", "1999-12-31" })
         {
             await BadInput.OnlyFieldRefusedAsync(schoolAdmin, HttpMethod.Post, "/api/credits/school-based",
                 $$"""{"batchId":"far","title":"校本研修","hours":2,"occurredOn":"{{day}}","teacherIds":["{{teacherId}}"]}""", "occurredOn", "out-of-range");
@@ -271,6 +298,57 @@ public sealed class CreditsBadInputTests : IAsyncLifetime
             var rollup = await SendOkAsync(operatorClient, $"/api/credits/reports/compliance?cycle={cycle}");
             Assert.Equal(compliance.GetProperty("cycleStart").GetInt32(), rollup.GetProperty("cycleStart").GetInt32());
         }
+    }
+
+    [Fact]
+    public async Task Training_dated_after_today_is_refused_for_an_application_and_a_school_based_batch_and_reaches_no_ledger()
+    {
+        var teacherId = await CreditsDirect.TeacherAsync(_credits.Services, School, "郑三");
+        await CreditsDirect.KeepThisYearOpenAsync(_credits.Services, Today);
+        var teacher = Client(Roles.Teacher, School, teacherId);
+        var schoolAdmin = Client(Roles.SchoolAdmin, School);
+        var before = await FingerprintAsync(teacherId);
+
+        foreach (var day in new[] { Today.AddDays(1).ToString("yyyy-MM-dd"), "2099-01-01", "2101-01-01", "9999-12-31" })
+        {
+            await BadInput.OnlyFieldRefusedAsync(teacher, HttpMethod.Post, "/api/credits/applications",
+                $$"""{"title":"外出培训","hours":8,"category":"subject","mode":"concentrated","level":"city","source":"external_training","occurredOn":"{{day}}","attachmentRef":"附件"}""",
+                "occurredOn", "future-date");
+            await BadInput.OnlyFieldRefusedAsync(schoolAdmin, HttpMethod.Post, "/api/credits/school-based",
+                $$"""{"batchId":"future","title":"校本研修","hours":2,"occurredOn":"{{day}}","teacherIds":["{{teacherId}}"]}""", "occurredOn", "future-date");
+        }
+        await BadInput.OnlyFieldRefusedAsync(teacher, HttpMethod.Post, "/api/credits/applications",
+            $$"""{"title":"外出培训🎉","hours":8,"category":"subject","mode":"concentrated","level":"city","source":"external_training","occurredOn":"{{Today:yyyy-MM-dd}}","attachmentRef":"附件"}""",
+            "title", "invalid-characters");
+        Assert.Equal(before, await FingerprintAsync(teacherId));
+
+        // An application filed before dates were checked, carrying 2099, is walked up the chain and refused at registration.
+        var applied = await SendAsync(teacher, HttpMethod.Post, "/api/credits/applications",
+            $$"""{"title":"外出培训","hours":8,"category":"subject","mode":"concentrated","level":"city","source":"external_training","occurredOn":"{{Today:yyyy-MM-dd}}","attachmentRef":"附件"}""",
+            HttpStatusCode.Created);
+        var id = applied.GetProperty("application").GetProperty("id").GetGuid();
+        await using (var connection = await Db.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("update credit_applications set occurred_on = '2099-01-01' where id = @Id", new { Id = id });
+        }
+        var path = $"/api/credits/applications/{id}/decisions";
+        await SendAsync(schoolAdmin, HttpMethod.Post, path, """{"decision":"approve"}""", HttpStatusCode.OK);
+        await SendAsync(Client(Roles.ResearchOffice, "37/3716/371602"), HttpMethod.Post, path, """{"decision":"approve"}""", HttpStatusCode.OK);
+        var (status, text) = await BadInput.SendAsync(Client(Roles.TrainingInstitution, "37/3716/371602"), HttpMethod.Post, path, """{"decision":"approve"}""");
+        Assert.True(status == HttpStatusCode.UnprocessableEntity, $"{(int)status} {text}");
+        var problem = JsonDocument.Parse(text).RootElement;
+        Assert.Equal(("future-date", "occurredOn"), (problem.GetProperty("rule").GetString(), problem.GetProperty("field").GetString()));
+        await using (var connection = await Db.OpenConnectionAsync())
+        {
+            Assert.Equal(0, await connection.ExecuteScalarAsync<long>("select count(*) from ledger_entries where teacher_id = @TeacherId", new { TeacherId = teacherId }));
+        }
+    }
+
+    private static async Task<JsonElement> SendAsync(HttpClient client, HttpMethod method, string path, string json, HttpStatusCode expected)
+    {
+        var (status, text) = await BadInput.SendAsync(client, method, path, json);
+        Assert.True(status == expected, $"{method} {path}: expected {(int)expected}, got {(int)status}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
     }
 
     private static async Task<JsonElement> SendOkAsync(HttpClient client, string path)
@@ -313,6 +391,31 @@ public sealed class EnrollmentBadInputTests : IAsyncLifetime
             "reports[2]", "required");
         Assert.True(mixed.GetProperty("errors").TryGetProperty("reports[1]", out _));
         Assert.False(mixed.GetProperty("errors").TryGetProperty("reports[0]", out _));
+        Assert.Equal(before, await FingerprintAsync());
+    }
+
+    [Fact]
+    public async Task A_body_of_the_wrong_type_or_broken_json_names_the_field_in_Chinese_without_dotnet_internals()
+    {
+        var db = _enrollment.Services.GetRequiredService<NpgsqlDataSource>();
+        var teacherId = Guid.NewGuid();
+        Task<string> FingerprintAsync() => BadInput.FingerprintAsync(db, $"body::text like '%{teacherId}%'", "progress_reports",
+            $"(select * from enrollments where teacher_id = '{teacherId}')");
+        var before = await FingerprintAsync();
+        var teacher = Client(Roles.Teacher, "37/3716/371602/S1", teacherId);
+        var platform = Client(Roles.LearningPlatform);
+
+        await BadInput.UnreadableAsync(teacher, HttpMethod.Post, "/api/enrollment/years/2063/electives", """{"courseId":12}""", "courseId", "wrong-type");
+        await BadInput.UnreadableAsync(teacher, HttpMethod.Post, "/api/enrollment/years/2063/electives", """{"courseId":"not-an-id"}""", "courseId", "wrong-type");
+        await BadInput.UnreadableAsync(teacher, HttpMethod.Post, "/api/enrollment/years/2063/electives", """["courseId"]""", "body", "wrong-type");
+        await BadInput.UnreadableAsync(platform, HttpMethod.Post, "/api/enrollment/progress",
+            $$"""{"reports":[{"reportId":"r-1","teacherId":"{{teacherId}}","courseId":"{{Guid.NewGuid()}}","programYear":"2063","percent":"ten"}]}""",
+            "reports[0].percent", "wrong-type");
+        await BadInput.UnreadableAsync(platform, HttpMethod.Post, "/api/enrollment/progress", """{"reports":{}}""", "reports", "wrong-type");
+        var (status, text) = await BadInput.SendAsync(teacher, HttpMethod.Post, "/api/enrollment/years/2063/electives", """{"courseId":""");
+        Assert.True(status == HttpStatusCode.BadRequest && JsonDocument.Parse(text).RootElement.GetProperty("rule").GetString() == "invalid-json",
+            $"{(int)status} {text}");
+        Assert.DoesNotContain("System.", text, StringComparison.Ordinal);
         Assert.Equal(before, await FingerprintAsync());
     }
 
@@ -378,5 +481,44 @@ public sealed class DirectoryBadInputTests : DirectoryTestBase
         await BadInput.RefusedAsync(operatorClient, HttpMethod.Post, "/api/directory/organisations",
             """{"code":"S-NULL","name":"空学段学校","kind":"school","parentCode":"371602","stages":["primary",null]}""", "stages[1]", "required");
         Assert.Equal(before, await CountAsync("select count(*) from organisations"));
+    }
+
+    [Fact]
+    public async Task Organisation_and_account_refusals_carry_kebab_case_rules_and_Chinese_words_and_register_nothing()
+    {
+        var operatorClient = ClientWith(Tokens.Issue(Roles.PlatformOperator, claims: new Dictionary<string, object> { ["name"] = "运营" }));
+        var province = $"P{Guid.NewGuid():N}"[..12];
+        var before = await CountAsync("select (select count(*) from organisations) + (select count(*) from accounts)");
+
+        var (status, text) = await BadInput.SendAsync(operatorClient, HttpMethod.Post, "/api/directory/organisations",
+            """{"code":"S-ORPHAN","name":"孤儿学校","kind":"school","parentCode":"NO-SUCH","stages":["primary"]}""");
+        AssertRule(status, text, "unknown-parent", "parentCode");
+        (status, text) = await BadInput.SendAsync(operatorClient, HttpMethod.Post, "/api/directory/accounts",
+            """{"login":"nobody-admin","displayName":"无名","role":"school_admin","organisationCode":"NO-SUCH"}""");
+        AssertRule(status, text, "unknown-organisation", "organisationCode");
+        await BadInput.OnlyFieldRefusedAsync(operatorClient, HttpMethod.Post, "/api/directory/accounts",
+            """{"login":"emoji-admin","displayName":"管理员😀","role":"platform_operator","organisationCode":"NO-SUCH"}""", "displayName", "invalid-characters");
+        await BadInput.OnlyFieldRefusedAsync(operatorClient, HttpMethod.Post, "/api/directory/organisations",
+            $$"""{"code":"{{province}}","name":"测试\u0007省","kind":"province"}""", "name", "invalid-characters");
+        Assert.Equal(before, await CountAsync("select (select count(*) from organisations) + (select count(*) from accounts)"));
+
+        await BadInput.UnreadableAsync(operatorClient, HttpMethod.Get, "/api/directory/teachers?page=abc", null, "page", "wrong-type");
+
+        // A role at the wrong level says both in Chinese, not in the platform's codes.
+        var created = await BadInput.SendAsync(operatorClient, HttpMethod.Post, "/api/directory/organisations",
+            $$"""{"code":"{{province}}","name":"测试省","kind":"province"}""");
+        Assert.Equal(HttpStatusCode.Created, created.Status);
+        (status, text) = await BadInput.SendAsync(operatorClient, HttpMethod.Post, "/api/directory/accounts",
+            $$"""{"login":"{{province}}-school","displayName":"教导处","role":"school_admin","organisationCode":"{{province}}"}""");
+        AssertRule(status, text, "role-organisation-level", "role");
+        Assert.Contains("学校管理员账号必须属于学校级机构", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("school_admin", JsonDocument.Parse(text).RootElement.GetProperty("detail").GetString()!, StringComparison.Ordinal);
+    }
+
+    private static void AssertRule(HttpStatusCode status, string text, string rule, string field)
+    {
+        Assert.True(status == HttpStatusCode.UnprocessableEntity, $"{(int)status} {text}");
+        var problem = JsonDocument.Parse(text).RootElement;
+        Assert.Equal((rule, field), (problem.GetProperty("rule").GetString(), problem.GetProperty("field").GetString()));
     }
 }

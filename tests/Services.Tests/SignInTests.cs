@@ -114,6 +114,24 @@ public sealed class SignInTests : DirectoryTestBase
     }
 
     [Fact]
+    public async Task A_new_password_a_guesser_would_try_first_is_refused_with_its_rule_and_the_account_keeps_no_password()
+    {
+        await ImportTeacherAsync(NationalId, "曾丽");
+        using var limited = ClientWith((await SignInAsync(NationalId, "zengli")).GetProperty("accessToken").GetString()!);
+        foreach (var (candidate, rule) in new[]
+                 {
+                     ("Zengli2024", "name-pinyin"), ("zl123456", "name-pinyin"), ("li.zeng.88", "name-pinyin"),
+                     ("woaini1314", "common-password"), ("QQ123456", "common-password"), ("a123456789", "common-password"),
+                     ($"x{NationalId}", "contains-login"), ("kx7Qz2m", "too-short"),
+                 })
+        {
+            await BadInput.OnlyFieldRefusedAsync(limited, HttpMethod.Put, "/api/directory/account/password",
+                JsonSerializer.Serialize(new { currentPassword = "zengli", newPassword = candidate }), "newPassword", rule);
+        }
+        Assert.Equal(1, await CountAsync($"select count(*) from accounts where login = '{NationalId}' and password_hash = ''"));
+    }
+
+    [Fact]
     public async Task A_wrong_pinyin_is_refused_and_counts_toward_the_lockout()
     {
         await ImportTeacherAsync(NationalId, "曾丽");

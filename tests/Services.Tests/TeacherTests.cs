@@ -94,19 +94,107 @@ public sealed class TeacherTests : DirectoryTestBase
     }
 
     [Fact]
-    public async Task A_name_that_looks_like_sql_is_just_a_name()
+    public async Task A_title_that_looks_like_sql_is_just_a_title()
     {
-        const string name = "王'); drop table teachers;--";
+        // Names admit no punctuation now; the professional title is free text, so the injection attempt moves there.
+        const string title = "一级'); drop table teachers;--";
         using var admin = SchoolAdmin(_school);
         using var response = await admin.PostAsJsonAsync("/api/directory/teachers", new
         {
-            nationalId = "11010519491231002X", name, schoolCode = _school, stage = "senior", subject = "语文",
-            hireDate = "2015-09-01", normalSchoolGraduate = true, classTeacher = false,
+            nationalId = "11010519491231002X", name = "王丽", schoolCode = _school, stage = "senior", subject = "语文",
+            hireDate = "2015-09-01", normalSchoolGraduate = true, classTeacher = false, title,
         });
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        Assert.Equal(name, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("teacher").GetProperty("name").GetString());
+        Assert.Equal(title, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("teacher").GetProperty("title").GetString());
         Assert.Equal(1, await CountAsync("select count(*) from teachers"));
+    }
+
+    [Fact]
+    public async Task A_name_a_certificate_cannot_hold_is_refused_on_register_update_and_import_and_rare_characters_and_the_middle_dot_are_kept()
+    {
+        using var admin = SchoolAdmin(_school);
+        foreach (var name in new[] { "王丽😀", "王\u0007丽", "王\u0378丽", "王\uE000丽", "王丽2", "·王丽" })
+        {
+            await BadInput.OnlyFieldRefusedAsync(admin, HttpMethod.Post, "/api/directory/teachers",
+                Json(Teacher("11010519491231002X", _school) with { Name = name }), "name", "invalid-characters");
+        }
+        Assert.Equal(0, await CountAsync("select count(*) from teachers"));
+
+        var rare = await PostOk(admin, "/api/directory/teachers", Teacher("371602198503120028", _school) with { Name = "𠀀〇" });
+        Assert.Equal("𠀀〇", rare.GetProperty("teacher").GetProperty("name").GetString());
+        // The dot an input method types for the middle dot is stored as the middle dot, so the certificate has one spelling.
+        var minority = await PostOk(admin, "/api/directory/teachers", Teacher("371602199007180034", _school) with { Name = "阿依古丽・买买提" });
+        Assert.Equal("阿依古丽·买买提", minority.GetProperty("teacher").GetProperty("name").GetString());
+
+        var id = rare.GetProperty("teacher").GetProperty("id").GetString();
+        await BadInput.OnlyFieldRefusedAsync(admin, HttpMethod.Put, $"/api/directory/teachers/{id}",
+            Json(Teacher("371602198503120028", _school) with { Name = "王丽\u200B" }), "name", "invalid-characters");
+        Assert.Equal(1, await CountAsync("select count(*) from teachers where name = '𠀀〇' and version = 1"));
+
+        using var operatorClient = ClientWith(Tokens.Issue(Roles.PlatformOperator));
+        var job = await ImportAndWaitAsync(operatorClient, "teachers", TeachersCsv($"440305198506150038,张伟🎉,{_school},高中,语文,2008-09-01,是,是,,"),
+            "teachers.csv");
+        Assert.Contains("表情符号", job.GetProperty("errors").ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, await CountAsync("select count(*) from teachers where national_id = '440305198506150038'"));
+    }
+
+    [Fact]
+    public async Task A_hire_date_after_today_in_the_province_is_refused_naming_the_field()
+    {
+        var tomorrow = TrainingPlatform.BuildingBlocks.Time.ProvinceCalendar.Today(TimeProvider.System).AddDays(1);
+        using var admin = SchoolAdmin(_school);
+        await BadInput.OnlyFieldRefusedAsync(admin, HttpMethod.Post, "/api/directory/teachers",
+            Json(Teacher("11010519491231002X", _school) with { HireDate = $"{tomorrow:yyyy-MM-dd}" }), "hireDate", "future-date");
+        Assert.Equal(0, await CountAsync("select count(*) from teachers"));
+    }
+
+    [Fact]
+    public async Task Refusals_about_the_school_carry_a_kebab_case_rule_and_name_the_stages_in_Chinese()
+    {
+        using var noSuchStage = await SchoolAdmin(_otherSchool).PostAsJsonAsync("/api/directory/teachers",
+            Teacher("440305198506150038", _otherSchool, stage: "senior", subject: "物理"));
+        var problem = await noSuchStage.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, noSuchStage.StatusCode);
+        Assert.Equal(("stage-not-at-school", "stage"), (problem.GetProperty("rule").GetString(), problem.GetProperty("field").GetString()));
+        Assert.Equal("二中没有高中学段（该校学段：初中）", problem.GetProperty("detail").GetString());
+
+        using var operatorClient = ClientWith(Tokens.Issue(Roles.PlatformOperator));
+        using var noSuchSchool = await operatorClient.PostAsJsonAsync("/api/directory/teachers", Teacher("440305198506150038", "NO-SUCH-SCHOOL"));
+        problem = await noSuchSchool.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, noSuchSchool.StatusCode);
+        Assert.Equal(("unknown-school", "schoolCode"), (problem.GetProperty("rule").GetString(), problem.GetProperty("field").GetString()));
+
+        var id = (await PostOk(SchoolAdmin(_school), "/api/directory/teachers", Teacher("371602198503120028", _school))).GetProperty("teacher").GetProperty("id");
+        using var updated = await SchoolAdmin(_school).PutAsJsonAsync($"/api/directory/teachers/{id}", Teacher("371602199007180034", _school));
+        Assert.Equal("national-id-unchangeable", (await updated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rule").GetString());
+        Assert.Equal(0, await CountAsync("select count(*) from teachers where national_id <> '371602198503120028'"));
+    }
+
+    [Fact]
+    public async Task Another_schools_or_another_districts_teachers_are_not_found_not_an_empty_list()
+    {
+        await PostOk(SchoolAdmin(_otherSchool), "/api/directory/teachers", Teacher("440305198506150038", _otherSchool, stage: "junior"));
+        using var operatorClient = ClientWith(Tokens.Issue(Roles.PlatformOperator));
+        var (farCounty, farSchool) = (Unique("X"), Unique("S"));
+        await PostOk(operatorClient, "/api/directory/organisations", new { code = farCounty, name = "邻县", kind = "county", parentCode = _city });
+        await PostOk(operatorClient, "/api/directory/organisations", new { code = farSchool, name = "邻县一中", kind = "school", parentCode = farCounty, stages = new[] { "junior" } });
+        using var district = ClientWith(Tokens.Issue(Roles.DistrictAdmin, claims: new Dictionary<string, object>
+        {
+            [PlatformClaims.OrganisationPath] = $"{_province}/{_city}/{_county}",
+        }));
+
+        foreach (var (client, code) in new[] { (SchoolAdmin(_school), _otherSchool), (district, farSchool), (district, "NO-SUCH-SCHOOL") })
+        {
+            foreach (var path in new[] { $"/api/directory/teachers?schoolCode={code}", $"/api/directory/teachers/export?schoolCode={code}" })
+            {
+                using var response = await client.GetAsync(path);
+                Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+        }
+        // In scope, the list is the list.
+        Assert.Equal(1, (await district.GetFromJsonAsync<JsonElement>($"/api/directory/teachers?schoolCode={_otherSchool}")).GetArrayLength());
+        Assert.Equal(0, (await district.GetFromJsonAsync<JsonElement>($"/api/directory/teachers?schoolCode={_school}")).GetArrayLength());
     }
 
     [Fact]
@@ -191,17 +279,13 @@ public sealed class TeacherTests : DirectoryTestBase
 
     private string SchoolPath(string school) => $"{_province}/{_city}/{_county}/{school}";
 
-    private static object Teacher(string nationalId, string school, string stage = "senior", string subject = "语文") => new
-    {
-        nationalId,
-        name = "测试教师",
-        schoolCode = school,
-        stage,
-        subject,
-        hireDate = "2015-09-01",
-        normalSchoolGraduate = true,
-        classTeacher = false,
-    };
+    private static TeacherBody Teacher(string nationalId, string school, string stage = "senior", string subject = "语文") =>
+        new(nationalId, "测试教师", school, stage, subject, "2015-09-01", true, false);
+
+    private sealed record TeacherBody(string NationalId, string Name, string SchoolCode, string Stage, string Subject, string HireDate,
+        bool NormalSchoolGraduate, bool ClassTeacher);
+
+    private static string Json(TeacherBody body) => JsonSerializer.Serialize(body, JsonSerializerOptions.Web);
 
     private HttpClient SchoolAdmin(string school) => ClientWith(Tokens.Issue(Roles.SchoolAdmin, claims: new Dictionary<string, object>
     {

@@ -7,16 +7,7 @@ namespace TrainingPlatform.Portal.Components.Shared;
 /// <summary>How the portal writes hours, dates and the platform's codes in Chinese.</summary>
 public static class Ui
 {
-    public static readonly IReadOnlyDictionary<string, string> RoleNames = new Dictionary<string, string>
-    {
-        [Roles.PlatformOperator] = "省级平台运营",
-        [Roles.DistrictAdmin] = "市/县区管理员",
-        [Roles.SchoolAdmin] = "学校管理员",
-        [Roles.Teacher] = "教师",
-        [Roles.GuideTeacher] = "指导教师",
-        [Roles.ResearchOffice] = "教研室",
-        [Roles.TrainingInstitution] = "教师培训机构",
-    };
+    public static readonly IReadOnlyDictionary<string, string> RoleNames = Roles.Names;
 
     public static string Hours(decimal hours) => hours.ToString("0.#", CultureInfo.InvariantCulture);
 

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using TrainingPlatform.BuildingBlocks.Text;
 using TrainingPlatform.Contracts.Reference;
 
 namespace TrainingPlatform.BuildingBlocks.Http;
@@ -17,6 +18,12 @@ public sealed class Validation
 
     /// <summary>A value that is not one of those the field allows (a status filter, a kind).</summary>
     public const string NotAllowed = "not-allowed";
+
+    /// <summary>A text is longer than its field holds.</summary>
+    public const string TooLong = "too-long";
+
+    /// <summary>A date of something that has happened (training, hiring, an activity) lies after today.</summary>
+    public const string FutureDate = "future-date";
 
     private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _names = new(StringComparer.Ordinal);
@@ -55,6 +62,70 @@ public sealed class Validation
     public Validation RequireSupportedYear(int? year, string field, string what) =>
         Require(year is not { } y || CreditCycles.IsSupported(y), field,
             $"{what}应在 {CreditCycles.EarliestYear}–{CreditCycles.LatestYear} 年之间", OutOfRange);
+
+    /// <summary>
+    /// The date of something that has already happened (a training, a hiring): given, not after
+    /// <paramref name="today"/> (the province's day, <see cref="Time.ProvinceCalendar.Today"/>) and, when it dates a
+    /// credit (<paramref name="creditYear"/>), in a year the platform holds records for; a hire date may be older.
+    /// </summary>
+    public Validation RequirePastDate(DateOnly? date, DateOnly today, string field, string what, bool creditYear = true)
+    {
+        if (date is not { } day)
+        {
+            Add(field, $"{what}必填", Required);
+        }
+        else if (day > today)
+        {
+            Add(field, $"{what} {day:yyyy-MM-dd} 晚于今天（{today:yyyy-MM-dd}）：只能填写已经发生的日期", FutureDate);
+        }
+        else if (creditYear)
+        {
+            RequireSupportedYear(day.Year, field, what);
+        }
+        return this;
+    }
+
+    /// <summary>A person's name as it goes onto a certificate: given, at most <paramref name="maxLength"/> characters, and only what <see cref="TextRules.WhyNotPersonName"/> accepts.</summary>
+    public Validation RequirePersonName(string? name, string field, int maxLength = 50)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            Add(field, "姓名必填", Required);
+        }
+        else if (TextRules.WhyNotPersonName(name) is { } why)
+        {
+            Add(field, why, TextRules.InvalidCharacters);
+        }
+        else if (name.Trim().EnumerateRunes().Count() > maxLength)
+        {
+            Add(field, $"姓名最多 {maxLength} 个字", TooLong);
+        }
+        return this;
+    }
+
+    /// <summary>
+    /// One line of text people read (a title, a display name): given unless <paramref name="required"/> is false, at
+    /// most <paramref name="maxLength"/> characters, and only what <see cref="TextRules.WhyNotTitle"/> accepts.
+    /// </summary>
+    public Validation RequireTitle(string? text, string field, string what, int maxLength, bool required = true)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            if (required)
+            {
+                Add(field, $"{what}必填，不超过 {maxLength} 字", Required);
+            }
+        }
+        else if (TextRules.WhyNotTitle(text) is { } why)
+        {
+            Add(field, $"{what}{why}", TextRules.InvalidCharacters);
+        }
+        else if (text.Trim().Length > maxLength)
+        {
+            Add(field, $"{what}不超过 {maxLength} 字", TooLong);
+        }
+        return this;
+    }
 
     public void Add(string field, string rule)
     {
@@ -104,7 +175,7 @@ public sealed class Validation
     public IResult ToProblem() =>
         TypedResults.ValidationProblem(
             _errors.ToDictionary(e => e.Key, e => e.Value.ToArray()),
-            detail: "请求中有字段不符合规则，请按 errors 修改后重试。(One or more fields break a rule; see errors.)",
+            detail: "请求中有字段不符合规则，请按 errors 修改后重试。",
             title: "请求无效 (invalid request)",
             extensions: NameExtensions());
 
@@ -173,8 +244,15 @@ public static class Problems
     public static IResult NotFound(string detail) =>
         TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status404NotFound, title: "未找到 (not found)");
 
-    /// <summary>422: understood, but a domain rule refuses it.</summary>
-    public static IResult RuleBroken(string detail, string rule) =>
-        TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status422UnprocessableEntity, title: "不符合业务规则 (rule broken)",
-            extensions: new Dictionary<string, object?> { ["rule"] = rule });
+    /// <summary>422: understood, but a domain rule refuses it; <paramref name="field"/> names the field at fault, where one is.</summary>
+    public static IResult RuleBroken(string detail, string rule, string? field = null)
+    {
+        var extensions = new Dictionary<string, object?> { ["rule"] = rule };
+        if (field is not null)
+        {
+            extensions["field"] = field;
+        }
+        return TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status422UnprocessableEntity, title: "不符合业务规则 (rule broken)",
+            extensions: extensions);
+    }
 }

@@ -29,4 +29,17 @@ public static class Roles
 
     /// <summary>The learning side (the study platform) reporting progress, tests and assignments; a machine client.</summary>
     public const string LearningPlatform = "learning_platform";
+
+    /// <summary>Each role as people call it, for messages and pages.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
+    {
+        [PlatformOperator] = "省级平台运营",
+        [DistrictAdmin] = "市/县区管理员",
+        [SchoolAdmin] = "学校管理员",
+        [Teacher] = "教师",
+        [GuideTeacher] = "指导教师",
+        [ResearchOffice] = "教研室",
+        [TrainingInstitution] = "教师培训机构",
+        [LearningPlatform] = "学习平台对接账号",
+    };
 }

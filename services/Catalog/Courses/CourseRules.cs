@@ -25,7 +25,7 @@ public static partial class CourseRules
     {
         var v = new Validation()
             .Require(r.Code is { } code && CodePattern().IsMatch(code), "code", "课程编号必填，2–30 位字母、数字、连字符或下划线")
-            .Require(!string.IsNullOrWhiteSpace(r.Title) && r.Title.Length <= 200, "title", "课程名称必填，不超过 200 字")
+            .RequireTitle(r.Title, "title", "课程名称", 200)
             .Require((r.Summary ?? "").Length <= 4000, "summary", "课程简介不超过 4000 字")
             .Require(r.Hours is > 0 and <= 500, "hours", "学时必须大于 0、不超过 500")
             .Require(r.Hours is null || decimal.Round(r.Hours.Value, 1) == r.Hours.Value, "hours", "学时最多保留一位小数")

@@ -10,6 +10,14 @@ public static class OrganisationKinds
     public const string School = "school";
 
     public static readonly IReadOnlyList<string> All = [Province, City, County, Township, School];
+
+    /// <summary>Each level as people call it, for messages.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
+    {
+        [Province] = "省", [City] = "设区市", [County] = "县区", [Township] = "乡镇", [School] = "学校",
+    };
+
+    public static string Name(string kind) => Names.GetValueOrDefault(kind, kind);
 }
 
 /// <summary>School stages (学段).</summary>

@@ -60,8 +60,9 @@ public static class ApplicationEndpoints
         from credit_applications a left join teachers t on t.id = a.teacher_id
         """;
 
-    private static Validation Validate(ApplicationRequest r) => new Validation()
-        .Require(!string.IsNullOrWhiteSpace(r.Title) && r.Title.Length <= 200, "title", "培训名称必填，不超过 200 字")
+    /// <summary>The fields of an application; a training is dated on a day that has passed, in the province's calendar.</summary>
+    private static Validation Validate(ApplicationRequest r, DateOnly today) => new Validation()
+        .RequireTitle(r.Title, "title", "培训名称", 200)
         .Require((r.Description ?? "").Length <= 2000, "description", "说明不超过 2000 字")
         .Require(r.Hours is > 0 and <= 500 && decimal.Round(r.Hours.Value, 1) == r.Hours, "hours", "学时必须大于 0、不超过 500，最多一位小数")
         .Require(r.Category is not null && CourseCategories.Names.ContainsKey(r.Category), "category", "学时类别无效")
@@ -69,14 +70,13 @@ public static class ApplicationEndpoints
         .Require(r.Level is not null && TrainingLevels.Names.ContainsKey(r.Level), "level", "培训级别无效")
         .Require(r.Source is CreditSources.ExternalTraining or CreditSources.DegreeUpgrade or CreditSources.Mentoring, "source",
             "来源应为 external_training（外出培训）、degree_upgrade（学历提升）或 mentoring（指导带教）")
-        .Require(r.OccurredOn is not null, "occurredOn", "培训日期必填")
-        .RequireSupportedYear(r.OccurredOn?.Year, "occurredOn", "培训日期")
+        .RequirePastDate(r.OccurredOn, today, "occurredOn", "培训日期")
         .Require(!string.IsNullOrWhiteSpace(r.AttachmentRef) && r.AttachmentRef.Length <= 500, "attachmentRef", "证明材料（附件编号或链接）必填");
 
     private static async Task<IResult> ApplyAsync(ApplicationRequest request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken cancellationToken)
     {
-        var validation = Validate(request);
+        var validation = Validate(request, ProvinceCalendar.Today(clock));
         if (!validation.IsValid)
         {
             return validation.ToProblem();
@@ -109,7 +109,7 @@ public static class ApplicationEndpoints
     private static async Task<IResult> AmendAsync(Guid id, ApplicationRequest request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken cancellationToken)
     {
-        var validation = Validate(request);
+        var validation = Validate(request, ProvinceCalendar.Today(clock));
         if (!validation.IsValid)
         {
             return validation.ToProblem();
@@ -208,6 +208,12 @@ public static class ApplicationEndpoints
         CancellationToken cancellationToken)
     {
         var year = application.OccurredOn.Year;
+        // An application filed before dates were checked may still carry a day to come: never a credit of a year not yet lived.
+        if (application.OccurredOn > ProvinceCalendar.DayOf(now))
+        {
+            return Problems.RuleBroken($"培训日期 {application.OccurredOn:yyyy-MM-dd} 晚于今天，不能登记学时；请退回，由教师更正日期", Validation.FutureDate,
+                "occurredOn");
+        }
         var (open, closedOn) = await LedgerBook.RegistrationAsync(unitOfWork.Connection, year, ProvinceCalendar.DayOf(now), cancellationToken);
         if (!open)
         {

@@ -130,10 +130,9 @@ public static class LedgerEndpoints
         var teacherIds = request.TeacherIds ?? [];
         var validation = new Validation()
             .Require(!string.IsNullOrWhiteSpace(request.BatchId) && request.BatchId.Length <= 64, "batchId", "批次号必填（重复提交同一批次不会重复登记），不超过 64 字符")
-            .Require(!string.IsNullOrWhiteSpace(request.Title) && request.Title.Length <= 200, "title", "研修活动名称必填，不超过 200 字")
+            .RequireTitle(request.Title, "title", "研修活动名称", 200)
             .Require(request.Hours is > 0 and <= 100 && decimal.Round(request.Hours.Value, 1) == request.Hours, "hours", "学时必须大于 0、不超过 100，最多一位小数")
-            .Require(request.OccurredOn is not null, "occurredOn", "活动日期必填")
-            .RequireSupportedYear(request.OccurredOn?.Year, "occurredOn", "活动日期")
+            .RequirePastDate(request.OccurredOn, ProvinceCalendar.Today(clock), "occurredOn", "活动日期")
             .Require(teacherIds.Count is > 0 and <= MaxSchoolBatch, "teacherIds", $"每批 1–{MaxSchoolBatch} 名教师")
             .Require(teacherIds.Distinct().Count() == teacherIds.Count, "teacherIds", "教师不能重复");
         if (!validation.IsValid)

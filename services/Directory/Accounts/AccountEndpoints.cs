@@ -42,7 +42,7 @@ public static class AccountEndpoints
     {
         var validation = new Validation()
             .Require(!string.IsNullOrWhiteSpace(request.Login) && request.Login.Trim().Length is >= 3 and <= 64, "login", "账号必填，3–64 个字符")
-            .Require(!string.IsNullOrWhiteSpace(request.DisplayName), "displayName", "姓名必填")
+            .RequireTitle(request.DisplayName, "displayName", "姓名（或账号名称）", 100)
             .Require(StaffRoles.ContainsKey(request.Role ?? ""), "role", $"角色必须是以下之一：{string.Join(", ", StaffRoles.Keys)}")
             .Require(!string.IsNullOrWhiteSpace(request.OrganisationCode), "organisationCode", "所属机构代码必填");
         if (!validation.IsValid)
@@ -56,7 +56,7 @@ public static class AccountEndpoints
             cancellationToken: cancellationToken));
         if (organisation is null)
         {
-            return Problems.RuleBroken($"机构代码 {request.OrganisationCode} 不存在", "organisationCode must name an existing organisation");
+            return Problems.RuleBroken($"机构代码 {request.OrganisationCode} 不存在", "unknown-organisation", "organisationCode");
         }
         if (!PlatformUser.From(http.User).CanSeeOrganisation(organisation.Path) || request.Role == Roles.PlatformOperator && !PlatformUser.From(http.User).IsOperator)
         {
@@ -64,12 +64,13 @@ public static class AccountEndpoints
         }
         if (!StaffRoles[request.Role!].Contains(organisation.Kind))
         {
-            return Problems.RuleBroken($"{request.Role} 账号必须属于 {string.Join(" 或 ", StaffRoles[request.Role!])} 级机构，而 {request.OrganisationCode} 是 {organisation.Kind}",
-                "the role must match the organisation level");
+            return Problems.RuleBroken(
+                $"{Roles.Names[request.Role!]}账号必须属于{string.Join("或", StaffRoles[request.Role!].Select(OrganisationKinds.Name))}级机构，而 {request.OrganisationCode} 是{OrganisationKinds.Name(organisation.Kind)}",
+                "role-organisation-level", "role");
         }
 
-        var initialPassword = InitialPassword();
         var account = new AccountRow { Id = Guid.CreateVersion7(), Login = AccountRow.NormaliseLogin(request.Login) };
+        var initialPassword = InitialPassword(account.Login, request.DisplayName);
         var inserted = await connection.ExecuteAsync(new CommandDefinition(InsertSql, new
         {
             account.Id,
@@ -89,15 +90,25 @@ public static class AccountEndpoints
             new CreatedStaffAccount(account.Id, account.Login, request.Role!, organisation.Path, initialPassword));
     }
 
-    /// <summary>12 characters, letters and digits, no look-alikes (0/O, 1/l/I).</summary>
-    internal static string InitialPassword()
+    /// <summary>
+    /// 12 characters, letters and digits, no look-alikes (0/O, 1/l/I), meeting every rule a password the user sets
+    /// must meet: a random draw that happened to spell the holder's initials is drawn again.
+    /// </summary>
+    public static string InitialPassword(string login, string? name, string? nationalId = null)
     {
         const string letters = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ";
         const string digits = "23456789";
-        var chars = RandomNumberGenerator.GetItems<char>(letters + digits, 10).ToList();
-        chars.Add(RandomNumberGenerator.GetItems<char>(letters, 1)[0]);
-        chars.Add(RandomNumberGenerator.GetItems<char>(digits, 1)[0]);
-        return new string([.. chars]);
+        while (true)
+        {
+            var chars = RandomNumberGenerator.GetItems<char>(letters + digits, 10).ToList();
+            chars.Add(RandomNumberGenerator.GetItems<char>(letters, 1)[0]);
+            chars.Add(RandomNumberGenerator.GetItems<char>(digits, 1)[0]);
+            var password = new string([.. chars]);
+            if (SignInPolicy.CheckNewPassword(password, login, null, name, nationalId).Count == 0)
+            {
+                return password;
+            }
+        }
     }
 
     private sealed record OrganisationRef(Guid Id, string Kind, string Path);

@@ -31,7 +31,32 @@ public static class Pinyin
         {
             return false;
         }
-        var text = string.Concat(Fold(typed).Select(r => r.ToString()));
+        return Spells(characters, string.Concat(Fold(typed).Select(r => r.ToString())));
+    }
+
+    /// <summary>
+    /// Whether the letters of what was typed spell the name in any of the ways people make a password of it: full
+    /// pinyin, initials or a mix (zhangsan, zs, zhangs), the given name first (sanzhang), in any case, with digits
+    /// and punctuation anywhere (Zhangsan@2024, zs123456). For the password rules, not for signing in.
+    /// </summary>
+    public static bool MatchesAnyForm(string? name, string? typed)
+    {
+        if (string.IsNullOrWhiteSpace(name) || string.IsNullOrWhiteSpace(typed) || !TrySpell(name, out var characters) || characters.Count == 0)
+        {
+            return false;
+        }
+        var letters = string.Concat(Fold(typed).Where(r => !Rune.IsDigit(r)).Select(r => r.ToString()));
+        if (letters.Length == 0)
+        {
+            return false;
+        }
+        // Each character may be typed as a whole reading or as its first letter.
+        var spellings = characters.Select(readings => readings.Concat(readings.Select(r => r[..1])).Distinct().ToArray()).ToList();
+        return Spells(spellings, letters) || (spellings.Count > 1 && Spells([.. spellings.Skip(1), spellings[0]], letters));
+    }
+
+    private static bool Spells(IReadOnlyList<string[]> characters, string text)
+    {
         if (text.Length == 0 || text.Length > characters.Count * Table.Value.LongestReading)
         {
             return false;

@@ -109,11 +109,12 @@ public static class SignInEndpoints
         if (string.IsNullOrEmpty(request.CurrentPassword)
             || Verify(account, request.CurrentPassword, hasher, accounts.Value) == PasswordVerificationResult.Failed)
         {
-            validation.Add("currentPassword", "当前密码不正确");
+            validation.Add("currentPassword", "当前密码不正确", "wrong-password");
         }
-        foreach (var rule in SignInPolicy.CheckNewPassword(request.NewPassword, account.Login, request.CurrentPassword, account.TeacherName))
+        foreach (var problem in SignInPolicy.CheckNewPassword(request.NewPassword, account.Login, request.CurrentPassword, account.TeacherName ?? account.DisplayName,
+                     account.TeacherNationalId))
         {
-            validation.Add("newPassword", rule);
+            validation.Add("newPassword", problem.Words, problem.Rule);
         }
         if (!validation.IsValid)
         {

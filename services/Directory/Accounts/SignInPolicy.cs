@@ -63,31 +63,80 @@ public static class SignInPolicy
         && account.Login == account.TeacherNationalId
         && Pinyin.Matches(account.TeacherName, password);
 
-    /// <summary>The rules a new password must meet; each broken rule in Chinese. Empty when it is acceptable.</summary>
-    public static IReadOnlyList<string> CheckNewPassword(string? password, string login, string? currentPassword, string? name = null)
+    /// <summary>
+    /// The rules a new password must meet, each broken one with its kebab-case name and the reason in Chinese; empty
+    /// when it is acceptable. What a guesser tries first is refused: the account, the ID number, the name's pinyin in
+    /// any form (<see cref="Pinyin.MatchesAnyForm"/>) and the most common passwords (<see cref="CommonPasswords"/>).
+    /// </summary>
+    public static IReadOnlyList<PasswordProblem> CheckNewPassword(string? password, string login, string? currentPassword, string? name = null,
+        string? nationalId = null)
     {
-        var problems = new List<string>();
+        var problems = new List<PasswordProblem>();
         password ??= "";
-        if (password.Length < 8)
+        if (password.Length < MinPasswordLength)
         {
-            problems.Add("新密码至少 8 个字符");
+            problems.Add(new("too-short", $"新密码至少 {MinPasswordLength} 个字符"));
         }
         if (!password.Any(char.IsAsciiLetter) || !password.Any(char.IsAsciiDigit))
         {
-            problems.Add("新密码必须同时包含字母和数字");
+            problems.Add(new("letters-and-digits", "新密码必须同时包含字母和数字"));
         }
         if (password.Contains(login, StringComparison.OrdinalIgnoreCase))
         {
-            problems.Add("新密码不能包含账号（身份证号）");
+            problems.Add(new("contains-login", "新密码不能包含账号（教师账号即身份证号）"));
         }
-        if (Pinyin.Matches(name, password))
+        else if (nationalId is not null && password.Contains(nationalId, StringComparison.OrdinalIgnoreCase))
         {
-            problems.Add("新密码不能是姓名的拼音");
+            problems.Add(new("contains-national-id", "新密码不能包含身份证号"));
+        }
+        if (Pinyin.MatchesAnyForm(name, password))
+        {
+            problems.Add(new("name-pinyin", "新密码不能是姓名的拼音（全拼、首字母、大小写变化或加上数字都不行）：这是别人最先猜的密码"));
+        }
+        if (CommonPasswords.Contains(password))
+        {
+            problems.Add(new("common-password", "新密码是最常见的密码之一（如 123456、5201314、woaini1314），很容易被猜中，请换一个"));
         }
         if (currentPassword is not null && password == currentPassword)
         {
-            problems.Add("新密码不能与当前密码相同");
+            problems.Add(new("same-as-current", "新密码不能与当前密码相同"));
         }
         return problems;
+    }
+
+    public const int MinPasswordLength = 8;
+}
+
+/// <summary>A broken password rule: its stable name and the reason in Chinese.</summary>
+public sealed record PasswordProblem(string Rule, string Words);
+
+/// <summary>
+/// The list of the most common passwords shipped with the service (<c>Accounts/Passwords/common-passwords.txt</c>),
+/// compared ignoring case.
+/// </summary>
+public static class CommonPasswords
+{
+    private const string ResourceName = "TrainingPlatform.Directory.CommonPasswords";
+
+    private static readonly Lazy<HashSet<string>> List = new(Load);
+
+    public static bool Contains(string? password) => password is not null && List.Value.Contains(password.Trim());
+
+    public static int Count => List.Value.Count;
+
+    private static HashSet<string> Load()
+    {
+        using var stream = typeof(CommonPasswords).Assembly.GetManifestResourceStream(ResourceName)
+            ?? throw new InvalidOperationException($"The embedded resource {ResourceName} is missing.");
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
+        var passwords = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length > 0 && line[0] != '#')
+            {
+                passwords.Add(line.Trim());
+            }
+        }
+        return passwords;
     }
 }

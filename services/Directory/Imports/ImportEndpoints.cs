@@ -100,6 +100,10 @@ public static class ImportEndpoints
     private static async Task<IResult> ExportTeachersAsync(string? schoolCode, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        if (await TeacherEndpoints.ListedSchoolProblemAsync(connection, schoolCode, PlatformUser.From(http.User), cancellationToken) is { } problem)
+        {
+            return problem;
+        }
         var teachers = await TeacherStore.ListInScopeAsync(connection, PlatformUser.From(http.User), schoolCode, int.MaxValue, 0, cancellationToken);
         var workbook = XlsxSheet.Write("教师", TeacherSheet.ExportHeaders, teachers.Select(TeacherSheet.ExportRow));
         return TypedResults.File(workbook, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

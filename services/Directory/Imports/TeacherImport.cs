@@ -5,6 +5,8 @@ using NpgsqlTypes;
 using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.BuildingBlocks.Text;
+using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Contracts.Directory;
 using TrainingPlatform.Services.Directory.Teachers;
 
@@ -143,7 +145,7 @@ public sealed class TeacherImport(NpgsqlDataSource db, TimeProvider clock)
 
     private List<(int Line, TeacherInput Input, NationalId Id)> ValidateRows(IReadOnlyList<(int Line, TeacherInput Input)> rows, List<RowError> errors)
     {
-        var today = DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
+        var today = ProvinceCalendar.Today(clock);
         var unreadable = errors.Select(e => (e.Line, e.Column)).ToHashSet();
         var valid = new List<(int, TeacherInput, NationalId)>(rows.Count);
         foreach (var (line, input) in rows)
@@ -220,7 +222,7 @@ public sealed class TeacherImport(NpgsqlDataSource db, TimeProvider clock)
             await copy.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid, cancellationToken);
             await copy.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid, cancellationToken);
             await copy.WriteAsync(id.Value, NpgsqlDbType.Text, cancellationToken);
-            await copy.WriteAsync(input.Name!.Trim(), NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync(TextRules.NormalisePersonName(input.Name!), NpgsqlDbType.Text, cancellationToken);
             await copy.WriteAsync(id.BirthDate, NpgsqlDbType.Date, cancellationToken);
             await copy.WriteAsync(id.Sex == Sex.Male ? "male" : "female", NpgsqlDbType.Text, cancellationToken);
             await copy.WriteAsync(school.Id, NpgsqlDbType.Uuid, cancellationToken);

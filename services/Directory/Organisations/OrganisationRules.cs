@@ -21,7 +21,7 @@ public static class OrganisationRules
     {
         var validation = new Validation()
             .Require(!string.IsNullOrWhiteSpace(request.Code) && request.Code.Trim().Length <= 32, "code", "机构代码必填，最多 32 个字符")
-            .Require(!string.IsNullOrWhiteSpace(request.Name) && request.Name.Trim().Length <= 100, "name", "机构名称必填，最多 100 个字符")
+            .RequireTitle(request.Name, "name", "机构名称", 100)
             .Require(OrganisationKinds.All.Contains(request.Kind ?? ""), "kind",
                 $"机构类型必须是以下之一：{string.Join(", ", OrganisationKinds.All)}");
 

@@ -29,13 +29,13 @@ public static class OrganisationStore
                     cancellationToken: cancellationToken));
             if (parent is null)
             {
-                return (null, Problems.RuleBroken($"上级机构代码 {request.ParentCode} 不存在", "parentCode must name an existing organisation"));
+                return (null, Problems.RuleBroken($"上级机构代码 {request.ParentCode} 不存在", "unknown-parent", "parentCode"));
             }
             if (!allowedParents.Contains(parent.Kind))
             {
                 return (null, Problems.RuleBroken(
-                    $"{request.Kind} 的上级机构必须是 {string.Join(" 或 ", allowedParents)}，而 {request.ParentCode} 是 {parent.Kind}",
-                    "parentCode must be of an allowed parent kind"));
+                    $"{OrganisationKinds.Name(request.Kind!)}的上级机构必须是{string.Join("或", allowedParents.Select(OrganisationKinds.Name))}，而 {request.ParentCode} 是{OrganisationKinds.Name(parent.Kind)}",
+                    "parent-kind-not-allowed", "parentCode"));
             }
             parentId = parent.Id;
             path = $"{parent.Path}/{path}";

@@ -1,10 +1,11 @@
-using TrainingPlatform.BuildingBlocks.Spreadsheets;
 using Dapper;
 using Microsoft.AspNetCore.Identity;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.BuildingBlocks.Spreadsheets;
+using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Contracts.Reference;
 using TrainingPlatform.Services.Directory.Accounts;
 using TrainingPlatform.Services.Directory.Imports;
@@ -64,7 +65,7 @@ public static class TeacherAccountEndpoints
         // The hashing is the cost of this request: spread it over the cores.
         Parallel.For(0, accounts.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
         {
-            var password = AccountEndpoints.InitialPassword();
+            var password = AccountEndpoints.InitialPassword(accounts[i].NationalId, accounts[i].Name, accounts[i].NationalId);
             issued[i] = (accounts[i].Id, accounts[i].NationalId, accounts[i].Name, password, hasher.HashPassword(new AccountRow(), password));
         });
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(
@@ -82,7 +83,7 @@ public static class TeacherAccountEndpoints
     private static async Task<IResult> UpdateProfileAsync(Guid id, TeacherInput input, HttpContext http, NpgsqlDataSource db, TeacherStore teachers,
         TimeProvider clock, CancellationToken cancellationToken)
     {
-        var validation = TeacherRules.Validate(input, DateOnly.FromDateTime(clock.GetLocalNow().DateTime), out var nationalId);
+        var validation = TeacherRules.Validate(input, ProvinceCalendar.Today(clock), out var nationalId);
         if (!validation.IsValid)
         {
             return validation.ToProblem();
@@ -95,16 +96,16 @@ public static class TeacherAccountEndpoints
         }
         if (nationalId!.Value != teacher.NationalId)
         {
-            return Problems.RuleBroken("身份证号不可修改；如登记有误，请联系平台运营核实", "the national ID never changes");
+            return Problems.RuleBroken("身份证号不可修改；如登记有误，请联系平台运营核实", "national-id-unchangeable", "nationalId");
         }
         if (input.SchoolCode!.Trim() != teacher.SchoolCode)
         {
-            return Problems.RuleBroken("更换学校请办理调动（POST /api/directory/teachers/{id}/transfer）", "a change of school is a transfer");
+            return Problems.RuleBroken("更换学校请办理教师调动，不能在修改档案时改学校", "school-change-is-transfer", "schoolCode");
         }
         var school = await TeacherStore.FindSchoolAsync(unitOfWork, teacher.SchoolCode, cancellationToken);
-        if (!school!.Stages.Contains(input.Stage!))
+        if (TeacherEndpoints.StageProblem(school!, input.Stage!) is { } stageProblem)
         {
-            return Problems.RuleBroken($"{school.Name} 没有 {input.Stage} 学段", "the teacher's stage must be one of the school's stages");
+            return stageProblem;
         }
 
         await teachers.UpdateProfileAsync(unitOfWork, teacher, input, cancellationToken);

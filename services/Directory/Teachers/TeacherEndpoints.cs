@@ -3,7 +3,9 @@ using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Contracts.Directory;
+using TrainingPlatform.Contracts.Reference;
 
 namespace TrainingPlatform.Services.Directory.Teachers;
 
@@ -30,7 +32,7 @@ public static class TeacherEndpoints
     private static async Task<IResult> RegisterAsync(TeacherInput input, HttpContext http, NpgsqlDataSource db, TeacherStore teachers,
         TimeProvider clock, CancellationToken cancellationToken)
     {
-        var validation = TeacherRules.Validate(input, DateOnly.FromDateTime(clock.GetLocalNow().DateTime), out var nationalId);
+        var validation = TeacherRules.Validate(input, ProvinceCalendar.Today(clock), out var nationalId);
         if (!validation.IsValid)
         {
             return validation.ToProblem();
@@ -72,6 +74,10 @@ public static class TeacherEndpoints
         var size = Math.Clamp(pageSize ?? 50, 1, 500);
         var offset = (Math.Max(page ?? 1, 1) - 1) * size;
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        if (await ListedSchoolProblemAsync(connection, schoolCode, PlatformUser.From(http.User), cancellationToken) is { } problem)
+        {
+            return problem;
+        }
         var rows = await TeacherStore.ListInScopeAsync(connection, PlatformUser.From(http.User), schoolCode, size, offset, cancellationToken);
         return TypedResults.Ok(rows.Select(TeacherView.From));
     }
@@ -119,18 +125,38 @@ public static class TeacherEndpoints
     {
         if (school is null || school.Kind != OrganisationKinds.School)
         {
-            return Problems.RuleBroken($"学校代码 {code} 不存在或不是学校", "schoolCode must name an existing school");
+            return Problems.RuleBroken($"学校代码 {code} 不存在或不是学校", "unknown-school", "schoolCode");
         }
         if (!PlatformUser.From(http.User).CanSeeOrganisation(school.Path))
         {
             return Problems.Forbidden($"学校 {code} 不在你的管理范围内。");
         }
-        if (!school.Stages.Contains(stage))
+        return StageProblem(school, stage);
+    }
+
+    /// <summary>A teacher's stage must be one the school teaches; said with the stages' Chinese names.</summary>
+    internal static IResult? StageProblem(SchoolRow school, string stage) =>
+        school.Stages.Contains(stage)
+            ? null
+            : Problems.RuleBroken(
+                $"{school.Name}没有{StageName(stage)}学段（该校学段：{string.Join("、", school.Stages.Select(StageName))}）", "stage-not-at-school", "stage");
+
+    private static string StageName(string stage) => StageNames.Names.GetValueOrDefault(stage, stage);
+
+    /// <summary>
+    /// A school asked for by code in a list must exist and be the caller's to see: out of scope answers as missing,
+    /// as every single read does, rather than an empty list that reads as "no teachers there".
+    /// </summary>
+    internal static async Task<IResult?> ListedSchoolProblemAsync(NpgsqlConnection connection, string? schoolCode, PlatformUser user,
+        CancellationToken cancellationToken)
+    {
+        if (schoolCode is null)
         {
-            return Problems.RuleBroken($"{school.Name} 没有 {stage} 学段（该校学段：{string.Join(", ", school.Stages)}）",
-                "the teacher's stage must be one of the school's stages");
+            return null;
         }
-        return null;
+        var path = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "select path from organisations where code = @Code and kind = 'school'", new { Code = schoolCode.Trim() }, cancellationToken: cancellationToken));
+        return path is null || !user.CanSeeOrganisation(path) ? Problems.NotFound($"学校 {schoolCode} 不存在或不在你的管理范围内") : null;
     }
 }
 

@@ -1,8 +1,9 @@
 using Dapper;
-using Npgsql;
 using Microsoft.AspNetCore.Identity;
+using Npgsql;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.BuildingBlocks.Text;
 using TrainingPlatform.Contracts.Directory;
 using TrainingPlatform.Contracts.Reference;
 using TrainingPlatform.Services.Directory.Accounts;
@@ -68,7 +69,7 @@ public sealed class TeacherStore(IPasswordHasher<AccountRow> hasher, TimeProvide
         {
             Id = Guid.CreateVersion7(),
             NationalId = nationalId.Value,
-            Name = input.Name!.Trim(),
+            Name = TextRules.NormalisePersonName(input.Name!),
             BirthDate = nationalId.BirthDate,
             Sex = nationalId.Sex == Teachers.Sex.Male ? "male" : "female",
             SchoolId = school.Id,
@@ -97,7 +98,7 @@ public sealed class TeacherStore(IPasswordHasher<AccountRow> hasher, TimeProvide
             return null;
         }
 
-        var initialPassword = AccountEndpoints.InitialPassword();
+        var initialPassword = AccountEndpoints.InitialPassword(teacher.NationalId, teacher.Name, teacher.NationalId);
         var account = new AccountRow { Id = Guid.CreateVersion7(), Login = teacher.NationalId };
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(InsertAccountSql, new
         {
@@ -130,7 +131,7 @@ public sealed class TeacherStore(IPasswordHasher<AccountRow> hasher, TimeProvide
         var title = string.IsNullOrWhiteSpace(input.Title) ? null : input.Title.Trim();
         var tier = input.Tier ?? existing.Tier;
         var inPost = input.InPost ?? existing.InPost;
-        if (existing.Name == input.Name!.Trim() && existing.Stage == input.Stage && existing.Subject == input.Subject
+        if (existing.Name == TextRules.NormalisePersonName(input.Name!) && existing.Stage == input.Stage && existing.Subject == input.Subject
             && existing.HireDate == input.HireDate && existing.NormalSchoolGraduate == input.NormalSchoolGraduate
             && existing.ClassTeacher == input.ClassTeacher && existing.Title == title && existing.Tier == tier && existing.InPost == inPost)
         {
@@ -139,7 +140,7 @@ public sealed class TeacherStore(IPasswordHasher<AccountRow> hasher, TimeProvide
 
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(UpdateProfileSql, new
         {
-            existing.Id, Name = input.Name!.Trim(), input.Stage, input.Subject, input.HireDate, input.NormalSchoolGraduate,
+            existing.Id, Name = TextRules.NormalisePersonName(input.Name!), input.Stage, input.Subject, input.HireDate, input.NormalSchoolGraduate,
             input.ClassTeacher, Title = title, Tier = tier, InPost = inPost, Now = clock.GetUtcNow(),
         }, unitOfWork.Transaction, cancellationToken: cancellationToken));
         var updated = await FindAsync(unitOfWork, "t.id = @Id", new { existing.Id }, cancellationToken);

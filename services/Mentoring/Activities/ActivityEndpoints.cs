@@ -114,7 +114,7 @@ public static class ActivityEndpoints
     {
         var max = options.Value.MaxActivityHours;
         var validation = new Validation()
-            .Require(!string.IsNullOrWhiteSpace(request.Title) && request.Title.Trim().Length <= 100, "title", "活动名称必填，不超过 100 字")
+            .RequireTitle(request.Title, "title", "活动名称", 100)
             .Require(request.HeldOn is not null, "heldOn", "请填写活动日期")
             .RequireSupportedYear(request.HeldOn?.Year, "heldOn", "活动日期")
             .Require(ActivityRules.ValidHours(request.Hours, max), "hours", $"学时须大于 0、不超过 {max:0.#}，以 0.5 为单位")
@@ -145,7 +145,7 @@ public static class ActivityEndpoints
         var today = ProvinceCalendar.Today(clock);
         if (ActivityRules.WhyNotHeld(request.HeldOn!.Value, today, source.FirstDay, source.LastDay ?? today) is { } why)
         {
-            return Problems.RuleBroken(why, "activity-date");
+            return Problems.RuleBroken(why, "activity-date", "heldOn");
         }
         // A person's day has limited credited hours across everything they log. The lock serialises every log of this
         // person and day until this transaction ends, so two at once cannot both fit under the cap.

@@ -3,6 +3,7 @@ using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Contracts.Directory;
 using TrainingPlatform.Contracts.Reference;
 using TrainingPlatform.Services.Mentoring.Copies;
@@ -171,8 +172,8 @@ public static class StudioEndpoints
         CancellationToken cancellationToken)
     {
         var validation = new Validation()
-            .Require(!string.IsNullOrWhiteSpace(request.Title) && request.Title.Length <= 100, "title", "活动名称必填，不超过 100 字")
-            .Require(request.HeldOn is not null, "heldOn", "请填写活动日期")
+            .RequireTitle(request.Title, "title", "活动名称", 100)
+            .RequirePastDate(request.HeldOn, ProvinceCalendar.Today(clock), "heldOn", "活动日期")
             .Require((request.Description ?? "").Length <= 5000, "description", "活动说明不超过 5000 字");
         if (!validation.IsValid)
         {
