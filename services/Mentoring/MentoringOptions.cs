@@ -1,3 +1,4 @@
+using TrainingPlatform.Contracts.Reference;
 using TrainingPlatform.Services.Mentoring.Assignment;
 
 namespace TrainingPlatform.Services.Mentoring;
@@ -23,7 +24,7 @@ public sealed class MentoringOptions
     public int MentorCapacity { get; set; } = 3;
 
     /// <summary>A teacher hired within this many years counts as new (seeds: the first three years).</summary>
-    public int NewTeacherYears { get; set; } = 3;
+    public int NewTeacherYears { get; set; } = Tiers.NewTeacherYears;
 
     /// <summary>How long a pairing lasts.</summary>
     public int PairingYears { get; set; } = 3;

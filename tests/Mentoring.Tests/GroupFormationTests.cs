@@ -47,4 +47,15 @@ public sealed class GroupFormationTests
         Assert.Equal(new DateOnly(1995, 9, 1), cross.Members.Single(m => m.TeacherId == cross.SuggestedLeaderId).HireDate);
         Assert.Equal("滨城区小学音乐跨校研修组", cross.NameAt("滨城区", crossSchool: true));
     }
+
+    [Theory]
+    [InlineData("滨城区第一幼儿园", "kindergarten", "园长", false, "滨城区第一幼儿园园长研修组")]
+    [InlineData("滨城区第一幼儿园", "kindergarten", "幼儿园教师", false, "滨城区第一幼儿园教师研修组")]
+    [InlineData("滨城区实验小学", "primary", "语文", false, "滨城区实验小学语文研修组")]
+    [InlineData("滨城区第一中学", "junior", "数学", false, "滨城区第一中学初中数学研修组")]
+    [InlineData("滨城区九年一贯制学校", "primary", "英语", false, "滨城区九年一贯制学校小学英语研修组")]
+    [InlineData("滨城区", "kindergarten", "园长", true, "滨城区幼儿园园长跨校研修组")]
+    [InlineData("滨城区", "kindergarten", "幼儿园教师", true, "滨城区幼儿园教师跨校研修组")]
+    public void A_group_name_does_not_repeat_the_stage_a_school_name_already_ends_with(string organisation, string stage, string subject, bool crossSchool, string expected) =>
+        Assert.Equal(expected, new FormedGroup(stage, subject, [], Guid.Empty, 1, 1).NameAt(organisation, crossSchool));
 }

@@ -61,8 +61,8 @@ public sealed class SchoolStatusTests(PortalPlatform platform)
     public async Task A_school_admin_forms_the_study_groups_names_a_leader_and_submits_the_list()
     {
         await using var session = await platform.OpenAsync(nameof(A_school_admin_forms_the_study_groups_names_a_leader_and_submits_the_list));
-        // A kindergarten: its 40 teachers share one subject, enough for groups of its own (a school's other subjects are
-        // too small and go to the county's cross-school groups).
+        // A kindergarten: its teachers share one subject, enough for groups of its own (its one head, like a school's other
+        // small subjects, goes to the county's cross-school groups).
         await session.SignInAsync("school-371602007", platform.DemoPassword); // 滨城区第二幼儿园
         await session.GoAsync("/school/study-groups");
         await session.Main.Locator("button.primary", new() { HasText = "自动编组" }).ClickAsync();

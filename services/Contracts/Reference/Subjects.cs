@@ -41,4 +41,13 @@ public static class Tiers
     public const string Leading = "leading";          // 领航
 
     public static readonly IReadOnlyList<string> All = [NewTeacher, Rising, Backbone, Master, Leading];
+
+    /// <summary>Seed 002: a teacher is new (春苗) for their first three years of service.</summary>
+    public const int NewTeacherYears = 3;
+
+    /// <summary>
+    /// Hired within the last <paramref name="years"/> years: after the same day that many years ago (hired exactly then,
+    /// the years are done). One rule for whoever asks, Mentoring's pairing and the demo province's tiers alike.
+    /// </summary>
+    public static bool InFirstYears(DateOnly hireDate, DateOnly today, int years = NewTeacherYears) => hireDate > today.AddYears(-years);
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Services.Directory.Accounts;
 using TrainingPlatform.Services.Directory.Imports;
 using TrainingPlatform.Services.Directory.Organisations;
@@ -80,7 +81,7 @@ internal sealed partial class DemoData(
     private async Task<int> SeedTeachersAsync(CancellationToken cancellationToken)
     {
         var demoOperator = new PlatformUser(Guid.Empty, "demo", Roles.PlatformOperator, null, "", null);
-        var outcome = await import.RunAsync(DemoProvince.TeachersCsv(), "demo-teachers.csv", demoOperator, (_, _) => Task.CompletedTask, cancellationToken);
+        var outcome = await import.RunAsync(DemoProvince.TeachersCsv(ProvinceCalendar.Today(clock)), "demo-teachers.csv", demoOperator, (_, _) => Task.CompletedTask, cancellationToken);
         if (outcome.Errors.Count > 0)
         {
             var first = outcome.Errors[0];
@@ -103,7 +104,7 @@ internal sealed partial class DemoData(
                 unitOfWork.Transaction, cancellationToken: cancellationToken));
         }
         // Guide accounts are teachers wearing a second hat: tie each to its teacher (see DemoProvince.GuideTeachers).
-        foreach (var (login, nationalId, _) in DemoProvince.GuideTeachers())
+        foreach (var (login, nationalId, _) in DemoProvince.GuideTeachers(ProvinceCalendar.Today(clock)))
         {
             await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
                 update accounts a set teacher_id = t.id from teachers t

@@ -10,7 +10,7 @@ public static class MentorRules
 
     /// <summary>Hired within the last <paramref name="years"/> years (on or after the same day that many years ago), or of the new-teacher tier (春苗).</summary>
     public static bool IsNewTeacher(DateOnly hireDate, string tier, DateOnly today, int years) =>
-        tier == Tiers.NewTeacher || hireDate > today.AddYears(-years);
+        tier == Tiers.NewTeacher || Tiers.InFirstYears(hireDate, today, years);
 
     /// <summary>The first day a teacher hired on or before it no longer counts as new.</summary>
     public static DateOnly NewTeacherHiredAfter(DateOnly today, int years) => today.AddYears(-years);

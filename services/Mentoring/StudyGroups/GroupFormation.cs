@@ -9,12 +9,29 @@ public sealed record GroupCandidate(Guid TeacherId, string Name, Guid SchoolId, 
 public sealed record FormedGroup(string Stage, string Subject, IReadOnlyList<GroupCandidate> Members, Guid SuggestedLeaderId, int Number, int Of)
 {
     public string NameAt(string organisationName, bool crossSchool) =>
-        $"{organisationName}{OrganisationNames.StageSubject(Stage, Subject)}{(crossSchool ? "跨校" : "")}研修组{(Of > 1 ? $"（第{Number}组）" : "")}";
+        $"{organisationName}{OrganisationNames.StageSubjectAfter(organisationName, Stage, Subject)}{(crossSchool ? "跨校" : "")}研修组{(Of > 1 ? $"（第{Number}组）" : "")}";
 }
 
 public static class OrganisationNames
 {
-    public static string StageSubject(string stage, string subject) => $"{(StageNames.Names.TryGetValue(stage, out var name) ? name : stage)}{subject}";
+    /// <summary>The stage and subject, e.g. 小学语文; a subject that already names its stage (幼儿园教师) is not prefixed again.</summary>
+    public static string StageSubject(string stage, string subject) =>
+        StageNames.Names.TryGetValue(stage, out var name)
+            ? subject.StartsWith(name, StringComparison.Ordinal) ? subject : $"{name}{subject}"
+            : $"{stage}{subject}";
+
+    /// <summary>
+    /// The stage and subject as they follow an organisation's name: a school whose name already ends in the stage's
+    /// word (某某幼儿园, 某某小学) is not followed by it again, so a group reads 第一幼儿园园长研修组, not 第一幼儿园幼儿园园长研修组.
+    /// </summary>
+    public static string StageSubjectAfter(string organisationName, string stage, string subject)
+    {
+        var label = StageSubject(stage, subject);
+        return StageNames.Names.TryGetValue(stage, out var name) && organisationName.EndsWith(name, StringComparison.Ordinal)
+            && label.Length > name.Length && label.StartsWith(name, StringComparison.Ordinal)
+            ? label[name.Length..]
+            : label;
+    }
 }
 
 /// <summary>
