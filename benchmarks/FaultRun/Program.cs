@@ -41,7 +41,8 @@ var year = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8)).Year.ToString(C
 var databases = new Dictionary<string, string>();
 foreach (var name in new[] { "enrollmentdb", "creditsdb", "mentoringdb" })
 {
-    databases[name] = (await platform.App.GetConnectionStringAsync(name))!;
+    // Unpooled: a pooled connection from before PostgreSQL was killed would fail the first count after it.
+    databases[name] = (await platform.App.GetConnectionStringAsync(name)) + ";Pooling=false";
 }
 
 // ---- The work: required courses to complete (as the platform pushed them), electives of four schools' topics ----

@@ -68,7 +68,10 @@ public sealed class RunningPlatform : IAsyncDisposable
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
             new DistributedApplicationTestingBuilderOptions { EnableDashboard = dashboard }, arguments);
         // The resources' own output is kept below and shown when something fails; the console gets only warnings.
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("TrainingPlatform.AppHost.Resources", LogLevel.None));
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("TrainingPlatform.AppHost.Resources", LogLevel.None)
+            // A replica or server that is down fails Aspire's health checks at error level, every few seconds: the
+            // resource states say it once.
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None));
         var app = await builder.BuildAsync();
         var log = new ConcurrentQueue<string>();
         var states = new ConcurrentDictionary<string, ResourceEvent>(StringComparer.Ordinal);
