@@ -268,12 +268,12 @@ public static class StudyGroupEndpoints
         var root = user.IsOperator ? "" : user.OrganisationPath;
         if (under is not null)
         {
-            var organisation = await OrganisationCopy.FindByCodeAsync(connection, under, cancellationToken);
-            if (organisation is null || !user.CanSeeOrganisation(organisation.Path))
+            var (organisation, problem) = await MentoringScope.VisibleOrganisationAsync(connection, user, under, cancellationToken);
+            if (problem is not null)
             {
-                return Problems.NotFound($"机构代码 {under} 不存在或不在你的管理范围内");
+                return problem;
             }
-            root = organisation.Path;
+            root = organisation!.Path;
         }
         var today = ProvinceCalendar.Today(clock);
         var schools = (await StudyGroupStore.SubmissionsAsync(connection, programYear.Id, root, cancellationToken))
