@@ -135,6 +135,10 @@ public sealed class CertificateRecordTests : IAsyncLifetime
         Assert.Equal((1L, 0L), (await OutboxAsync("CertificateIssued"), await OutboxAsync("CertificateRevoked")));
         var verified = await Send(_credits.CreateClient(), HttpMethod.Get, $"/api/credits/certificates/{number}/verify", null, HttpStatusCode.OK);
         Assert.True(verified.GetProperty("valid").GetBoolean());
+        Assert.Equal("测试：五年 10 学时", verified.GetProperty("policyName").GetString());
+        var mine = Assert.Single((await Send(As(Roles.Teacher, teacher: teacher), HttpMethod.Get, "/api/credits/me/certificates", null, HttpStatusCode.OK))
+            .EnumerateArray());
+        Assert.Equal(("test-low", 1), (mine.GetProperty("policyCode").GetString(), mine.GetProperty("policyVersion").GetInt32()));
     }
 
     [Fact]
