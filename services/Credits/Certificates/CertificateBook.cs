@@ -119,7 +119,8 @@ public static class CertificateBook
             {
                 continue;
             }
-            // A certificate issued before policy versions were kept was, until then, kept in line with the active policy.
+            // Only a certificate from before policy versions were kept can lack one (0004 gave the valid ones the policy
+            // then active); until then every certificate was judged by the active policy, so it still is.
             var issuedUnder = certificate.PolicyCode is { } code && certificate.PolicyVersion is { } version
                 && policies.TryGetValue((code, version), out var policy) ? policy : activePolicy;
             if (CertificateRules.Review(certificate, issuedUnder, input.Facts, input.Credits, input.FailedYears, corrections[certificate.TeacherId], today)
