@@ -97,10 +97,10 @@ public sealed record ApplicationStep(string Step, string Decision, string? Reaso
 public sealed record ApplicationView(CreditApplication Application, string StatusName, string? WaitingFor, IReadOnlyList<ApplicationStep> Steps);
 
 public sealed record Certificate(Guid Id, string Number, string TeacherName, int CycleStart, int CycleEnd, decimal TotalHours, DateTimeOffset IssuedAt,
-    DateTimeOffset? RevokedAt, string? RevokedReason);
+    DateTimeOffset? RevokedAt, string? RevokedReason, string? PolicyCode = null, int? PolicyVersion = null, string? PolicyName = null);
 
 public sealed record CertificateCheck(string Number, string Holder, string Cycle, decimal TotalHours, DateTimeOffset IssuedAt, bool Valid, string Status,
-    string? RevokedReason);
+    string? RevokedReason, string? PolicyName = null);
 
 public sealed record SchoolBasedPosted(int Posted, int AlreadyPosted);
 

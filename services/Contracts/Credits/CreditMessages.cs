@@ -49,11 +49,19 @@ public sealed record CreditApplicationDecided(
     string Status,
     DateTimeOffset DecidedAt);
 
-/// <summary>A continuing-education certificate (继续教育合格证) was issued for a cycle.</summary>
-public sealed record CertificateIssued(Guid CertificateId, string Number, Guid TeacherId, int CycleStart, int CycleEnd, DateTimeOffset IssuedAt);
+/// <summary>
+/// A continuing-education certificate (继续教育合格证) was issued for a cycle, under a credit policy's version (v2: the
+/// policy; null from senders before it).
+/// </summary>
+public sealed record CertificateIssued(Guid CertificateId, string Number, Guid TeacherId, int CycleStart, int CycleEnd, DateTimeOffset IssuedAt,
+    string? PolicyCode = null, int? PolicyVersion = null);
 
-/// <summary>A certificate was revoked because a correction broke the cycle's compliance.</summary>
-public sealed record CertificateRevoked(Guid CertificateId, string Number, Guid TeacherId, string Reason, DateTimeOffset RevokedAt);
+/// <summary>
+/// A certificate was revoked because a correction of the records broke the cycle's compliance; the reason names the
+/// correction (v2: the reversing ledger entry, when the correction was one; null from senders before it).
+/// </summary>
+public sealed record CertificateRevoked(Guid CertificateId, string Number, Guid TeacherId, string Reason, DateTimeOffset RevokedAt,
+    Guid? CorrectionEntryId = null);
 
 /// <summary>A teacher's standing on their cycle changed (e.g. became at risk); the portal warns them.</summary>
 public sealed record ComplianceChanged(Guid TeacherId, int CycleStart, string Status, string Summary, DateTimeOffset EvaluatedAt);

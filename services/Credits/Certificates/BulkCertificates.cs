@@ -164,7 +164,7 @@ internal sealed partial class BulkCertificateWorker(NpgsqlDataSource db, TimePro
             var now = clock.GetUtcNow();
             var standings = await ComplianceStore.StandingsAsync(unitOfWork.Connection, unitOfWork.Transaction, batch, policy, ProvinceCalendar.DayOf(now),
                 policy.CycleOf(ProvinceCalendar.DayOf(now).Year).First, cancellationToken);
-            await StandingBook.SaveAllAsync(unitOfWork, standings, now, cancellationToken);
+            await StandingBook.SaveAllAsync(unitOfWork, standings, policy, now, cancellationToken);
             await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("update certificate_jobs set done = done + @Count where id = @Id",
                 new { Id = jobId, Count = batch.Length }, unitOfWork.Transaction, cancellationToken: cancellationToken));
             await unitOfWork.CommitAsync(cancellationToken);

@@ -19,14 +19,19 @@ public sealed record CertificateRow
     public DateTimeOffset IssuedAt { get; init; }
     public DateTimeOffset? RevokedAt { get; init; }
     public string? RevokedReason { get; init; }
+    /// <summary>The policy the certificate was issued under (none for one issued before policies were versioned).</summary>
+    public string? PolicyCode { get; init; }
+    public int? PolicyVersion { get; init; }
+    public string? PolicyName { get; init; }
 }
 
 /// <summary>Certificates: a teacher's own, a printable page, and public verification by number.</summary>
 public static class CertificateEndpoints
 {
     private const string SelectSql = """
-        select id, number, teacher_id, teacher_name, school_path, cycle_start, cycle_end, total_hours, issued_at, revoked_at, revoked_reason
-        from certificates
+        select c.id, c.number, c.teacher_id, c.teacher_name, c.school_path, c.cycle_start, c.cycle_end, c.total_hours, c.issued_at, c.revoked_at,
+               c.revoked_reason, c.policy_code, c.policy_version, v.name as policy_name
+        from certificates c left join credit_policy_versions v on v.code = c.policy_code and v.version = c.policy_version
         """;
 
     public static IEndpointRouteBuilder MapCertificateEndpoints(this IEndpointRouteBuilder app)
@@ -65,6 +70,7 @@ public static class CertificateEndpoints
             valid = certificate.RevokedAt is null,
             status = certificate.RevokedAt is null ? "有效" : "已撤销",
             certificate.RevokedReason,
+            certificate.PolicyName,
         });
     }
 

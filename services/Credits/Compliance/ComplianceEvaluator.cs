@@ -8,9 +8,9 @@ namespace TrainingPlatform.Services.Credits.Compliance;
 
 /// <summary>
 /// Keeps every teacher's standing current: whoever was marked (a new entry, a correction, a profile change, an
-/// opt-out, a policy change) is evaluated again in the background, in batches shared by replicas. A teacher who now
-/// meets every rule of the cycle gets their certificate; one whose correction broke it has it revoked; a change of
-/// standing is announced so the portal can warn.
+/// opt-out, a policy change) is evaluated again in the background, in batches shared by replicas. A teacher not yet
+/// certified who now meets every rule of the active policy gets their certificate; a certificate a correction broke
+/// (under the policy it was issued under) is revoked; a change of standing is announced so the portal can warn.
 /// </summary>
 internal sealed partial class ComplianceEvaluator(NpgsqlDataSource db, TimeProvider clock, ILogger<ComplianceEvaluator> logger) : BackgroundService
 {
@@ -51,7 +51,7 @@ internal sealed partial class ComplianceEvaluator(NpgsqlDataSource db, TimeProvi
         var now = clock.GetUtcNow();
         var standings = await ComplianceStore.StandingsAsync(unitOfWork.Connection, unitOfWork.Transaction, teachers, policy, ProvinceCalendar.DayOf(now),
             onlyCycle: null, cancellationToken);
-        await StandingBook.SaveAllAsync(unitOfWork, standings, now, cancellationToken);
+        await StandingBook.SaveAllAsync(unitOfWork, standings, policy, now, cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return teachers.Count;
     }

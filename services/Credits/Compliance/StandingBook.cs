@@ -3,13 +3,15 @@ using Dapper;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.Contracts.Credits;
 using TrainingPlatform.Services.Credits.Certificates;
+using TrainingPlatform.Services.Credits.Policies;
 
 namespace TrainingPlatform.Services.Credits.Compliance;
 
 /// <summary>
 /// Saves a teacher's new standing and everything that follows from it, in the caller's transaction: the standing row,
 /// the school roll-up (by difference from the previous standing, so it never needs a recount), the announcement when
-/// the standing changed, and the certificate issued or revoked.
+/// the standing changed, and the certificate issued (under <c>policy</c>, the one the standings were evaluated under)
+/// or revoked.
 /// </summary>
 public static class StandingBook
 {
@@ -27,8 +29,8 @@ public static class StandingBook
     /// Saves many standings in a few set-based statements: rows locked and written in teacher order (so two batches
     /// wait for each other instead of deadlocking), the roll-up differences summed per school first.
     /// </summary>
-    public static async Task SaveAllAsync(UnitOfWork unitOfWork, IReadOnlyList<(Guid TeacherId, Standing Standing)> standings, DateTimeOffset now,
-        CancellationToken cancellationToken)
+    public static async Task SaveAllAsync(UnitOfWork unitOfWork, IReadOnlyList<(Guid TeacherId, Standing Standing)> standings, CreditPolicy policy,
+        DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (standings.Count == 0)
         {
@@ -86,7 +88,7 @@ public static class StandingBook
         }
         await MoveAsync(unitOfWork, moves, cancellationToken);
         await unitOfWork.PublishAllAsync(changed, cancellationToken);
-        await CertificateBook.SettleAllAsync(unitOfWork, [.. standings.Select(s => (s.TeacherId, s.Standing.Result))], now, cancellationToken);
+        await CertificateBook.SettleAllAsync(unitOfWork, [.. standings.Select(s => (s.TeacherId, s.Standing.Result))], policy, now, cancellationToken);
     }
 
     private sealed record RollupMove(string SchoolPath, int Cycle, string Overall, decimal Hours, int Sign);

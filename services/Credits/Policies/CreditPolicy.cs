@@ -42,8 +42,11 @@ public static class RuleSubjects
 /// <summary>One requirement: at least <see cref="MinHours"/> of the credits <see cref="Filter"/> counts, per <see cref="Period"/>.</summary>
 public sealed record CreditRule(string Key, string Label, string Period, decimal MinHours, RuleFilter Filter, string AppliesTo = RuleSubjects.All);
 
-/// <summary>A province's credit policy: its cycle and its rules. Data, not code: operators pick a preset and edit it.</summary>
-public sealed record CreditPolicy(string Code, string Name, int CycleYears, int FirstCycleYear, IReadOnlyList<CreditRule> Rules)
+/// <summary>
+/// A province's credit policy: its cycle and its rules. Data, not code: operators pick a preset and edit it. Each edit
+/// is a new <see cref="Version"/>; a certificate names the version it was issued under.
+/// </summary>
+public sealed record CreditPolicy(string Code, string Name, int CycleYears, int FirstCycleYear, IReadOnlyList<CreditRule> Rules, int Version = 1)
 {
     public (int First, int Last) CycleOf(int year) => CreditCycles.Containing(year, FirstCycleYear, CycleYears);
 }

@@ -73,7 +73,7 @@ public static class PolicyEndpoints
         var policy = new CreditPolicy(code, request.Name!.Trim(), request.CycleYears!.Value, request.FirstCycleYear!.Value,
             [.. request.Rules!.Select(r => r with { Filter = r.Filter ?? new RuleFilter() })]);
         var existing = await PolicyStore.FindAsync(unitOfWork.Connection, code, unitOfWork.Transaction, cancellationToken);
-        await PolicyStore.SaveAsync(unitOfWork.Connection, unitOfWork.Transaction, policy, $"{user.Name} ({user.AccountId})", clock.GetUtcNow(),
+        policy = await PolicyStore.SaveAsync(unitOfWork.Connection, unitOfWork.Transaction, policy, $"{user.Name} ({user.AccountId})", clock.GetUtcNow(),
             cancellationToken);
         if (existing?.Active == true)
         {
@@ -83,7 +83,10 @@ public static class PolicyEndpoints
         return TypedResults.Ok(policy);
     }
 
-    /// <summary>The province switches policy: everyone's standing is evaluated again (in the background).</summary>
+    /// <summary>
+    /// The province switches policy: everyone's standing is evaluated again (in the background), and teachers not yet
+    /// certified who meet the new policy are certified. Certificates already issued stay as they are.
+    /// </summary>
     private static async Task<IResult> ActivateAsync(string code, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);

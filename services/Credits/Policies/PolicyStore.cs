@@ -43,16 +43,41 @@ public static class PolicyStore
         return row is null ? null : new StoredPolicy(ToPolicy(row), row.Active, row.Version);
     }
 
-    public static Task SaveAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CreditPolicy policy, string by, DateTimeOffset now,
-        CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition("""
+    /// <summary>Saves the policy as its next version, and keeps that version as it is for the certificates issued under it.</summary>
+    public static async Task<CreditPolicy> SaveAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CreditPolicy policy, string by,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var version = await connection.ExecuteScalarAsync<int>(new CommandDefinition("""
             insert into credit_policies (code, name, cycle_years, first_cycle_year, rules, version, updated_by, updated_at)
             values (@Code, @Name, @CycleYears, @FirstCycleYear, @Rules::jsonb, 1, @By, @Now)
             on conflict (code) do update
             set name = excluded.name, cycle_years = excluded.cycle_years, first_cycle_year = excluded.first_cycle_year, rules = excluded.rules,
                 version = credit_policies.version + 1, updated_by = excluded.updated_by, updated_at = excluded.updated_at
+            returning version
             """, new { policy.Code, policy.Name, policy.CycleYears, policy.FirstCycleYear, Rules = JsonSerializer.Serialize(policy.Rules, Json), By = by, Now = now },
             transaction, cancellationToken: cancellationToken));
+        await KeepVersionsAsync(connection, transaction, policy.Code, cancellationToken);
+        return policy with { Version = version };
+    }
+
+    private static Task KeepVersionsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string? code, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("""
+            insert into credit_policy_versions (code, version, name, cycle_years, first_cycle_year, rules, recorded_at)
+            select code, version, name, cycle_years, first_cycle_year, rules, updated_at from credit_policies where @Code::text is null or code = @Code
+            on conflict (code, version) do nothing
+            """, new { Code = code }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// Policies as they were at the given versions (those a set of certificates were issued under). A version the
+    /// store does not hold is left out.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<(string Code, int Version), CreditPolicy>> VersionsAsync(NpgsqlConnection connection,
+        NpgsqlTransaction? transaction, IReadOnlyCollection<(string Code, int Version)> keys, CancellationToken cancellationToken) =>
+        keys.Count == 0 ? new Dictionary<(string, int), CreditPolicy>() : (await connection.QueryAsync<PolicyRow>(new CommandDefinition("""
+            select v.code, v.name, v.cycle_years, v.first_cycle_year, v.rules::text as rules, false as active, v.version
+            from credit_policy_versions v join unnest(@Codes, @Versions) as k (code, version) using (code, version)
+            """, new { Codes = keys.Select(k => k.Code).ToArray(), Versions = keys.Select(k => k.Version).ToArray() }, transaction,
+            cancellationToken: cancellationToken))).ToDictionary(r => (r.Code, r.Version), ToPolicy);
 
     /// <summary>Writes the presets that are missing (an operator's edits to a preset are kept).</summary>
     public static async Task SeedPresetsAsync(NpgsqlDataSource db, CancellationToken cancellationToken)
@@ -71,8 +96,9 @@ public static class PolicyStore
                 Active = preset.Code == "seed-004",
             }, cancellationToken: cancellationToken));
         }
+        await KeepVersionsAsync(connection, null, null, cancellationToken);
     }
 
     private static CreditPolicy ToPolicy(PolicyRow row) =>
-        new(row.Code, row.Name, row.CycleYears, row.FirstCycleYear, JsonSerializer.Deserialize<List<CreditRule>>(row.Rules, Json) ?? []);
+        new(row.Code, row.Name, row.CycleYears, row.FirstCycleYear, JsonSerializer.Deserialize<List<CreditRule>>(row.Rules, Json) ?? [], row.Version);
 }
