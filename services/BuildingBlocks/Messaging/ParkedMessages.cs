@@ -215,12 +215,16 @@ public sealed partial class ParkedMessages(ServiceQueues queues, BrokerAddress b
         var envelope = Envelope.Read(parked);
         return new ParkedMessage(
             MessageIdOf(parked),
-            Header(headers, MessageHeaders.FaultMessageType) ?? envelope.MessageType,
+            ShortTypeName(Header(headers, MessageHeaders.FaultMessageType) ?? envelope.MessageType),
             Header(headers, MessageHeaders.FaultMessage),
             Header(headers, MessageHeaders.FaultExceptionType),
             DateTimeOffset.TryParse(Header(headers, MessageHeaders.FaultTimestamp), CultureInfo.InvariantCulture,
                 DateTimeStyles.AssumeUniversal, out var at) ? at : null);
     }
+
+    /// <summary>The contract's name (<c>CourseCompleted</c>): the namespace or URN says nothing more to an operator.</summary>
+    private static string? ShortTypeName(string? type) =>
+        type is null || type.Contains('[') ? type : type[(type.LastIndexOfAny([':', '.']) + 1)..];
 
     private static string? MessageIdOf(BasicGetResult parked) =>
         parked.BasicProperties.MessageId is { Length: > 0 } id ? id : Envelope.Read(parked).MessageId;
@@ -247,7 +251,7 @@ public sealed partial class ParkedMessages(ServiceQueues queues, BrokerAddress b
                 return new Envelope(
                     root.TryGetProperty("messageId", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null,
                     root.TryGetProperty("messageType", out var types) && types.ValueKind == JsonValueKind.Array && types.GetArrayLength() > 0
-                        ? types[0].GetString()?.Split(':').Last()
+                        ? types[0].GetString()
                         : null);
             }
             catch (JsonException)
