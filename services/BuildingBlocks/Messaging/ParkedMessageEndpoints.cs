@@ -95,6 +95,6 @@ public static class ParkedMessageEndpoints
             or TimeoutException;
 
     private static IResult BrokerUnavailable() =>
-        TypedResults.Problem(detail: "消息服务器暂时无法连接，滞留消息未作任何改动，请稍后重试。", statusCode: StatusCodes.Status503ServiceUnavailable,
+        TypedResults.Problem(detail: "消息服务器暂时无法连接或未确认收到消息；尚未投递回原队列的消息仍滞留在错误队列中，不会丢失，请稍后重试。", statusCode: StatusCodes.Status503ServiceUnavailable,
             title: "消息服务器不可用 (broker unavailable)", extensions: new Dictionary<string, object?> { ["rule"] = "broker-unavailable" });
 }

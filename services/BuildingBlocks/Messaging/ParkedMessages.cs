@@ -55,7 +55,10 @@ public sealed partial class ParkedMessages(ServiceQueues queues, BrokerAddress b
         || key.StartsWith("MT-Host-", StringComparison.OrdinalIgnoreCase)
         || string.Equals(key, MessageHeaders.Reason, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>This service's receive queues; resolving the bus first makes sure MassTransit has named them all.</summary>
+    /// <summary>
+    /// This service's receive queues. They are recorded while MassTransit configures the bus, which resolving
+    /// <c>bus</c> (a dependency for that reason alone) has made sure of before the first request.
+    /// </summary>
     public IReadOnlyList<string> Queues
     {
         get
