@@ -187,3 +187,11 @@ public sealed record RunAssignment(Guid GroupId, string Group, Guid GuideId, str
 public sealed record RunUnassigned(Guid GroupId, string Group, string Reason);
 
 public sealed record AssignmentRun(RunFigures Run, IReadOnlyList<RunAssignment> Assignments, IReadOnlyList<RunUnassigned> Unassigned);
+
+// ---- Parked messages (every service's /operations/parked) ----
+
+public sealed record ParkedMessage(string? MessageId, string? MessageType, string? Reason, string? ExceptionType, DateTimeOffset? FaultedAt);
+
+public sealed record ParkedQueue(string Queue, long Count, IReadOnlyList<ParkedMessage> Messages);
+
+public sealed record RedriveOutcome(string Queue, int Moved, IReadOnlyList<string> NotFound);

@@ -1,4 +1,5 @@
 using TrainingPlatform.BuildingBlocks.Http;
+using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.Services.Catalog.Courses;
 using TrainingPlatform.Services.Catalog.Demo;
 using TrainingPlatform.Services.Catalog.ProgramYears;
@@ -26,7 +27,8 @@ public static class CatalogSetup
             .MapProgramYearEndpoints()
             .MapTopicEndpoints()
             .MapTopicChoiceEndpoints()
-            .MapRequiredPackageEndpoints();
+            .MapRequiredPackageEndpoints()
+            .MapParkedMessageEndpoints(CatalogApi.ServiceName);
         return app;
     }
 }

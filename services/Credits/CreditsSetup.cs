@@ -40,7 +40,8 @@ public static class CreditsSetup
             .MapCertificateEndpoints()
             .MapBulkCertificateEndpoints()
             .MapReportEndpoints()
-            .MapPolicyEndpoints();
+            .MapPolicyEndpoints()
+            .MapParkedMessageEndpoints(CreditsApi.ServiceName);
         return app;
     }
 }

@@ -34,5 +34,6 @@ api.MapOrganisationEndpoints();
 api.MapTeacherEndpoints();
 api.MapTeacherAccountEndpoints();
 api.MapImportEndpoints();
+api.MapParkedMessageEndpoints(DirectoryApi.ServiceName);
 
 await app.RunAsync();

@@ -1,4 +1,5 @@
 using TrainingPlatform.BuildingBlocks.Http;
+using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.Services.Enrollment.Electives;
 using TrainingPlatform.Services.Enrollment.MyYear;
 using TrainingPlatform.Services.Enrollment.OptOuts;
@@ -26,7 +27,8 @@ public static class EnrollmentSetup
             .MapMyYearEndpoints()
             .MapProgressEndpoints()
             .MapOptOutEndpoints()
-            .MapReportEndpoints();
+            .MapReportEndpoints()
+            .MapParkedMessageEndpoints(EnrollmentApi.ServiceName);
         return app;
     }
 }

@@ -1,4 +1,5 @@
 using TrainingPlatform.BuildingBlocks.Http;
+using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.Services.Mentoring.Activities;
 using TrainingPlatform.Services.Mentoring.Guides;
 using TrainingPlatform.Services.Mentoring.Mentors;
@@ -30,7 +31,8 @@ public static class MentoringSetup
             .MapStudioEndpoints()
             .MapSupportEndpoints()
             .MapActivityEndpoints()
-            .MapHeldRoleEndpoints();
+            .MapHeldRoleEndpoints()
+            .MapParkedMessageEndpoints(MentoringApi.ServiceName);
         return app;
     }
 }

@@ -20,18 +20,21 @@ public sealed record TestRun(Guid RunId);
 /// <summary>The effect under test: one row in test_effects per handled message.</summary>
 public sealed class TestConsumer(NpgsqlDataSource db, TestRun run) : IdempotentConsumer<TestMessage>(db)
 {
-    protected override Task HandleAsync(TestMessage message, UnitOfWork unitOfWork, CancellationToken cancellationToken)
+    protected override async Task HandleAsync(TestMessage message, UnitOfWork unitOfWork, CancellationToken cancellationToken)
     {
         // Every test host's queue is bound to TestMessage; only this run's messages count here.
         if (message.RunId != run.RunId)
         {
-            return Task.CompletedTask;
+            return;
         }
-        if (message.Poison)
+        // A poison message refers to data that is not there, until a test adds it (test_cures).
+        if (message.Poison && await unitOfWork.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "select count(*) from test_cures where run_id = @RunId and sequence = @Sequence", message, unitOfWork.Transaction,
+                cancellationToken: cancellationToken)) == 0)
         {
             throw new PermanentMessageFailure($"poison message {message.Sequence}");
         }
-        return unitOfWork.Connection.ExecuteAsync(new CommandDefinition(
+        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(
             "insert into test_effects (message_id, run_id, sequence) values (@MessageId, @RunId, @Sequence)",
             new { MessageId = Guid.NewGuid(), message.RunId, message.Sequence }, unitOfWork.Transaction, cancellationToken: cancellationToken));
     }
@@ -88,6 +91,7 @@ public sealed class MessagingHost : IAsyncDisposable
     public NpgsqlDataSource Database { get; }
     public DeliveryCounter Deliveries { get; } = new();
     public TestBatcher Batcher => _host.Services.GetRequiredService<TestBatcher>();
+    public ParkedMessages Parked => _host.Services.GetRequiredService<ParkedMessages>();
     public PublishCounter Publishes { get; } = new();
 
     /// <summary>The queue the test consumer reads, as MassTransit names it for this service.</summary>
@@ -149,6 +153,13 @@ public sealed class MessagingHost : IAsyncDisposable
         var rows = await connection.QueryAsync<(int Sequence, long Count)>(
             "select sequence, count(*) from test_effects where run_id = @runId group by sequence", new { runId });
         return rows.ToDictionary(r => r.Sequence, r => (int)r.Count);
+    }
+
+    /// <summary>Adds the data poison message <paramref name="sequence"/> lacked.</summary>
+    public async Task CureAsync(Guid runId, int sequence)
+    {
+        await using var connection = await Database.OpenConnectionAsync();
+        await connection.ExecuteAsync("insert into test_cures (run_id, sequence) values (@runId, @sequence)", new { runId, sequence });
     }
 
     public async Task<long> CountAsync(string sql)

@@ -4,7 +4,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace TrainingPlatform.Portal.Tests;
 
-/// <summary>The operator's province-wide pages: the dashboard's charts, the credit policy presets, the catalogue and required packages.</summary>
+/// <summary>The operator's province-wide pages: the dashboard's charts, the credit policy presets, the catalogue and required packages, the parked messages.</summary>
 [Collection(PortalCollection.Name)]
 public sealed class OperatorDeskTests(PortalPlatform platform)
 {
@@ -70,5 +70,23 @@ public sealed class OperatorDeskTests(PortalPlatform platform)
         await Expect(session.Main.Locator("section[data-package='数学']")).ToContainTextAsync("学时");
         await Expect(session.Main.Locator("section[data-package='数学'] tbody tr")).Not.ToHaveCountAsync(0);
         await session.ShotAsync("required-package");
+    }
+
+    [Fact]
+    public async Task An_operator_reads_the_parked_messages_of_every_service()
+    {
+        await using var session = await platform.OpenAsync(nameof(An_operator_reads_the_parked_messages_of_every_service));
+        await session.SignInAsync("operator", platform.DemoPassword);
+        await Expect(session.Page.Locator("nav a[href='/operator/parked-messages']")).ToHaveTextAsync("滞留消息");
+        await session.GoAsync("/operator/parked-messages");
+
+        // Each service answers through the gateway for the operator; the demo province refuses no message of its own.
+        foreach (var service in new[] { "directory", "catalog", "enrollment", "credits", "mentoring" })
+        {
+            var section = session.Main.Locator($"section[data-service='{service}']");
+            await Expect(section.Locator("[data-none]")).ToContainTextAsync("均没有滞留消息");
+            await Expect(section.Locator(".alert.error")).ToHaveCountAsync(0);
+        }
+        await session.ShotAsync("parked-messages");
     }
 }

@@ -339,6 +339,18 @@ public sealed class CreditsScopeTests : IAsyncLifetime
         Add(Activate, "POST", $"{Policies}/seed-000/activate", null, 403, "teacher", "school admin", "district admin", "research office",
             "training institution", "guide teacher", "learning platform");
 
+        // Parked messages: the operator's alone. A queue that is not the service's is not found (and nothing moves).
+        const string Parked = "/api/credits/operations/parked";
+        const string Redrive = "/api/credits/operations/parked/{queue}/redrive";
+        string[] notOperator = ["teacher", "school admin", "district admin", "city admin", "research office", "training institution", "guide teacher",
+            "learning platform"];
+        AddSignedOut(Parked, "GET", Parked, null);
+        Add(Parked, "GET", Parked, null, 403, notOperator);
+        Add(Parked, "GET", Parked, null, 200, "operator");
+        AddSignedOut(Redrive, "POST", $"{Parked}/catalog-teacher-registered/redrive", null);
+        Add(Redrive, "POST", $"{Parked}/catalog-teacher-registered/redrive", null, 403, notOperator);
+        Add(Redrive, "POST", $"{Parked}/catalog-teacher-registered/redrive", null, 404, "operator");
+
         // ---- Every endpoint the service maps is in the table ----
         var mapped = _credits.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText?.StartsWith("/api/credits", StringComparison.Ordinal) == true)

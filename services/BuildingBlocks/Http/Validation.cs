@@ -241,8 +241,10 @@ public static class Problems
     public static IResult Forbidden(string detail) =>
         TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status403Forbidden, title: "无权访问 (forbidden)");
 
-    public static IResult NotFound(string detail) =>
-        TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status404NotFound, title: "未找到 (not found)");
+    /// <summary>404; <paramref name="rule"/> names what was not found where a client may branch on it.</summary>
+    public static IResult NotFound(string detail, string? rule = null) =>
+        TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status404NotFound, title: "未找到 (not found)",
+            extensions: rule is null ? null : new Dictionary<string, object?> { ["rule"] = rule });
 
     /// <summary>422: understood, but a domain rule refuses it; <paramref name="field"/> names the field at fault, where one is.</summary>
     public static IResult RuleBroken(string detail, string rule, string? field = null)

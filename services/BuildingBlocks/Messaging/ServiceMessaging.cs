@@ -37,6 +37,10 @@ public static class ServiceMessaging
         var killSwitchRestart = builder.Configuration.GetValue("Messaging:KillSwitchRestartTimeout", TimeSpan.FromSeconds(15));
 
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName);
+        var receiveQueues = new ServiceQueues();
+        builder.Services.AddSingleton(receiveQueues);
+        builder.Services.AddSingleton(broker);
+        builder.Services.AddSingleton<ParkedMessages>();
         builder.Services.AddMassTransit(bus =>
         {
             // MassTransit reports usage to its vendor's host on the internet by default; a province's platform calls
@@ -45,7 +49,11 @@ public static class ServiceMessaging
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(queuePrefix, includeNamespace: false));
             bus.AddConsumers(consumersAssembly);
             configure?.Invoke(bus);
-            bus.AddConfigureEndpointsCallback((_, _, endpoint) => ConfigureDependencyOutages(endpoint, killSwitchRestart));
+            bus.AddConfigureEndpointsCallback((_, queue, endpoint) =>
+            {
+                receiveQueues.Add(queue);
+                ConfigureDependencyOutages(endpoint, killSwitchRestart);
+            });
 
             bus.UsingRabbitMq((context, rabbit) =>
             {

@@ -6,3 +6,10 @@ create table test_effects (
     sequence    int    not null
 );
 create index ix_test_effects_run on test_effects (run_id);
+
+-- The data a poison test message lacks: once its row is here, the message is no longer poison (a fix by data).
+create table test_cures (
+    run_id   uuid not null,
+    sequence int  not null,
+    primary key (run_id, sequence)
+);
