@@ -190,8 +190,11 @@ public sealed class EnrollmentFlowTests : CatalogTestBase
             await using var c = await EnrollmentDb.OpenConnectionAsync();
             // Other tests' teachers reach this copy too (one broker), so count these forty by id.
             return await c.ExecuteScalarAsync<long>("select count(*) from teachers where id = any(@Ids)", new { Ids = teachers.ToArray() }) == 40
-                   && await c.ExecuteScalarAsync<long>("select count(*) from school_topics where school_id = @School",
-                       new { School = OrganisationId("S1") }) == 1;
+                   // This year's choice: the classes beside it choose topics for an S1 in their own years.
+                   && await c.ExecuteScalarAsync<long>("""
+                       select count(*) from school_topics s join program_years y on y.id = s.program_year_id
+                       where s.school_id = @School and y.code = '2052'
+                       """, new { School = OrganisationId("S1") }) == 1;
         }, TimeSpan.FromSeconds(90), "the teachers and the school's topics to reach enrollment");
 
         var attempts = await Task.WhenAll(teachers.Select(async t =>
