@@ -21,19 +21,16 @@ namespace TrainingPlatform.Services.Tests;
 /// or re-issues, teachers not yet certified are judged by the newly active policy, only a correction that breaks a
 /// certificate takes it back (saying which), and one teacher never holds two valid certificates for a cycle.
 /// </summary>
-public sealed class CertificateRecordTests : IAsyncLifetime
+public sealed class CertificateRecordTests : CreditsTestBase
 {
     private const string School = "37/3716/371602/S1";
-    private static readonly DateOnly Today = ProvinceCalendar.Today(TimeProvider.System);
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
-    private readonly TestTokens _tokens = new();
-    private ServiceFactory<CreditsApi> _credits = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _credits = await ServiceFactory<CreditsApi>.CreateAsync(await TestServers.GetAsync(), _tokens, CreditsApi.DatabaseName);
-        await CreditsDirect.KeepThisYearOpenAsync(_credits.Services, Today);
+        await base.InitializeAsync();
+        await CreditsDirect.KeepThisYearOpenAsync(CreditsService.Services, Today);
         var operatorClient = As(Roles.PlatformOperator);
         // Two policies of the current cycle: one a few hours meet, one they do not.
         foreach (var (code, hours) in new[] { ("test-low", 10), ("test-high", 40) })
@@ -44,26 +41,6 @@ public sealed class CertificateRecordTests : IAsyncLifetime
                 rules = new[] { new { key = "cycle-total", label = "周期总学时", period = "cycle", minHours = hours, filter = new { }, appliesTo = "all" } },
             }, HttpStatusCode.OK);
         }
-    }
-
-    public async Task DisposeAsync() => await _credits.DisposeAsync();
-
-    private NpgsqlDataSource Db => _credits.Services.GetRequiredService<NpgsqlDataSource>();
-
-    private HttpClient As(string role, string? orgPath = null, Guid? teacher = null)
-    {
-        var client = _credits.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _tokens.For(role, orgPath, teacher));
-        return client;
-    }
-
-    private static async Task<JsonElement> Send(HttpClient client, HttpMethod method, string path, object? body, HttpStatusCode expected)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-        using var response = await client.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"{method} {path}: expected {expected}, got {(int)response.StatusCode}: {text}");
-        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
 
     private async Task<T> ScalarAsync<T>(string sql, object? args = null)
@@ -94,7 +71,7 @@ public sealed class CertificateRecordTests : IAsyncLifetime
 
     private async Task<Guid> TeacherWithHoursAsync(string name, params decimal[] hours)
     {
-        var teacher = await CreditsDirect.TeacherAsync(_credits.Services, School, name);
+        var teacher = await CreditsDirect.TeacherAsync(CreditsService.Services, School, name);
         var school = As(Roles.SchoolAdmin, School);
         for (var i = 0; i < hours.Length; i++)
         {
@@ -133,7 +110,7 @@ public sealed class CertificateRecordTests : IAsyncLifetime
         await EvaluatedAsync(teacher, met: true, "the switch back to be judged");
         Assert.Equal((number, true, null), Assert.Single(await CertificatesAsync(teacher)));
         Assert.Equal((1L, 0L), (await OutboxAsync("CertificateIssued"), await OutboxAsync("CertificateRevoked")));
-        var verified = await Send(_credits.CreateClient(), HttpMethod.Get, $"/api/credits/certificates/{number}/verify", null, HttpStatusCode.OK);
+        var verified = await Send(CreditsService.CreateClient(), HttpMethod.Get, $"/api/credits/certificates/{number}/verify", null, HttpStatusCode.OK);
         Assert.True(verified.GetProperty("valid").GetBoolean());
         Assert.Equal("测试：五年 10 学时", verified.GetProperty("policyName").GetString());
         var mine = Assert.Single((await Send(As(Roles.Teacher, teacher: teacher), HttpMethod.Get, "/api/credits/me/certificates", null, HttpStatusCode.OK))
@@ -167,7 +144,7 @@ public sealed class CertificateRecordTests : IAsyncLifetime
         Assert.Contains("该次活动未实际开展", reason);
         Assert.Contains(postedBy, reason);
         Assert.Contains("test-low", reason); // judged by the policy it was issued under, not the one active now
-        var verified = await Send(_credits.CreateClient(), HttpMethod.Get, $"/api/credits/certificates/{first}/verify", null, HttpStatusCode.OK);
+        var verified = await Send(CreditsService.CreateClient(), HttpMethod.Get, $"/api/credits/certificates/{first}/verify", null, HttpStatusCode.OK);
         Assert.Equal(reason, verified.GetProperty("revokedReason").GetString());
 
         // Meeting the active policy later certifies again, under a new number; the revoked one stays revoked.
@@ -185,7 +162,7 @@ public sealed class CertificateRecordTests : IAsyncLifetime
     public async Task Concurrent_evaluations_of_the_same_teacher_issue_one_certificate_and_the_database_refuses_a_second()
     {
         await ActivateAsync("test-low");
-        var teacher = await CreditsDirect.TeacherAsync(_credits.Services, School, "冯一凡");
+        var teacher = await CreditsDirect.TeacherAsync(CreditsService.Services, School, "冯一凡");
         await EvaluatedAsync(teacher, met: false, "the new teacher to be judged");
         // Hours straight into the balances, without marking the teacher: the evaluations below are the only triggers.
         await using (var connection = await Db.OpenConnectionAsync())

@@ -1,12 +1,10 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Security;
-using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Contracts.Catalog;
 using TrainingPlatform.Contracts.Enrollment;
 using TrainingPlatform.Services.Credits;
@@ -22,39 +20,16 @@ namespace TrainingPlatform.Services.Tests;
 /// the last step, what an amended resubmission registers, approving twice (one after the other and at the same
 /// moment), a closed year at the last step, and the same completion delivered many times at once.
 /// </summary>
-public sealed class CreditsChainTests : IAsyncLifetime
+public sealed class CreditsChainTests : CreditsTestBase
 {
     private const string School = "37/3716/371602/S1";
-    private static readonly DateOnly Today = ProvinceCalendar.Today(TimeProvider.System);
 
-    private readonly TestTokens _tokens = new();
-    private ServiceFactory<CreditsApi> _credits = null!;
-
-    public async Task InitializeAsync() =>
-        _credits = await ServiceFactory<CreditsApi>.CreateAsync(await TestServers.GetAsync(), _tokens, CreditsApi.DatabaseName);
-
-    public async Task DisposeAsync() => await _credits.DisposeAsync();
-
-    private NpgsqlDataSource Db => _credits.Services.GetRequiredService<NpgsqlDataSource>();
-
-    private HttpClient As(string role, string? orgPath = null, Guid? teacher = null)
-    {
-        var client = _credits.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _tokens.For(role, orgPath, teacher));
-        return client;
-    }
 
     private async Task<Guid> TeacherAsync()
     {
-        var id = await CreditsDirect.TeacherAsync(_credits.Services, School, "陈老师");
-        await CreditsDirect.KeepThisYearOpenAsync(_credits.Services, Today);
+        var id = await CreditsDirect.TeacherAsync(CreditsService.Services, School, "陈老师");
+        await CreditsDirect.KeepThisYearOpenAsync(CreditsService.Services, Today);
         return id;
-    }
-
-    private async Task<long> CountAsync(string sql)
-    {
-        await using var connection = await Db.OpenConnectionAsync();
-        return await connection.ExecuteScalarAsync<long>(sql);
     }
 
     private async Task<decimal> SumAsync(string sql)
@@ -64,15 +39,6 @@ public sealed class CreditsChainTests : IAsyncLifetime
     }
 
     private static string? Rule(JsonElement problem) => problem.GetProperty("rule").GetString();
-
-    private static async Task<JsonElement> Send(HttpClient client, HttpMethod method, string path, object? body, HttpStatusCode expected)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-        using var response = await client.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"{method} {path}: expected {expected}, got {(int)response.StatusCode}: {text}");
-        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
-    }
 
     private static IEnumerable<string> Steps(JsonElement view) =>
         view.GetProperty("steps").EnumerateArray().Select(s => $"{s.GetProperty("step").GetString()}:{s.GetProperty("decision").GetString()}");
@@ -170,7 +136,7 @@ public sealed class CreditsChainTests : IAsyncLifetime
 
         // Its program year closed registration at the end of that year.
         var start = new DateOnly(occurred.Year, 1, 1);
-        await CreditsDirect.ProgramYearAsync(_credits.Services, new ProgramYearScheduled(Guid.NewGuid(), $"closed-{occurred.Year}", "已截止的年度", 36, 14,
+        await CreditsDirect.ProgramYearAsync(CreditsService.Services, new ProgramYearScheduled(Guid.NewGuid(), $"closed-{occurred.Year}", "已截止的年度", 36, 14,
             new ProgramYearWindows(start, start, start, start, start, new(occurred.Year, 10, 30), new(occurred.Year, 12, 31)), 1, DateTimeOffset.UtcNow));
 
         var training = As(Roles.TrainingInstitution, "37/3716");
@@ -197,7 +163,7 @@ public sealed class CreditsChainTests : IAsyncLifetime
         // Ten redeliveries of one message (the same message id) and ten re-sends of the same completion (new ids), all at once.
         var messageId = Guid.NewGuid();
         var messageIds = Enumerable.Range(0, 20).Select(i => i < 10 ? messageId : Guid.NewGuid()).ToList();
-        await Task.WhenAll(messageIds.Select(id => CreditsDirect.SendAsync<CourseCompletedConsumer, CourseCompleted>(_credits.Services, completion, id)));
+        await Task.WhenAll(messageIds.Select(id => CreditsDirect.SendAsync<CourseCompletedConsumer, CourseCompleted>(CreditsService.Services, completion, id)));
         var distinct = string.Join(",", messageIds.Distinct().Select(id => $"'{id}'"));
         await Eventually.HoldsAsync(
             async () => await CountAsync($"select count(*) from inbox_messages where consumer = 'CourseCompletedConsumer' and message_id in ({distinct})") == 11,

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
@@ -7,7 +6,6 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Security;
-using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Contracts.Catalog;
 using TrainingPlatform.Contracts.Directory;
 using TrainingPlatform.Contracts.Enrollment;
@@ -18,27 +16,10 @@ using Xunit;
 namespace TrainingPlatform.Services.Tests;
 
 /// <summary>The Credits service on the real servers, fed with the other services' events through the real broker.</summary>
-public sealed class CreditsFlowTests : IAsyncLifetime
+public sealed class CreditsFlowTests : CreditsTestBase
 {
-    private readonly TestTokens _tokens = new();
-    private ServiceFactory<CreditsApi> _credits = null!;
-    private static readonly DateOnly Today = ProvinceCalendar.Today(TimeProvider.System);
 
-    public async Task InitializeAsync() =>
-        _credits = await ServiceFactory<CreditsApi>.CreateAsync(await TestServers.GetAsync(), _tokens, CreditsApi.DatabaseName);
-
-    public async Task DisposeAsync() => await _credits.DisposeAsync();
-
-    private NpgsqlDataSource Db => _credits.Services.GetRequiredService<NpgsqlDataSource>();
-
-    private Task PublishAsync<T>(T message) where T : class => _credits.Services.GetRequiredService<IBus>().Publish(message);
-
-    private HttpClient As(string role, string? orgPath = null, Guid? teacher = null)
-    {
-        var client = _credits.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _tokens.For(role, orgPath, teacher));
-        return client;
-    }
+    private Task PublishAsync<T>(T message) where T : class => CreditsService.Services.GetRequiredService<IBus>().Publish(message);
 
     private async Task<Guid> TeacherAsync(string school = "37/3716/371602/S1", string name = "李老师")
     {
@@ -48,21 +29,6 @@ public sealed class CreditsFlowTests : IAsyncLifetime
         await Eventually.HoldsAsync(async () => await CountAsync($"select count(*) from teachers where id = '{id}'") == 1, TimeSpan.FromSeconds(90),
             "the teacher to reach credits");
         return id;
-    }
-
-    private async Task<long> CountAsync(string sql)
-    {
-        await using var connection = await Db.OpenConnectionAsync();
-        return await connection.ExecuteScalarAsync<long>(sql);
-    }
-
-    private static async Task<JsonElement> Send(HttpClient client, HttpMethod method, string path, object? body, HttpStatusCode expected)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-        using var response = await client.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"{method} {path}: expected {expected}, got {(int)response.StatusCode}: {text}");
-        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
 
     private static CourseCompleted Completion(Guid teacher, Guid enrollment, Guid content, decimal hours = 4) =>
@@ -168,7 +134,7 @@ public sealed class CreditsFlowTests : IAsyncLifetime
             return certificates.GetArrayLength() == 1;
         }, TimeSpan.FromSeconds(90), "the certificate to be issued");
         var number = certificates[0].GetProperty("number").GetString()!;
-        var anonymous = _credits.CreateClient();
+        var anonymous = CreditsService.CreateClient();
         var verified = await Send(anonymous, HttpMethod.Get, $"/api/credits/certificates/{number}/verify", null, HttpStatusCode.OK);
         Assert.Equal(("王**", true), (verified.GetProperty("holder").GetString(), verified.GetProperty("valid").GetBoolean()));
         var page = await teacher.GetStringAsync($"/api/credits/certificates/{number}/print");
