@@ -1,3 +1,4 @@
+using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.ServiceDefaults;
@@ -9,12 +10,12 @@ builder.AddServiceDefaults();
 builder.AddServiceDatabase(CatalogApi.DatabaseName, typeof(CatalogApi).Assembly);
 builder.AddServiceMessaging(CatalogApi.ServiceName, typeof(CatalogApi).Assembly);
 builder.AddCatalogFeatures();
-builder.Services.AddOpenApi();
+builder.AddPlatformOpenApi("培训平台 · 课程目录 API", "省级平台运营者发布的培训年度、学时类别与课程、学校选择的选修专题、必修课程包。");
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-app.MapOpenApi().AllowAnonymous();
+app.MapPlatformOpenApi();
 app.MapCatalogEndpoints();
 
 await app.RunAsync();

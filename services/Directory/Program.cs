@@ -3,37 +3,19 @@ using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.ServiceDefaults;
 using TrainingPlatform.Services.Directory;
-using TrainingPlatform.Services.Directory.Accounts;
-using TrainingPlatform.Services.Directory.Demo;
-using TrainingPlatform.Services.Directory.Imports;
-using TrainingPlatform.Services.Directory.Organisations;
-using TrainingPlatform.Services.Directory.Teachers;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddServiceDatabase(DirectoryApi.DatabaseName, typeof(DirectoryApi).Assembly);
 builder.AddServiceMessaging(DirectoryApi.ServiceName, typeof(DirectoryApi).Assembly);
-builder.AddDirectoryAccounts();
-builder.Services.AddSingleton<TeacherStore>();
-builder.Services.AddHostedService<DemoData>();
-builder.Services.AddSingleton<TeacherImport>();
-builder.Services.AddSingleton<SchoolImport>();
-builder.Services.AddHostedService<ImportWorker>();
-builder.Services.AddOpenApi();
+builder.AddDirectoryFeatures();
+builder.AddPlatformOpenApi("培训平台 · 机构与人员 API", "省、市、县区、学校与教师档案，账号与登录，访问令牌签发（JWKS），教师与学校的批量导入。");
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-app.MapOpenApi().AllowAnonymous();
-// All under one group, so no endpoint, today's or a later one, reads a list with a null element.
-var api = app.MapGroup("").RefuseNullElements();
-api.MapSignInEndpoints();
-api.MapAccountEndpoints();
-api.MapOrganisationEndpoints();
-api.MapTeacherEndpoints();
-api.MapTeacherAccountEndpoints();
-api.MapImportEndpoints();
-api.MapParkedMessageEndpoints(DirectoryApi.ServiceName);
+app.MapPlatformOpenApi();
+app.MapDirectoryEndpoints();
 
 await app.RunAsync();

@@ -1,3 +1,4 @@
+using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.ServiceDefaults;
@@ -11,12 +12,12 @@ builder.PrepareStatementsAutomatically(EnrollmentApi.DatabaseName);
 builder.AddServiceDatabase(EnrollmentApi.DatabaseName, typeof(EnrollmentApi).Assembly);
 builder.AddServiceMessaging(EnrollmentApi.ServiceName, typeof(EnrollmentApi).Assembly);
 builder.AddEnrollmentFeatures();
-builder.Services.AddOpenApi();
+builder.AddPlatformOpenApi("培训平台 · 选课与学习 API", "教师选课（必修推送、选修自选）、学习平台上报学习进度、学校与区县的学习进度查询与导出。");
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-app.MapOpenApi().AllowAnonymous();
+app.MapPlatformOpenApi();
 app.MapEnrollmentEndpoints();
 
 await app.RunAsync();

@@ -1,3 +1,4 @@
+using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.ServiceDefaults;
@@ -9,12 +10,12 @@ builder.AddServiceDefaults();
 builder.AddServiceDatabase(MentoringApi.DatabaseName, typeof(MentoringApi).Assembly);
 builder.AddServiceMessaging(MentoringApi.ServiceName, typeof(MentoringApi).Assembly);
 builder.AddMentoringFeatures();
-builder.Services.AddOpenApi();
+builder.AddPlatformOpenApi("培训平台 · 研修指导 API", "研修组与指导教师、导师结对、工作坊、名师工作室、帮扶，以及各项研修活动的学时记录。");
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-app.MapOpenApi().AllowAnonymous();
+app.MapPlatformOpenApi();
 app.MapMentoringEndpoints();
 
 await app.RunAsync();

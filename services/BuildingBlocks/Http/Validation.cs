@@ -172,18 +172,26 @@ public sealed class Validation
         return elements;
     }
 
-    public IResult ToProblem() =>
-        TypedResults.ValidationProblem(
-            _errors.ToDictionary(e => e.Key, e => e.Value.ToArray()),
-            detail: "请求中有字段不符合规则，请按 errors 修改后重试。",
-            title: "请求无效 (invalid request)",
-            extensions: NameExtensions());
+    public ValidationFailed ToProblem()
+    {
+        var problem = new HttpValidationProblemDetails(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()))
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "请求无效 (invalid request)",
+            Detail = "请求中有字段不符合规则，请按 errors 修改后重试。",
+        };
+        foreach (var (key, value) in NameExtensions())
+        {
+            problem.Extensions[key] = value;
+        }
+        return new(TypedResults.Problem(problem));
+    }
 
     /// <summary>
     /// 422 with the same per-field errors: each field is well-formed but a domain rule (<paramref name="rule"/>)
     /// refuses it, e.g. progress for a course the teacher is not enrolled in.
     /// </summary>
-    public IResult ToRuleProblem(string rule, string detail)
+    public RuleProblem ToRuleProblem(string rule, string detail)
     {
         var problem = new HttpValidationProblemDetails(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()))
         {
@@ -196,7 +204,7 @@ public sealed class Validation
             problem.Extensions[key] = value;
         }
         problem.Extensions["rule"] = rule;
-        return TypedResults.Problem(problem);
+        return new(TypedResults.Problem(problem));
     }
 
     /// <summary>
@@ -225,36 +233,52 @@ public static class Problems
     /// <summary>
     /// 409: the request is well-formed but conflicts with the current state (duplicate, frozen …). <paramref name="rule"/>
     /// names what refused it, in kebab-case, for clients to branch on; <paramref name="detail"/> says it to the user.
+    /// <paramref name="more"/> adds members a client can act on (a waiting list's address …).
     /// </summary>
-    public static IResult Conflict(string detail, string rule, string? field = null)
-    {
-        var extensions = new Dictionary<string, object?> { ["rule"] = rule };
-        if (field is not null)
-        {
-            extensions["field"] = field;
-        }
-        return TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status409Conflict, title: "与现有数据冲突 (conflict)",
-            extensions: extensions);
-    }
+    public static ConflictProblem Conflict(string detail, string rule, string? field = null, string title = "与现有数据冲突 (conflict)",
+        IEnumerable<KeyValuePair<string, object?>>? more = null) =>
+        new(PlatformProblemResult.Make(StatusCodes.Status409Conflict, title, detail, Extensions(rule, field, more)));
 
     /// <summary>403: the caller's role may do this, but not to something outside their scope.</summary>
-    public static IResult Forbidden(string detail) =>
-        TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status403Forbidden, title: "无权访问 (forbidden)");
+    public static ForbiddenProblem Forbidden(string detail) =>
+        new(PlatformProblemResult.Make(StatusCodes.Status403Forbidden, "无权访问 (forbidden)", detail, null));
 
     /// <summary>404; <paramref name="rule"/> names what was not found where a client may branch on it.</summary>
-    public static IResult NotFound(string detail, string? rule = null) =>
-        TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status404NotFound, title: "未找到 (not found)",
-            extensions: rule is null ? null : new Dictionary<string, object?> { ["rule"] = rule });
+    public static NotFoundProblem NotFound(string detail, string? rule = null) =>
+        new(PlatformProblemResult.Make(StatusCodes.Status404NotFound, "未找到 (not found)", detail, rule is null ? null : Extensions(rule, null, null)));
 
     /// <summary>422: understood, but a domain rule refuses it; <paramref name="field"/> names the field at fault, where one is.</summary>
-    public static IResult RuleBroken(string detail, string rule, string? field = null)
+    public static RuleProblem RuleBroken(string detail, string rule, string? field = null) =>
+        new(PlatformProblemResult.Make(StatusCodes.Status422UnprocessableEntity, "不符合业务规则 (rule broken)", detail, Extensions(rule, field, null)));
+
+    /// <summary>413: an upload over <paramref name="detail"/>'s limit.</summary>
+    public static TooLargeProblem TooLarge(string detail, string field) =>
+        new(PlatformProblemResult.Make(StatusCodes.Status413PayloadTooLarge, "文件过大 (upload too large)", detail, Extensions("too-large", field, null)));
+
+    /// <summary>429: too many attempts; <paramref name="retryAfter"/> also goes out as the Retry-After header.</summary>
+    public static TooManyProblem TooMany(HttpContext http, string title, string detail, string rule, TimeSpan retryAfter)
+    {
+        var seconds = (int)Math.Ceiling(retryAfter.TotalSeconds);
+        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new(PlatformProblemResult.Make(StatusCodes.Status429TooManyRequests, title, detail,
+            Extensions(rule, null, [new("retryAfterSeconds", seconds)])));
+    }
+
+    /// <summary>503: a server the platform depends on is down and nothing was changed; the caller may retry.</summary>
+    public static UnavailableProblem Unavailable(string detail, string rule) =>
+        new(PlatformProblemResult.Make(StatusCodes.Status503ServiceUnavailable, "暂时无法处理 (service unavailable)", detail, Extensions(rule, null, null)));
+
+    private static Dictionary<string, object?> Extensions(string rule, string? field, IEnumerable<KeyValuePair<string, object?>>? more)
     {
         var extensions = new Dictionary<string, object?> { ["rule"] = rule };
         if (field is not null)
         {
             extensions["field"] = field;
         }
-        return TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status422UnprocessableEntity, title: "不符合业务规则 (rule broken)",
-            extensions: extensions);
+        foreach (var (key, value) in more ?? [])
+        {
+            extensions[key] = value;
+        }
+        return extensions;
     }
 }
