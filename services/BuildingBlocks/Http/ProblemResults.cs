@@ -61,6 +61,12 @@ public sealed class ValidationFailed(ProblemHttpResult inner) : PlatformProblemR
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status400BadRequest);
 }
 
+/// <summary>401: who is calling could not be established (a wrong password at sign-in, a token no longer valid).</summary>
+public sealed class UnauthorizedProblem(ProblemHttpResult inner) : PlatformProblemResult(inner), IEndpointMetadataProvider
+{
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status401Unauthorized);
+}
+
 /// <summary>403: the role may do this, but not to something outside the caller's scope.</summary>
 public sealed class ForbiddenProblem(ProblemHttpResult inner) : PlatformProblemResult(inner), IEndpointMetadataProvider
 {

@@ -239,6 +239,10 @@ public static class Problems
         IEnumerable<KeyValuePair<string, object?>>? more = null) =>
         new(PlatformProblemResult.Make(StatusCodes.Status409Conflict, title, detail, Extensions(rule, field, more)));
 
+    /// <summary>401: the caller could not be identified (sign-in refused); <paramref name="rule"/> says why.</summary>
+    public static UnauthorizedProblem Unauthorized(string title, string detail, string rule) =>
+        new(PlatformProblemResult.Make(StatusCodes.Status401Unauthorized, title, detail, Extensions(rule, null, null)));
+
     /// <summary>403: the caller's role may do this, but not to something outside their scope.</summary>
     public static ForbiddenProblem Forbidden(string detail) =>
         new(PlatformProblemResult.Make(StatusCodes.Status403Forbidden, "无权访问 (forbidden)", detail, null));
