@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client.Exceptions;
@@ -10,7 +11,10 @@ using TrainingPlatform.BuildingBlocks.Security;
 namespace TrainingPlatform.BuildingBlocks.Messaging;
 
 /// <summary>Which parked messages to re-drive: the ids, or none (an absent body or list) for all of them.</summary>
-public sealed record RedriveRequest(IReadOnlyList<string>? MessageIds);
+public sealed record RedriveRequest(
+    [property: System.ComponentModel.Description("要重新投递的消息编号（GUID）；不传表示该队列的全部滞留消息")]
+    [property: System.ComponentModel.DataAnnotations.Length(1, ParkedMessageEndpoints.MaxIds)]
+    IReadOnlyList<string>? MessageIds);
 
 /// <summary>
 /// The operator's view of <see cref="ParkedMessages"/>, the same under every service
@@ -28,12 +32,18 @@ public static class ParkedMessageEndpoints
     {
         var group = app.MapGroup($"/api/{serviceName}/operations/parked").WithTags("Parked messages")
             .RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator));
-        group.MapGet("/", ListAsync);
-        group.MapPost("/{queue}/redrive", RedriveAsync);
+        // Every service maps these, so the operation ids carry the service's name to stay unique in the gateway's merged reference.
+        var service = char.ToUpperInvariant(serviceName[0]) + serviceName[1..];
+        group.MapGet("/", ListAsync).WithName($"List{service}ParkedMessages")
+            .WithSummary("列出滞留消息")
+            .WithDescription($"本服务（{serviceName}）各接收队列的错误队列中滞留的消息：因自身原因无法处理的消息连同原因停在这里，修复原因后可重新投递。每个队列最多列出 {ListLimit} 条，count 为总数。");
+        group.MapPost("/{queue}/redrive", RedriveAsync).WithName($"Redrive{service}ParkedMessages")
+            .WithSummary("重新投递滞留消息")
+            .WithDescription($"把错误队列中的消息放回原队列重新处理（消费者按收件箱去重，重复投递不会重复生效）。不传 messageIds 表示全部；一次最多 {MaxIds} 个编号。");
         return app;
     }
 
-    private static async Task<IResult> ListAsync(ParkedMessages parked, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<IReadOnlyList<ParkedQueue>>, UnavailableProblem>> ListAsync(ParkedMessages parked, CancellationToken cancellationToken)
     {
         try
         {
@@ -45,7 +55,7 @@ public static class ParkedMessageEndpoints
         }
     }
 
-    private static async Task<IResult> RedriveAsync(string queue, RedriveRequest? request, ParkedMessages parked, HttpContext http,
+    private static async Task<Results<Ok<RedriveOutcome>, ValidationFailed, NotFoundProblem, UnavailableProblem>> RedriveAsync(string queue, RedriveRequest? request, ParkedMessages parked, HttpContext http,
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!parked.Owns(queue))
@@ -94,7 +104,6 @@ public static class ParkedMessageEndpoints
         e is BrokerUnreachableException or OperationInterruptedException or AlreadyClosedException or PublishException or SocketException
             or TimeoutException;
 
-    private static IResult BrokerUnavailable() =>
-        TypedResults.Problem(detail: "消息服务器暂时无法连接或未确认收到消息；尚未投递回原队列的消息仍滞留在错误队列中，不会丢失，请稍后重试。", statusCode: StatusCodes.Status503ServiceUnavailable,
-            title: "消息服务器不可用 (broker unavailable)", extensions: new Dictionary<string, object?> { ["rule"] = "broker-unavailable" });
+    private static UnavailableProblem BrokerUnavailable() =>
+        Problems.Unavailable("消息服务器暂时无法连接或未确认收到消息；尚未投递回原队列的消息仍滞留在错误队列中，不会丢失，请稍后重试。", "broker-unavailable");
 }
