@@ -26,7 +26,8 @@ public sealed record ApprovalChainView(
     [property: Description("退回后的状态")] string RejectedStatus,
     [property: Description("全部环节通过后的状态（学时已入档）")] string FinalStatus,
     [property: Description("申请历史中可能出现的环节（含各审批环节与教师修改）")] IReadOnlyList<ChainCodeView> HistorySteps,
-    [property: Description("申请历史中每条记录的结果")] IReadOnlyList<ChainCodeView> Decisions);
+    [property: Description("申请历史中每条记录的结果")] IReadOnlyList<ChainCodeView> Decisions,
+    [property: Description("历史记录中表示退回的结果")] string RejectedDecision);
 
 /// <summary>
 /// The approval chain as defined in <see cref="ApprovalChain"/>, served so that the portal draws the steps, the reviewers'
@@ -57,5 +58,6 @@ public static class ApprovalChainEndpoints
         ApplicationStatuses.Rejected,
         ApprovalChain.FinalStatus,
         [.. ApplicationSteps.Names.Select(n => new ChainCodeView(n.Key, n.Value))],
-        [.. ApplicationDecisions.Names.Select(n => new ChainCodeView(n.Key, n.Value))]);
+        [.. ApplicationDecisions.Names.Select(n => new ChainCodeView(n.Key, n.Value))],
+        ApplicationDecisions.Rejected);
 }
