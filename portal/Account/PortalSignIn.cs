@@ -74,7 +74,9 @@ public static class PortalSignIn
         builder.Services.AddAuthorizationBuilder()
             .SetDefaultPolicy(passwordChanged)
             .SetFallbackPolicy(passwordChanged)
-            .AddPolicy(PendingPasswordChangePolicy, policy => policy.RequireAuthenticatedUser());
+            .AddPolicy(PendingPasswordChangePolicy, policy => policy.RequireAuthenticatedUser())
+            .AddPolicy(ReviewerPolicy.Name, ReviewerPolicy.Build);
+        builder.Services.AddSingleton<IAuthorizationHandler, ReviewerPolicy.Handler>();
 
         builder.Services.AddCascadingAuthenticationState();
         // An open page re-checks its user every minute: once the token expires it behaves as signed out.

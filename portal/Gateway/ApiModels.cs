@@ -115,7 +115,19 @@ public sealed record TeacherProgressPage(string Year, ReportUnit? Under, DateOnl
     IReadOnlyList<TeacherProgress> Items);
 
 public sealed record ProgressUnit(string? Path, string? Code, string? Name, string? Kind, int Teachers, int Completed, int OnTrack, int Behind,
-    int NotStarted, int OptedOut, decimal AverageHours, decimal CompletionRate);
+    int NotStarted, int OptedOut, decimal AverageHours, decimal CompletionRate)
+{
+    /// <summary>The count of one progress status, by the status code the report's members stand for.</summary>
+    public int Count(string status) => status switch
+    {
+        "completed" => Completed,
+        "on_track" => OnTrack,
+        "behind" => Behind,
+        "not_started" => NotStarted,
+        "opted_out" => OptedOut,
+        _ => 0,
+    };
+}
 
 public sealed record ProgressReport(string Year, ReportUnit? Under, DateOnly AsOf, decimal ExpectedHours, ProgressUnit Total,
     IReadOnlyList<ProgressUnit> Groups);

@@ -126,6 +126,7 @@ public static class GatewayClientSetup
         });
         builder.Services.AddScoped<GatewayClient>();
         builder.Services.AddScoped<ProgramYears>();
+        builder.Services.AddSingleton<ReferenceData>();
         return builder;
     }
 }

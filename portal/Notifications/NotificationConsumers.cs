@@ -4,6 +4,7 @@ using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.Contracts.Catalog;
 using TrainingPlatform.Contracts.Credits;
 using TrainingPlatform.Contracts.Enrollment;
+using TrainingPlatform.Portal.Gateway;
 
 namespace TrainingPlatform.Portal.Notifications;
 
@@ -17,23 +18,32 @@ public sealed class WaitingListPromotedConsumer(NpgsqlDataSource db) : Idempoten
             $"有名额空出，你已从候补名单递补选上“{m.CourseTitle}”。", "/my-year", m.PromotedAt, cancellationToken);
 }
 
-public sealed class CreditApplicationDecidedConsumer(NpgsqlDataSource db) : IdempotentConsumer<CreditApplicationDecided>(db)
+public sealed class CreditApplicationDecidedConsumer(NpgsqlDataSource db, ReferenceData reference) : IdempotentConsumer<CreditApplicationDecided>(db)
 {
-    private static readonly Dictionary<string, string> Steps = new()
+    protected override async Task HandleAsync(CreditApplicationDecided m, UnitOfWork unitOfWork, CancellationToken cancellationToken)
     {
-        ["review"] = "学校审核", ["certify"] = "教研室认定", ["register"] = "培训机构登记",
-    };
-
-    protected override Task HandleAsync(CreditApplicationDecided m, UnitOfWork unitOfWork, CancellationToken cancellationToken)
-    {
-        var step = Steps.GetValueOrDefault(m.Step, m.Step);
-        var (title, body) = m.Decision == "rejected"
-            ? ("学时申请被退回", $"“{m.Title}”在{step}环节被退回：{m.Reason}。请修改后重新提交。")
-            : m.Status == "registered"
-                ? ("学时已登记", $"“{m.Title}”已通过全部审批并登记入学时档案。")
-                : ("学时申请已通过一步", $"“{m.Title}”已通过{step}，进入下一环节。");
-        return NotificationStore.AddAsync(unitOfWork, new(Recipient.Teacher, m.TeacherId), "credit-application-decided", title, body,
+        // Worded from Credits' chain. Without it (Credits unreachable since the portal started) the message is retried
+        // rather than telling the teacher a step's code.
+        var chain = (await reference.ApprovalChainAsync(cancellationToken)).Value
+                    ?? throw new InvalidOperationException("学时申请审批流程暂时无法读取，稍后重试");
+        var (title, body) = Words(chain, m);
+        await NotificationStore.AddAsync(unitOfWork, new(Recipient.Teacher, m.TeacherId), "credit-application-decided", title, body,
             $"/applications?id={m.ApplicationId}", m.DecidedAt, cancellationToken);
+    }
+
+    /// <summary>The notification's title and text for a decision, in the chain's words.</summary>
+    public static (string Title, string Body) Words(ApprovalChain chain, CreditApplicationDecided m)
+    {
+        var step = chain.Step(m.Step)?.Name ?? m.Step;
+        if (m.Decision == chain.RejectedDecision)
+        {
+            return ("学时申请被退回", $"“{m.Title}”在{step}环节被退回：{m.Reason}。请修改后重新提交。");
+        }
+        return m.Status == chain.FinalStatus
+            ? ("学时已登记", $"“{m.Title}”已通过全部审批并登记入学时档案。")
+            : ("学时申请已通过一步", chain.WaitingAt(m.Status) is { } next
+                ? $"“{m.Title}”已通过{step}，进入{next.Name}环节。"
+                : $"“{m.Title}”已通过{step}，进入下一环节。");
     }
 }
 

@@ -36,6 +36,7 @@ public static class CreditsSetup
         app.MapGroup("").RefuseNullElements()
             .MapLedgerEndpoints()
             .MapApplicationEndpoints()
+            .MapApprovalChainEndpoints()
             .MapComplianceEndpoints()
             .MapCertificateEndpoints()
             .MapBulkCertificateEndpoints()

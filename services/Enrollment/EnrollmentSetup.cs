@@ -28,6 +28,7 @@ public static class EnrollmentSetup
             .MapProgressEndpoints()
             .MapOptOutEndpoints()
             .MapReportEndpoints()
+            .MapProgressStatusEndpoints()
             .MapParkedMessageEndpoints(EnrollmentApi.ServiceName);
         return app;
     }

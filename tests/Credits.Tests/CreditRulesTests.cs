@@ -140,3 +140,37 @@ public sealed class CertificateAndPolicyTests
         Assert.Superset(new HashSet<string> { "rules[0].period", "rules[0].minHours", "rules[0].appliesTo", "rules[0].filter.categories" }, fields);
     }
 }
+
+/// <summary>The chain the portal draws is the one that decides: served straight from <see cref="ApprovalChain"/>, nothing left out or added.</summary>
+public sealed class ServedApprovalChainTests
+{
+    [Fact]
+    public void The_served_chain_is_ApprovalChains_definition_in_order()
+    {
+        var served = ApprovalChainEndpoints.GetApprovalChain().Value!;
+
+        Assert.Equal(ApprovalChain.Steps.Select((s, i) => (i + 1, s.Step, s.StepName, s.Role, s.WaitingStatus, s.ApprovedStatus, s.ActionLabel, s.MenuLabel)),
+            served.Steps.Select(s => (s.Order, s.Code, s.Name, s.Role, s.WaitingStatus, s.ApprovedStatus, s.ActionLabel, s.MenuLabel)));
+        Assert.All(served.Steps, s => Assert.Equal(Roles.Names[s.Role], s.RoleName));
+        Assert.Equal(["教师申请", "学校审核", "教研室认定", "培训机构登记"], served.Steps.Select(s => s.Name));
+        // Every step that decides waits at a status of its own, and the chain ends where the ledger posts.
+        Assert.Equal(ApprovalChain.ByStatus.Keys, served.Steps.Where(s => s.WaitingStatus is not null).Select(s => s.WaitingStatus!));
+        Assert.Equal(ApplicationStatuses.Registered, served.FinalStatus);
+        Assert.Equal(ApplicationStatuses.Names.Select(n => (n.Key, n.Value)), served.Statuses.Select(s => (s.Code, s.Name)));
+        Assert.Equal(ApplicationStatuses.Rejected, served.RejectedStatus);
+        Assert.Equal(ApplicationSteps.Names.Keys, served.HistorySteps.Select(s => s.Code));
+        Assert.Equal(ApplicationDecisions.Rejected, served.RejectedDecision);
+    }
+
+    [Fact]
+    public void Each_step_leads_to_the_status_the_next_one_waits_at()
+    {
+        var steps = ApprovalChain.Steps;
+        Assert.Null(steps[0].WaitingStatus);
+        for (var i = 1; i < steps.Count; i++)
+        {
+            Assert.Equal(steps[i - 1].ApprovedStatus, steps[i].WaitingStatus);
+        }
+        Assert.All(steps, s => Assert.True(ApplicationStatuses.Names.ContainsKey(s.ApprovedStatus)));
+    }
+}

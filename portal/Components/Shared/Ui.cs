@@ -33,13 +33,26 @@ public static class Ui
     /// <summary>A school admin's or teacher's school code: the last part of the organisation path.</summary>
     public static string OwnOrganisationCode(PlatformUser user) => user.OrganisationPath.Split('/')[^1];
 
-    /// <summary>A teacher's standing in the year's study (Enrollment's progress views).</summary>
-    public static readonly IReadOnlyDictionary<string, string> ProgressNames = new Dictionary<string, string>
+    /// <summary>
+    /// The colour of a year progress status in charts (Enrollment serves the statuses, their names and order; how they
+    /// look is the portal's): a status it does not know yet is shown neutral.
+    /// </summary>
+    public static string ProgressTone(string status) => status switch
     {
-        ["behind"] = "进度落后", ["not_started"] = "未开始", ["opted_out"] = "不参训", ["on_track"] = "进度正常", ["completed"] = "已完成",
+        "completed" => "good",
+        "on_track" => "fair",
+        "behind" => "warn",
+        "opted_out" => "off",
+        _ => "idle",
     };
 
-    public static string Progress(string status) => ProgressNames.GetValueOrDefault(status, status);
+    /// <summary>The same colour as a table cell's class: what needs attention in red, what is done in green.</summary>
+    public static string ProgressCellClass(string status) => ProgressTone(status) switch
+    {
+        "good" => "ok",
+        "warn" or "off" => "danger",
+        _ => "",
+    };
 
     /// <summary>A teacher's standing in the five-year cycle (Credits' reports).</summary>
     public static readonly IReadOnlyDictionary<string, string> StandingNames = new Dictionary<string, string>

@@ -16,25 +16,69 @@ public static class ApplicationStatuses
     };
 }
 
-/// <summary>A step of the chain: who decides at a status, and where approval leads.</summary>
-public sealed record ChainStep(string Step, string StepName, string Role, string RoleName, string ApprovedStatus);
+/// <summary>
+/// A step of the chain: who takes it (<see cref="Role"/>), at which status it waits (none for the teacher's application,
+/// which starts the chain and restarts it after a rejection), where approval leads, and the words people see for it:
+/// the button that takes it (<see cref="ActionLabel"/>) and the menu entry of those who take it (<see cref="MenuLabel"/>).
+/// </summary>
+public sealed record ChainStep(string Step, string StepName, string Role, string? WaitingStatus, string ApprovedStatus, string ActionLabel, string MenuLabel)
+{
+    public string RoleName => Roles.Names[Role];
+}
 
 /// <summary>Whether a step may be taken; when not, the HTTP status, the <see cref="Rule"/> that refused it and why.</summary>
 public sealed record ChainDecision(bool Allowed, int Status, string Rule, string Reason, ChainStep? Step, string NewStatus);
 
+/// <summary>What an application's history records besides the chain's steps: the teacher amending it.</summary>
+public static class ApplicationSteps
+{
+    public const string Apply = "apply";
+    public const string Amend = "amend";
+
+    /// <summary>Every step a history can name: the chain's, then the amendment.</summary>
+    public static IReadOnlyDictionary<string, string> Names { get; } =
+        ApprovalChain.Steps.Select(s => KeyValuePair.Create(s.Step, s.StepName)).Append(KeyValuePair.Create(Amend, "修改申请")).ToDictionary();
+}
+
+/// <summary>What each entry of an application's history says happened.</summary>
+public static class ApplicationDecisions
+{
+    public const string Submitted = "submitted";
+    public const string Resubmitted = "resubmitted";
+    public const string Amended = "amended";
+    public const string Approved = "approved";
+    public const string Rejected = "rejected";
+
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
+    {
+        [Submitted] = "已提交", [Resubmitted] = "重新提交", [Amended] = "已修改", [Approved] = "通过", [Rejected] = "退回",
+    };
+}
+
 /// <summary>
 /// The approval chain of seed 003: teacher applies → the school reviews → the teaching-research office certifies →
-/// the training institution registers. Each step belongs to one role; each can reject with a reason, which sends the
-/// application back to the teacher to amend and resubmit.
+/// the training institution registers. Each step belongs to one role; each after the application can reject with a
+/// reason, which sends the application back to the teacher to amend and resubmit. The portal draws the chain, its
+/// menus and its notifications from <see cref="Steps"/> as served (<c>GET /api/credits/approval-chain</c>), so a step
+/// added here (with its status in <see cref="ApplicationStatuses"/> and the migration's check) needs nothing else.
 /// </summary>
 public static class ApprovalChain
 {
-    public static readonly IReadOnlyDictionary<string, ChainStep> ByStatus = new Dictionary<string, ChainStep>
-    {
-        [ApplicationStatuses.Submitted] = new("review", "学校审核", Roles.SchoolAdmin, "学校管理员", ApplicationStatuses.SchoolReviewed),
-        [ApplicationStatuses.SchoolReviewed] = new("certify", "教研室认定", Roles.ResearchOffice, "教研室", ApplicationStatuses.Certified),
-        [ApplicationStatuses.Certified] = new("register", "培训机构登记", Roles.TrainingInstitution, "教师培训机构", ApplicationStatuses.Registered),
-    };
+    /// <summary>The steps in order.</summary>
+    public static readonly IReadOnlyList<ChainStep> Steps =
+    [
+        new(ApplicationSteps.Apply, "教师申请", Roles.Teacher, null, ApplicationStatuses.Submitted, "提交申请", "学时申请"),
+        new("review", "学校审核", Roles.SchoolAdmin, ApplicationStatuses.Submitted, ApplicationStatuses.SchoolReviewed, "审核通过", "学时审核"),
+        new("certify", "教研室认定", Roles.ResearchOffice, ApplicationStatuses.SchoolReviewed, ApplicationStatuses.Certified, "认定通过", "学时认定"),
+        new("register", "培训机构登记", Roles.TrainingInstitution, ApplicationStatuses.Certified, ApplicationStatuses.Registered, "登记学时", "学时登记"),
+    ];
+
+    /// <summary>The steps that decide, by the status at which each waits.</summary>
+    public static readonly IReadOnlyDictionary<string, ChainStep> ByStatus =
+        Steps.Where(s => s.WaitingStatus is not null).ToDictionary(s => s.WaitingStatus!);
+
+    /// <summary>Where the last approval leads: nothing waits any more, the hours are in the ledger.</summary>
+    public static string FinalStatus => Steps[^1].ApprovedStatus;
 
     public static ChainDecision Decide(string status, string role, bool approve, string? reason)
     {
