@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
@@ -77,7 +78,8 @@ public static class ApiReference
         context.Response.ContentType = "application/json; charset=utf-8";
         // The services' documents change with a deployment, and a partial one should not linger in a browser.
         context.Response.Headers.CacheControl = "no-cache";
-        await using var writer = new Utf8JsonWriter(context.Response.Body, new JsonWriterOptions { Indented = false });
+        // Chinese stays readable in the raw document (it is JSON served as JSON, never inlined into a page).
+        await using var writer = new Utf8JsonWriter(context.Response.Body, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         PlatformDocumentMerger.WriteWithServer(writer, document, server);
         await writer.FlushAsync(context.RequestAborted);
     }
