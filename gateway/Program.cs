@@ -9,6 +9,7 @@ builder.AddServiceDefaults();        // telemetry, health checks, problem detail
 builder.AddPlatformReverseProxy();   // ProxyConfiguration.cs: routes and clusters from services:<name>:http:<i>
 builder.AddDownstreamHealth();       // DownstreamHealth.cs: /health reports every service's replicas
 builder.AddPlatformRateLimiting();   // RateLimiting.cs: per-user, course-selection, global safety net
+builder.AddApiReference();           // ApiReference.cs: the five services' OpenAPI documents merged, and a page to read them
 
 var app = builder.Build();
 
@@ -18,6 +19,7 @@ app.UseRateLimiter();                // after authentication, so per-user limits
 app.UseAuthorization();
 
 app.MapDownstreamHealth();           // /health
+app.MapApiReference();               // /openapi/platform.json and /api-reference, anonymous
 app.MapPlatformReverseProxy();       // /api/<service>/** -> that service's replicas; 404 for anything else
 
 app.Run();

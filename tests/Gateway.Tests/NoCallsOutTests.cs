@@ -7,7 +7,8 @@ namespace TrainingPlatform.Gateway.Tests;
 
 /// <summary>
 /// The gateway calls its configured replicas and nothing else: no telemetry exporter without
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, no lookups, no vendor hosts, while it starts, probes, proxies and stops.
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, no lookups, no vendor hosts, while it starts, probes, proxies, merges the API
+/// reference and stops.
 /// </summary>
 [Collection(nameof(NoCallsOutCollection))]
 public sealed class NoCallsOutTests(ITestOutputHelper output)
@@ -40,6 +41,9 @@ public sealed class NoCallsOutTests(ITestOutputHelper output)
                 Assert.Equal(service, echo.Service);
             }
             Assert.Equal(HttpStatusCode.OK, (await platform.Client.GetAsync("/health")).StatusCode);
+            // The API reference asks the replicas for their documents (these stand-ins have none), and its page is the gateway's own.
+            Assert.Equal(HttpStatusCode.OK, (await platform.Client.GetAsync("/openapi/platform.json")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await platform.Client.GetAsync("/api-reference/")).StatusCode);
         }
 
         foreach (var attempt in outbound.Attempts.Distinct())

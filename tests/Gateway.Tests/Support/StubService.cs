@@ -12,7 +12,8 @@ public sealed record Echo(
 
 /// <summary>
 /// A stand-in for one replica of a platform service: a real Kestrel app on 127.0.0.1 and a random port, answering
-/// <c>/health</c> (healthy or not, as the test says) and <c>/api/**</c> with who it is and what it received. A path
+/// <c>/health</c> (healthy or not, as the test says), <c>/openapi/v1.json</c> (a document the test gives) and
+/// <c>/api/**</c> with who it is and what it received. A path
 /// ending in <c>/crash</c> is received (and counted) but gets no answer: the connection is dropped, as when the
 /// replica dies while handling it.
 /// </summary>
@@ -45,6 +46,9 @@ public sealed class StubService : IAsyncDisposable
 
     public IReadOnlyCollection<Echo> Received => _received;
 
+    /// <summary>What <c>/openapi/v1.json</c> answers (JSON text), as a real service's document would; 404 while null.</summary>
+    public string? OpenApiDocument { get; set; }
+
     public static async Task<StubService> StartAsync(string service, string replica)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -57,6 +61,18 @@ public sealed class StubService : IAsyncDisposable
         {
             context.Response.StatusCode = stub.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
             return context.Response.WriteAsJsonAsync(new { status = stub.Healthy ? "Healthy" : "Unhealthy" });
+        });
+
+        app.MapGet("/openapi/v1.json", (HttpContext context) =>
+        {
+            if (stub.OpenApiDocument is not { } document)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+
+            context.Response.ContentType = "application/json; charset=utf-8";
+            return context.Response.WriteAsync(document);
         });
 
         app.Map("/{**rest}", async (HttpContext context) =>
