@@ -98,6 +98,7 @@ public static class CourseEndpoints
         return TypedResults.Ok(published);
     }
 
+    [Description("停用一门已发布的课程")]
     public sealed record RetireRequest(
         [property: Required, MaxLength(CourseRules.MaxRetireReasonLength), Description("停用原因，教师和管理员可见")] string? Reason);
 
