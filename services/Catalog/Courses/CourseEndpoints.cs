@@ -1,4 +1,6 @@
-using Dapper;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
@@ -13,17 +15,24 @@ public static class CourseEndpoints
     {
         var group = app.MapGroup("/api/catalog/courses").WithTags("Courses");
         var operators = group.MapGroup("").RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator));
-        operators.MapPost("/", CreateAsync);
-        operators.MapPut("/{id:guid}", UpdateDraftAsync);
-        operators.MapPost("/{id:guid}/publish", PublishAsync);
-        operators.MapPost("/{id:guid}/retire", RetireAsync);
-        operators.MapPost("/{id:guid}/versions", NewVersionAsync);
-        group.MapGet("/{id:guid}", GetAsync);
-        group.MapGet("/", CourseSearch.SearchAsync);
+        operators.MapPost("/", CreateAsync).WithName("CreateCourse").WithSummary("创建课程草稿")
+            .WithDescription("新课程以草稿保存（第 1 版），发布后教师才能看到。课程编号全省唯一。");
+        operators.MapPut("/{id:guid}", UpdateDraftAsync).WithName("UpdateCourseDraft").WithSummary("修改课程草稿")
+            .WithDescription("只有草稿可以修改，整体替换（含场次）；已发布的课程请创建新版本。");
+        operators.MapPost("/{id:guid}/publish", PublishAsync).WithName("PublishCourse").WithSummary("发布课程")
+            .WithDescription("草稿发布后教师可见。若它是某课程的新版本，则在专题和必修包中取代旧版本，旧版本随即停用。集中培训课程至少需要一个场次。");
+        operators.MapPost("/{id:guid}/retire", RetireAsync).WithName("RetireCourse").WithSummary("停用课程")
+            .WithDescription("已发布的课程停用后不能再选，已有的选课不受影响。");
+        operators.MapPost("/{id:guid}/versions", NewVersionAsync).WithName("CreateCourseVersion").WithSummary("为已发布课程创建新版本")
+            .WithDescription("修改已发布课程的学时、类别等的唯一途径：新版本是沿用原编号的草稿，发布后取代旧版本；已有选课的学时不变。");
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetCourse").WithSummary("查看课程")
+            .WithDescription("含场次。草稿只有平台运营可见。");
+        group.MapGet("/", CourseSearch.SearchAsync).WithName("SearchCourses").WithSummary("浏览和搜索课程")
+            .WithDescription("按学段、学科、专题、类别、形式、级别筛选，可输入中文搜索词；分页返回（默认每页 20 条，最多 100 条）。");
         return app;
     }
 
-    private static async Task<IResult> CreateAsync(CourseRequest request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
+    private static async Task<Results<Created<CourseRow>, ValidationFailed, ConflictProblem>> CreateAsync(CourseRequest request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken cancellationToken)
     {
         var validation = CourseRules.Validate(request);
@@ -42,7 +51,7 @@ public static class CourseEndpoints
         return TypedResults.Created($"/api/catalog/courses/{course.Id}", course);
     }
 
-    private static async Task<IResult> UpdateDraftAsync(Guid id, CourseRequest request, NpgsqlDataSource db, TimeProvider clock,
+    private static async Task<Results<Ok<CourseRow>, ValidationFailed, NotFoundProblem, ConflictProblem>> UpdateDraftAsync(Guid id, CourseRequest request, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken cancellationToken)
     {
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
@@ -65,10 +74,10 @@ public static class CourseEndpoints
         await CourseStore.UpdateDraftAsync(unitOfWork, id, request, clock.GetUtcNow(), cancellationToken);
         var updated = await CourseStore.LoadAsync(unitOfWork, id, cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
-        return TypedResults.Ok(updated);
+        return TypedResults.Ok(updated!);
     }
 
-    private static async Task<IResult> PublishAsync(Guid id, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<CourseRow>, NotFoundProblem, ConflictProblem, RuleProblem>> PublishAsync(Guid id, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
         var course = await CourseStore.LoadAsync(unitOfWork, id, cancellationToken, forUpdate: true);
@@ -89,13 +98,15 @@ public static class CourseEndpoints
         return TypedResults.Ok(published);
     }
 
-    public sealed record RetireRequest(string? Reason);
+    [Description("停用一门已发布的课程")]
+    public sealed record RetireRequest(
+        [property: Required, MaxLength(CourseRules.MaxRetireReasonLength), Description("停用原因，教师和管理员可见")] string? Reason);
 
-    private static async Task<IResult> RetireAsync(Guid id, RetireRequest request, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<CourseRow>, ValidationFailed, NotFoundProblem, ConflictProblem>> RetireAsync(Guid id, RetireRequest request, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500)
+        if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > CourseRules.MaxRetireReasonLength)
         {
-            return new Validation().Require(false, "reason", "停用原因必填，不超过 500 字").ToProblem();
+            return new Validation().Require(false, "reason", $"停用原因必填，不超过 {CourseRules.MaxRetireReasonLength} 字").ToProblem();
         }
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
         var course = await CourseStore.LoadAsync(unitOfWork, id, cancellationToken, forUpdate: true);
@@ -109,11 +120,11 @@ public static class CourseEndpoints
         }
         await CourseStore.RetireAsync(unitOfWork, course, request.Reason, clock.GetUtcNow(), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
-        return TypedResults.Ok(await LoadForAsync(db, id, cancellationToken));
+        return TypedResults.Ok((await LoadForAsync(db, id, cancellationToken))!);
     }
 
     /// <summary>A new draft version of a published course: the way to change its hours, category or anything else.</summary>
-    private static async Task<IResult> NewVersionAsync(Guid id, CourseRequest request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
+    private static async Task<Results<Created<CourseRow>, ValidationFailed, NotFoundProblem, ConflictProblem>> NewVersionAsync(Guid id, CourseRequest request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken cancellationToken)
     {
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
@@ -143,13 +154,16 @@ public static class CourseEndpoints
         return TypedResults.Created($"/api/catalog/courses/{draft.Id}", draft);
     }
 
-    private static async Task<IResult> GetAsync(Guid id, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<CourseRow>, NotFoundProblem>> GetAsync(Guid id, HttpContext http, NpgsqlDataSource db,
+        CancellationToken cancellationToken)
     {
         var course = await LoadForAsync(db, id, cancellationToken);
         // Drafts are the operators' work in progress.
-        return course is null || (course.Status == CourseStatuses.Draft && !PlatformUser.From(http.User).IsOperator)
-            ? Problems.NotFound($"课程 {id} 不存在")
-            : TypedResults.Ok(course);
+        if (course is null || (course.Status == CourseStatuses.Draft && !PlatformUser.From(http.User).IsOperator))
+        {
+            return Problems.NotFound($"课程 {id} 不存在");
+        }
+        return TypedResults.Ok(course);
     }
 
     private static async Task<CourseRow?> LoadForAsync(NpgsqlDataSource db, Guid id, CancellationToken cancellationToken)

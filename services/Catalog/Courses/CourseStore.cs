@@ -1,27 +1,32 @@
+using System.ComponentModel;
 using Dapper;
+using Npgsql;
+using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.Contracts.Catalog;
+using TrainingPlatform.Contracts.Reference;
 using TrainingPlatform.Services.Catalog.RequiredPackages;
 using TrainingPlatform.Services.Catalog.Topics;
 
 namespace TrainingPlatform.Services.Catalog.Courses;
 
+[Description("一门课程的一个版本（含场次）")]
 public sealed record CourseRow
 {
     public Guid Id { get; init; }
     public string Code { get; init; } = "";
     public int Version { get; init; }
-    public Guid ContentId { get; init; }
-    public string Status { get; init; } = "";
+    [Description("课程内容编号：同一课程的各版本相同")] public Guid ContentId { get; init; }
+    [Codes(typeof(CourseStatuses))] public string Status { get; init; } = "";
     public string Title { get; init; } = "";
     public string Summary { get; init; } = "";
     public decimal Hours { get; init; }
-    public string Category { get; init; } = "";
-    public string Mode { get; init; } = "";
-    public string Level { get; init; } = "";
-    public string[] Stages { get; init; } = [];
-    public string[] Subjects { get; init; } = [];
-    public Guid? SupersedesId { get; init; }
+    [Codes(typeof(CourseCategories))] public string Category { get; init; } = "";
+    [Codes(typeof(DeliveryModes))] public string Mode { get; init; } = "";
+    [Codes(typeof(TrainingLevels))] public string Level { get; init; } = "";
+    [Codes(typeof(StageNames))] public string[] Stages { get; init; } = [];
+    [Description("适用学科；空表示所列学段的所有学科")] public string[] Subjects { get; init; } = [];
+    [Description("本版本取代的上一版本")] public Guid? SupersedesId { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
     public DateTimeOffset? PublishedAt { get; init; }
@@ -44,6 +49,11 @@ public static class CourseStatuses
     public const string Draft = "draft";
     public const string Published = "published";
     public const string Retired = "retired";
+
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
+    {
+        [Draft] = "草稿", [Published] = "已发布", [Retired] = "已停用",
+    };
 }
 
 /// <summary>Courses and their sessions: saving drafts, publishing versions, retiring; each change announced through the outbox.</summary>
@@ -174,6 +184,77 @@ public static class CourseStore
         {
             validation.Add(field, "课程不能重复");
         }
+    }
+
+    /// <summary>The catalogue's stamp (migration 0004): moved by any change to courses or topics.</summary>
+    public static Task<long> CatalogueStampAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<long>(new CommandDefinition("select stamp from catalogue_stamp",
+            cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// One page of the courses matching <paramref name="search"/>: ranked by an exact phrase in the title first, then
+    /// by code (newest version first); see <see cref="CourseSearch"/>.
+    /// </summary>
+    public static async Task<CoursePage> SearchAsync(NpgsqlConnection connection, CourseQuery search, CancellationToken cancellationToken)
+    {
+        var (q, tsQuery, number, size) = (search.Text, search.TsQuery, search.Page, search.PageSize);
+        var parameters = new DynamicParameters();
+        var where = new List<string>();
+        void Filter(string sql, string name, object? value)
+        {
+            if (value is not null)
+            {
+                where.Add(sql);
+                parameters.Add(name, value);
+            }
+        }
+        Filter("c.status = @Status", "Status", search.Status);
+        Filter("c.stages @> array[@Stage]", "Stage", search.Stage); // the form the GIN index on stages can answer
+        Filter("(cardinality(c.subjects) = 0 or @Subject = any(c.subjects))", "Subject", search.Subject);
+        Filter("exists (select 1 from topic_courses tc where tc.course_id = c.id and tc.topic_id = @Topic)", "Topic", search.Topic);
+        Filter("c.category = @Category", "Category", search.Category);
+        Filter("c.mode = @Mode", "Mode", search.Mode);
+        Filter("c.level = @Level", "Level", search.Level);
+        Filter("c.search @@ @TsQuery::tsquery", "TsQuery", tsQuery);
+        parameters.Add("Phrase", q?.Trim() ?? "");
+        parameters.Add("Limit", size);
+        parameters.Add("Offset", (number - 1) * size);
+        if (!string.IsNullOrWhiteSpace(q) && tsQuery is null)
+        {
+            where.Add("false"); // punctuation only: nothing can match
+        }
+
+        // The matches narrow (id and sort keys), counted once and paged; only the page's rows are read in full and get
+        // their topics. A window count over full rows carried every match's title, summary and arrays through the
+        // sort (spilling to disk on broad queries).
+        var filter = where.Count > 0 ? "where " + string.Join(" and ", where) : "";
+        var sql = $"""
+            with matches as (
+                select c.id, c.code, c.version, (@Phrase <> '' and strpos(c.title, @Phrase) > 0) as title_has_phrase
+                from courses c
+                {filter}
+            ), page as (
+                select * from matches order by title_has_phrase desc, code, version desc limit @Limit offset @Offset
+            )
+            select (select count(*) from matches) as total, c.id, c.code, c.version, c.status, c.title, c.summary, c.hours, c.category,
+                   c.mode, c.level, c.stages, c.subjects,
+                   array(select t.name from topic_courses tc join topics t on t.id = tc.topic_id where tc.course_id = c.id order by t.name) as topics
+            from page p
+            join courses c on c.id = p.id
+            order by p.title_has_phrase desc, p.code, p.version desc
+            """;
+        var rows = (await connection.QueryAsync<CourseSummaryWithTotal>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken))).ToList();
+        var total = rows.Count > 0 ? rows[0].Total
+            : number == 1 ? 0
+            : await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                $"select count(*) from courses c {filter}", parameters,
+                cancellationToken: cancellationToken));
+        return new CoursePage(total, number, size, rows);
+    }
+
+    private sealed record CourseSummaryWithTotal : CourseSummary
+    {
+        public long Total { get; init; }
     }
 
     public static CoursePublished ToEvent(CourseRow c) => new(c.Id, c.Code, c.Version, c.ContentId, c.Title, c.Hours, c.Category, c.Mode, c.Level,

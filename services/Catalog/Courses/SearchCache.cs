@@ -1,4 +1,3 @@
-using Dapper;
 using Microsoft.Extensions.Caching.Memory;
 using Npgsql;
 
@@ -27,8 +26,7 @@ public sealed class SearchCache(IConfiguration configuration) : IDisposable
         }
         // Read before searching: an answer found under this stamp can only be older than a change made meanwhile, and
         // that change moved the stamp, so it is never read again.
-        var stamp = await connection.ExecuteScalarAsync<long>(new CommandDefinition("select stamp from catalogue_stamp",
-            cancellationToken: cancellationToken));
+        var stamp = await CourseStore.CatalogueStampAsync(connection, cancellationToken);
         var key = $"{stamp}|{query}";
         if (_answers.TryGetValue(key, out CoursePage? cached))
         {

@@ -1,10 +1,13 @@
-using Dapper;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Contracts.Catalog;
+using TrainingPlatform.Contracts.Reference;
 using TrainingPlatform.Services.Catalog.Courses;
 using TrainingPlatform.Services.Catalog.Organisations;
 
@@ -16,18 +19,28 @@ public static class ProgramYearEndpoints
     public static IEndpointRouteBuilder MapProgramYearEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/catalog/years").WithTags("Program years");
-        group.MapPost("/", CreateAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator));
-        group.MapPut("/{code}", ChangeAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator));
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{code}", GetAsync);
-        group.MapGet("/{code}/my-dates", MyDatesAsync);
-        group.MapPost("/{code}/windows/{window}/adjustments", AdjustAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator));
+        var years = $"各日期的年份须在 {CreditCycles.EarliestYear}–{CreditCycles.LatestYear} 年之间，且按先后顺序排列。";
+        group.MapPost("/", CreateAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator))
+            .WithName("CreateProgramYear").WithSummary("创建年度工程")
+            .WithDescription($"设定年度最低学时、最低选修学时和各时间节点，并通知其他服务。{years}");
+        group.MapPut("/{code}", ChangeAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator))
+            .WithName("ChangeProgramYear").WithSummary("修改年度工程")
+            .WithDescription($"整体替换名称、学时要求和时间节点（年度代码不变），版本号加一并通知其他服务。{years}已有的错峰/延长安排须早于新的学习开始日期。");
+        group.MapGet("/", ListAsync).WithName("ListProgramYears").WithSummary("年度工程列表").WithDescription("按年度代码从新到旧。");
+        group.MapGet("/{code}", GetAsync).WithName("GetProgramYear").WithSummary("查看年度工程");
+        group.MapGet("/{code}/my-dates", MyDatesAsync).WithName("GetMyDates").WithSummary("查看本校适用的时间安排")
+            .WithDescription("调用者所在学校（管理员可用 organisation 指定管辖范围内的机构）实际适用的选专题、选课时间，已计入错峰和延长安排，并说明今天是否开放。");
+        group.MapPost("/{code}/windows/{window}/adjustments", AdjustAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator))
+            .WithName("AdjustSelectionWindow").WithSummary("为机构错峰开放或延长选择时间")
+            .WithDescription("对该机构及其下属学校生效；同一学校以最近一级机构的安排为准，同一机构以最新一次为准。截止日期须早于学习开始日期。");
         group.MapGet("/{code}/windows/adjustments", ListAdjustmentsAsync)
-            .RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator, Roles.DistrictAdmin, Roles.SchoolAdmin));
+            .RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator, Roles.DistrictAdmin, Roles.SchoolAdmin))
+            .WithName("ListWindowAdjustments").WithSummary("错峰与延长安排列表")
+            .WithDescription("管理员看到对本机构、上级机构和下属机构的安排；最新的在前。");
         return app;
     }
 
-    private static async Task<IResult> CreateAsync(ProgramYearRequest request, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<Results<Created<ProgramYearRow>, ValidationFailed, ConflictProblem>> CreateAsync(ProgramYearRequest request, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
         var validation = ProgramYearRules.Validate(request, out var windows);
         if (!validation.IsValid)
@@ -44,7 +57,7 @@ public static class ProgramYearEndpoints
         return TypedResults.Created($"/api/catalog/years/{year.Code}", year);
     }
 
-    private static async Task<IResult> ChangeAsync(string code, ProgramYearRequest request, NpgsqlDataSource db, TimeProvider clock,
+    private static async Task<Results<Ok<ProgramYearRow>, ValidationFailed, NotFoundProblem>> ChangeAsync(string code, ProgramYearRequest request, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken cancellationToken)
     {
         var validation = ProgramYearRules.Validate(request with { Code = code }, out var windows);
@@ -72,27 +85,41 @@ public static class ProgramYearEndpoints
         return TypedResults.Ok(changed);
     }
 
-    private static async Task<IResult> ListAsync(NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Ok<IReadOnlyList<ProgramYearRow>>> ListAsync(NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         return TypedResults.Ok(await ProgramYearStore.ListAsync(connection, cancellationToken));
     }
 
-    private static async Task<IResult> GetAsync(string code, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ProgramYearRow>, NotFoundProblem>> GetAsync(string code, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var year = await ProgramYearStore.FindAsync(connection, code, null, cancellationToken);
-        return year is null ? Problems.NotFound($"年度 {code} 不存在") : TypedResults.Ok(year);
+        if (year is null)
+        {
+            return Problems.NotFound($"年度 {code} 不存在");
+        }
+        return TypedResults.Ok(year);
     }
 
-    public sealed record MyDates(string ProgramYear, string Organisation, DateOnly Today, EffectiveWindow TopicSelection,
-        EffectiveWindow CourseSelection, bool TopicSelectionOpen, bool CourseSelectionOpen, bool Frozen, ProgramYearWindows Year);
+    [Description("某机构实际适用的时间安排")]
+    public sealed record MyDates(
+        [property: Description("年度代码")] string ProgramYear,
+        [property: Description("机构路径")] string Organisation,
+        [property: Description("省内今天的日期")] DateOnly Today,
+        EffectiveWindow TopicSelection,
+        EffectiveWindow CourseSelection,
+        bool TopicSelectionOpen,
+        bool CourseSelectionOpen,
+        [property: Description("学习已开始，专题与选课已冻结")] bool Frozen,
+        [property: Description("年度统一的时间节点")] ProgramYearWindows Year);
 
     /// <summary>
     /// The dates that apply to the caller's school (or, for admins, to <paramref name="organisation"/> in their
     /// scope): staggered openings and extensions included.
     /// </summary>
-    private static async Task<IResult> MyDatesAsync(string code, string? organisation, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
+    private static async Task<Results<Ok<MyDates>, NotFoundProblem>> MyDatesAsync(string code,
+        [Description("机构代码：管理员查看管辖范围内某机构适用的时间；不填为调用者本机构")] string? organisation, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
@@ -105,7 +132,7 @@ public static class ProgramYearEndpoints
         var path = user.OrganisationPath;
         if (organisation is not null)
         {
-            var org = await OrganisationCopy.FindByCodeAsync(connection, organisation, cancellationToken);
+            var org = await OrganisationStore.FindByCodeAsync(connection, organisation, cancellationToken);
             if (org is null || !user.CanSeeOrganisation(org.Path))
             {
                 return Problems.NotFound($"机构代码 {organisation} 不存在或不在你的管理范围内");
@@ -120,18 +147,27 @@ public static class ProgramYearEndpoints
             today >= year.StudyStarts, year.Windows));
     }
 
-    public sealed record AdjustRequest(string? OrganisationCode, DateOnly? OpensOn, DateOnly? ClosesOn, string? Kind, string? Reason);
+    [Description("为一个机构错峰开放或延长选择时间")]
+    public sealed record AdjustRequest(
+        [property: Required, Description("机构代码：对该机构及其下属学校生效")] string? OrganisationCode,
+        [property: Description("开始日期；不填则沿用该机构当前适用的开始日期")] DateOnly? OpensOn,
+        [property: Required, Description("截止日期，须早于学习开始日期")] DateOnly? ClosesOn,
+        [property: Required, Codes(typeof(WindowAdjustmentKinds))] string? Kind,
+        [property: Required, MaxLength(MaxReasonLength), Description("原因")] string? Reason);
 
-    private static async Task<IResult> AdjustAsync(string code, string window, AdjustRequest request, HttpContext http, NpgsqlDataSource db,
+    public const int MaxReasonLength = 500;
+
+    private static async Task<Results<Created<SelectionWindowAdjusted>, ValidationFailed, NotFoundProblem>> AdjustAsync(string code,
+        [Codes(typeof(SelectionWindows)), Description("调整哪个时间窗口")] string window, AdjustRequest request, HttpContext http, NpgsqlDataSource db,
         TimeProvider clock, CancellationToken cancellationToken)
     {
         var validation = new Validation()
-            .Require(SelectionWindows.All.Contains(window), "window", $"窗口应为 {string.Join(" 或 ", SelectionWindows.All)}")
+            .Require(SelectionWindows.Names.ContainsKey(window), "window", $"窗口应为 {string.Join(" 或 ", SelectionWindows.Names.Keys)}")
             .Require(!string.IsNullOrWhiteSpace(request.OrganisationCode), "organisationCode", "机构代码必填")
             .Require(request.ClosesOn is not null, "closesOn", "截止日期必填")
-            .Require(request.Kind is not null && WindowAdjustmentKinds.All.Contains(request.Kind), "kind",
+            .Require(request.Kind is not null && WindowAdjustmentKinds.Names.ContainsKey(request.Kind), "kind",
                 "类型应为 staggered（分批错峰开放）或 extended（延长）")
-            .Require(!string.IsNullOrWhiteSpace(request.Reason) && request.Reason.Length <= 500, "reason", "原因必填，不超过 500 字");
+            .Require(!string.IsNullOrWhiteSpace(request.Reason) && request.Reason.Length <= MaxReasonLength, "reason", $"原因必填，不超过 {MaxReasonLength} 字");
         if (!validation.IsValid)
         {
             return validation.ToProblem();
@@ -143,7 +179,7 @@ public static class ProgramYearEndpoints
         {
             return Problems.NotFound($"年度 {code} 不存在");
         }
-        var organisation = await OrganisationCopy.FindByCodeAsync(unitOfWork.Connection, request.OrganisationCode!, cancellationToken);
+        var organisation = await OrganisationStore.FindByCodeAsync(unitOfWork.Connection, request.OrganisationCode!, cancellationToken);
         if (organisation is null)
         {
             return Problems.NotFound($"机构代码 {request.OrganisationCode} 不存在");
@@ -163,21 +199,12 @@ public static class ProgramYearEndpoints
         var now = clock.GetUtcNow();
         var adjusted = new SelectionWindowAdjusted(Guid.CreateVersion7(now), year.Id, window, organisation.Id, organisation.Path, opensOn,
             request.ClosesOn.Value, request.Kind!, request.Reason!.Trim(), now);
-        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
-            insert into window_adjustments (id, program_year_id, window_name, organisation_id, organisation_path, opens_on, closes_on, kind,
-                                            reason, adjusted_by, adjusted_at)
-            values (@AdjustmentId, @ProgramYearId, @Window, @OrganisationId, @OrganisationPath, @OpensOn, @ClosesOn, @Kind, @Reason, @By, @AdjustedAt)
-            """, new
-        {
-            adjusted.AdjustmentId, adjusted.ProgramYearId, adjusted.Window, adjusted.OrganisationId, adjusted.OrganisationPath, adjusted.OpensOn,
-            adjusted.ClosesOn, adjusted.Kind, adjusted.Reason, By = CourseEndpoints.By(http), adjusted.AdjustedAt,
-        }, unitOfWork.Transaction, cancellationToken: cancellationToken));
-        await unitOfWork.PublishAsync(adjusted, cancellationToken);
+        await ProgramYearStore.AdjustAsync(unitOfWork, adjusted, CourseEndpoints.By(http), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/catalog/years/{code}/windows/adjustments", adjusted);
     }
 
-    private static async Task<IResult> ListAdjustmentsAsync(string code, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<IReadOnlyList<WindowAdjustment>>, NotFoundProblem>> ListAdjustmentsAsync(string code, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
@@ -191,7 +218,8 @@ public static class ProgramYearEndpoints
             .Where(a => user.IsOperator || user.CanSeeOrganisation(a.OrganisationPath)
                         || user.OrganisationPath.StartsWith(a.OrganisationPath + "/", StringComparison.Ordinal)
                         || user.OrganisationPath == a.OrganisationPath)
-            .OrderByDescending(a => a.AdjustedAt);
-        return TypedResults.Ok(visible);
+            .OrderByDescending(a => a.AdjustedAt)
+            .ToList();
+        return TypedResults.Ok<IReadOnlyList<WindowAdjustment>>(visible);
     }
 }

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using TrainingPlatform.BuildingBlocks.Http;
@@ -5,26 +7,41 @@ using TrainingPlatform.Contracts.Catalog;
 
 namespace TrainingPlatform.Services.Catalog.ProgramYears;
 
-public sealed record ProgramYearRequest(string? Code, string? Name, decimal? MinAnnualHours, decimal? MinElectiveHours, WindowsRequest? Windows);
+[Description("年度工程：学时要求与各时间节点")]
+public sealed record ProgramYearRequest(
+    [property: Description("年度代码，如 2026；创建时必填，修改时可省略（代码不能修改）")]
+    [property: RegularExpression(ProgramYearRules.CodeRegex)]
+    string? Code,
+    [property: Required, MaxLength(ProgramYearRules.MaxNameLength), Description("年度工程名称")] string? Name,
+    [property: Required, Range(0.0, ProgramYearRules.MaxAnnualHours, MinimumIsExclusive = true), Description("年度最低学时，最多一位小数")]
+    decimal? MinAnnualHours,
+    [property: Required, Range(0.0, ProgramYearRules.MaxAnnualHours), Description("其中最低选修学时，不超过年度最低学时，最多一位小数")]
+    decimal? MinElectiveHours,
+    [property: Required] WindowsRequest? Windows);
 
+[Description("年度的各时间节点（省内日期），须按先后顺序：学校选专题开始 ≤ 截止 < 学习开始；选专题开始 ≤ 教师选课开始 < 学习开始；研修组名单上报 ≤ 学习开始 ≤ 必修课学习结束 ≤ 学分登记截止")]
 public sealed record WindowsRequest(
-    DateOnly? GroupListsDue,
-    DateOnly? TopicSelectionOpens,
-    DateOnly? TopicSelectionCloses,
-    DateOnly? CourseSelectionOpens,
-    DateOnly? StudyStarts,
-    DateOnly? RequiredStudyEnds,
-    DateOnly? CreditRegistrationCloses);
+    [property: Required, Description("研修组名单上报日期")] DateOnly? GroupListsDue,
+    [property: Required, Description("学校选专题开始日期")] DateOnly? TopicSelectionOpens,
+    [property: Required, Description("学校选专题截止日期")] DateOnly? TopicSelectionCloses,
+    [property: Required, Description("教师选课开始日期")] DateOnly? CourseSelectionOpens,
+    [property: Required, Description("学习开始日期：此日起专题与选课冻结")] DateOnly? StudyStarts,
+    [property: Required, Description("必修课学习结束日期")] DateOnly? RequiredStudyEnds,
+    [property: Required, Description("学分登记截止日期")] DateOnly? CreditRegistrationCloses);
 
 /// <summary>What makes a program year acceptable: hour minimums that fit together, and windows in a sensible order.</summary>
 public static partial class ProgramYearRules
 {
+    public const string CodeRegex = "^[A-Za-z0-9-]{2,20}$";
+    public const int MaxNameLength = 100;
+    public const int MaxAnnualHours = 1000;
+
     public static Validation Validate(ProgramYearRequest request, out ProgramYearWindows? windows)
     {
         var validation = new Validation()
             .Require(request.Code is { } code && CodePattern().IsMatch(code), "code", "年度代码必填，2–20 位字母、数字或连字符，如 2026")
-            .Require(!string.IsNullOrWhiteSpace(request.Name) && request.Name.Length <= 100, "name", "年度工程名称必填，不超过 100 字");
-        validation.Require(request.MinAnnualHours is > 0 and <= 1000, "minAnnualHours", "年度最低学时必须大于 0、不超过 1000");
+            .Require(!string.IsNullOrWhiteSpace(request.Name) && request.Name.Length <= MaxNameLength, "name", $"年度工程名称必填，不超过 {MaxNameLength} 字");
+        validation.Require(request.MinAnnualHours is > 0 and <= MaxAnnualHours, "minAnnualHours", $"年度最低学时必须大于 0、不超过 {MaxAnnualHours}");
         validation.Require(request.MinElectiveHours is >= 0 && request.MinElectiveHours <= (request.MinAnnualHours ?? 0), "minElectiveHours",
             "最低选修学时不能为负，也不能超过年度最低学时");
         foreach (var (field, hours) in new[] { ("minAnnualHours", request.MinAnnualHours), ("minElectiveHours", request.MinElectiveHours) })
@@ -108,6 +125,6 @@ public static partial class ProgramYearRules
         }
     }
 
-    [GeneratedRegex("^[A-Za-z0-9-]{2,20}$")]
+    [GeneratedRegex(CodeRegex)]
     private static partial Regex CodePattern();
 }

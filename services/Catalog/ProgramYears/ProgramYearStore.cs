@@ -88,6 +88,21 @@ public static class ProgramYearStore
             from window_adjustments where program_year_id = @YearId order by adjusted_at
             """, new { YearId = yearId }, cancellationToken: cancellationToken))];
 
+    /// <summary>Keeps a window's adjustment for an organisation and announces it.</summary>
+    public static async Task AdjustAsync(UnitOfWork unitOfWork, SelectionWindowAdjusted adjusted, string by, CancellationToken cancellationToken)
+    {
+        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+            insert into window_adjustments (id, program_year_id, window_name, organisation_id, organisation_path, opens_on, closes_on, kind,
+                                            reason, adjusted_by, adjusted_at)
+            values (@AdjustmentId, @ProgramYearId, @Window, @OrganisationId, @OrganisationPath, @OpensOn, @ClosesOn, @Kind, @Reason, @By, @AdjustedAt)
+            """, new
+        {
+            adjusted.AdjustmentId, adjusted.ProgramYearId, adjusted.Window, adjusted.OrganisationId, adjusted.OrganisationPath, adjusted.OpensOn,
+            adjusted.ClosesOn, adjusted.Kind, adjusted.Reason, By = by, adjusted.AdjustedAt,
+        }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        await unitOfWork.PublishAsync(adjusted, cancellationToken);
+    }
+
     private static ProgramYearRow ToRow(Guid id, ProgramYearRequest r, ProgramYearWindows w, int version, DateTimeOffset createdAt, DateTimeOffset now) => new()
     {
         Id = id,

@@ -1,9 +1,11 @@
-using Dapper;
+using System.ComponentModel;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.Contracts.Catalog;
+using TrainingPlatform.Contracts.Reference;
 using TrainingPlatform.Services.Catalog.Courses;
 using TrainingPlatform.Services.Catalog.ProgramYears;
 
@@ -15,16 +17,32 @@ public static class RequiredPackageEndpoints
     public static IEndpointRouteBuilder MapRequiredPackageEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/catalog/years/{year}/required-packages").WithTags("Required packages");
-        group.MapPut("/", DefineAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator));
-        group.MapGet("/", ListAsync);
-        group.MapGet("/for", ForTeacherAsync);
+        group.MapPut("/", DefineAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator))
+            .WithName("DefineRequiredPackage").WithSummary("定义必修课程包")
+            .WithDescription("按学段和学科创建或整体替换必修包，版本号加一并通知其他服务。条目编号只取决于其位置，重新定义后每位教师的随机推送尽量保持不变。");
+        group.MapGet("/", ListAsync).WithName("ListRequiredPackages").WithSummary("年度的必修课程包列表").WithDescription("按学段、学科排序；可按学段筛选。");
+        group.MapGet("/for", ForTeacherAsync).WithName("GetRequiredPackageFor").WithSummary("查看适用于某学段学科的必修包")
+            .WithDescription("先找该学科的必修包，没有则用该学段的通用包。教师调用时还返回本人随机推送到的课程（固定可复现）；其他角色可用 teacherId 查看某位教师的推送。");
         return app;
     }
 
-    public sealed record PackageView(Guid Id, string Stage, string Subject, decimal TotalHours, int Version, DateTimeOffset DefinedAt,
+    [Description("一个必修课程包")]
+    public sealed record PackageView(
+        Guid Id,
+        [property: Codes(typeof(StageNames))] string Stage,
+        [property: Description("学科；空表示该学段的通用包")] string Subject,
+        [property: Description("教师完成全部条目所得学时")] decimal TotalHours,
+        int Version,
+        DateTimeOffset DefinedAt,
         IReadOnlyList<RequiredItem> Items);
 
-    private static async Task<IResult> DefineAsync(string year, PackageRequest request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
+    [Description("适用的必修包，及某位教师随机推送到的课程")]
+    public sealed record PackageForTeacher(
+        PackageView Package,
+        [property: Description("教师 id：教师调用时为本人")] Guid? TeacherId,
+        [property: Description("该教师要学的课程 id；没有教师时为 null")] IReadOnlyList<Guid>? Courses);
+
+    private static async Task<Results<Ok<PackageView>, ValidationFailed, NotFoundProblem>> DefineAsync(string year, PackageRequest request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken cancellationToken)
     {
         var validation = RequiredPackageRules.ValidateShape(request);
@@ -55,42 +73,35 @@ public static class RequiredPackageEndpoints
         return TypedResults.Ok(View(saved));
     }
 
-    private static async Task<IResult> ListAsync(string year, string? stage, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Ok<IReadOnlyList<PackageView>>> ListAsync(string year,
+        [Codes(typeof(StageNames)), Description("只看该学段的必修包")] string? stage, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<RequiredPackageRow>(new CommandDefinition(RequiredPackageStore.SelectSql + """
-             where program_year_id = (select id from program_years where code = @Year) and (@Stage is null or stage = @Stage)
-            order by stage, subject
-            """, new { Year = year, Stage = stage }, cancellationToken: cancellationToken));
-        return TypedResults.Ok(rows.Select(View));
+        var rows = await RequiredPackageStore.ListAsync(connection, year, stage, cancellationToken);
+        return TypedResults.Ok<IReadOnlyList<PackageView>>([.. rows.Select(View)]);
     }
 
     /// <summary>
     /// The package that applies to a stage and subject (the subject's own, else the stage's), and, for a teacher,
     /// their own draw.
     /// </summary>
-    private static async Task<IResult> ForTeacherAsync(string year, string? stage, string? subject, Guid? teacherId, HttpContext http,
+    private static async Task<Results<Ok<PackageForTeacher>, NotFoundProblem>> ForTeacherAsync(string year,
+        [Codes(typeof(StageNames)), Description("学段")] string? stage,
+        [Codes(typeof(Subjects)), Description("学科")] string? subject,
+        [Description("教师 id：查看该教师随机推送到的课程；教师调用时忽略，总是本人")] Guid? teacherId, HttpContext http,
         NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
         var teacher = user.TeacherId ?? teacherId;
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QueryFirstOrDefaultAsync<RequiredPackageRow>(new CommandDefinition(
-            RequiredPackageStore.SelectSql + """
-             where program_year_id = (select id from program_years where code = @Year) and stage = @Stage and subject in (@Subject, '')
-            order by subject desc limit 1
-            """, new { Year = year, Stage = stage ?? "", Subject = subject ?? "" }, cancellationToken: cancellationToken));
+        var row = await RequiredPackageStore.FindForAsync(connection, year, stage, subject, cancellationToken);
         if (row is null)
         {
             return Problems.NotFound($"年度 {year} 没有适用于 {stage}/{subject} 的必修包");
         }
         var view = View(row);
-        return TypedResults.Ok(new
-        {
-            package = view,
-            teacherId = teacher,
-            courses = teacher is { } id ? view.Items.SelectMany(i => RequiredDraw.For(i, id)).ToList() : null,
-        });
+        return TypedResults.Ok(new PackageForTeacher(view, teacher,
+            teacher is { } id ? [.. view.Items.SelectMany(i => RequiredDraw.For(i, id))] : null));
     }
 
     private static PackageView View(RequiredPackageRow row) =>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapper;
+using Npgsql;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.Contracts.Catalog;
 
@@ -26,7 +27,24 @@ public static class RequiredPackageStore
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public const string SelectSql = "select id, program_year_id, stage, subject, items::text as items, total_hours, version, defined_at from required_packages";
+    private const string SelectSql = "select id, program_year_id, stage, subject, items::text as items, total_hours, version, defined_at from required_packages";
+
+    /// <summary>The packages of the year <paramref name="year"/> (by code), of one stage when <paramref name="stage"/> is given.</summary>
+    public static async Task<IReadOnlyList<RequiredPackageRow>> ListAsync(NpgsqlConnection connection, string year, string? stage,
+        CancellationToken cancellationToken) =>
+        [.. await connection.QueryAsync<RequiredPackageRow>(new CommandDefinition(SelectSql + """
+             where program_year_id = (select id from program_years where code = @Year) and (@Stage is null or stage = @Stage)
+            order by stage, subject
+            """, new { Year = year, Stage = stage }, cancellationToken: cancellationToken))];
+
+    /// <summary>The package that applies to a stage and subject: the subject's own, else the stage's.</summary>
+    public static Task<RequiredPackageRow?> FindForAsync(NpgsqlConnection connection, string year, string? stage, string? subject,
+        CancellationToken cancellationToken) =>
+        connection.QueryFirstOrDefaultAsync<RequiredPackageRow>(new CommandDefinition(
+            SelectSql + """
+             where program_year_id = (select id from program_years where code = @Year) and stage = @Stage and subject in (@Subject, '')
+            order by subject desc limit 1
+            """, new { Year = year, Stage = stage ?? "", Subject = subject ?? "" }, cancellationToken: cancellationToken));
 
     public static async Task<RequiredPackageRow> SaveAsync(UnitOfWork unitOfWork, Guid yearId, string stage, string subject,
         IReadOnlyList<RequiredItem> items, string by, DateTimeOffset now, CancellationToken cancellationToken)

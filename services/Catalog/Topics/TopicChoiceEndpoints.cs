@@ -1,4 +1,6 @@
-using Dapper;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
@@ -6,14 +8,18 @@ using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Contracts.Catalog;
 using TrainingPlatform.Contracts.Directory;
+using TrainingPlatform.Contracts.Reference;
 using TrainingPlatform.Services.Catalog.Courses;
 using TrainingPlatform.Services.Catalog.Organisations;
 using TrainingPlatform.Services.Catalog.ProgramYears;
 
 namespace TrainingPlatform.Services.Catalog.Topics;
 
-public sealed record ChooseTopicsRequest(IReadOnlyList<Guid>? TopicIds);
+[Description("学校本年度选择的选修专题（整体替换）")]
+public sealed record ChooseTopicsRequest(
+    [property: Required, MinLength(1), Description("专题 id，至少一个，不能重复；须属于该年度并适用于本校学段")] IReadOnlyList<Guid>? TopicIds);
 
+[Description("学校选中的一个专题及其课程")]
 public sealed record ChosenTopic
 {
     public Guid Id { get; init; }
@@ -32,20 +38,41 @@ public sealed record TopicCourse
     public string Code { get; init; } = "";
     public string Title { get; init; } = "";
     public decimal Hours { get; init; }
-    public string Category { get; init; } = "";
-    public string Mode { get; init; } = "";
-    public string Level { get; init; } = "";
+    [Codes(typeof(CourseCategories))] public string Category { get; init; } = "";
+    [Codes(typeof(DeliveryModes))] public string Mode { get; init; } = "";
+    [Codes(typeof(TrainingLevels))] public string Level { get; init; } = "";
 }
 
-public sealed record SchoolTopicsView(string ProgramYear, string SchoolCode, string SchoolName, string Status, IReadOnlyList<ChosenTopic> Topics,
-    int Version, DateTimeOffset? ChosenAt, DateTimeOffset? ChangedAt, EffectiveWindow Window, DateOnly StudyStarts, bool CanChoose, string? WhyNot);
+[Description("一所学校本年度的专题选择")]
+public sealed record SchoolTopicsView(
+    string ProgramYear,
+    string SchoolCode,
+    string SchoolName,
+    [property: Codes(typeof(TopicChoiceStatuses))] string Status,
+    IReadOnlyList<ChosenTopic> Topics,
+    [property: Description("选择的版本号，未选为 0")] int Version,
+    DateTimeOffset? ChosenAt,
+    DateTimeOffset? ChangedAt,
+    [property: Description("本校实际适用的选专题时间（已计入错峰和延长安排）")] EffectiveWindow Window,
+    [property: Description("学习开始日期：此日起专题冻结")] DateOnly StudyStarts,
+    [property: Description("今天能否选择或调整")] bool CanChoose,
+    [property: Description("不能选择时的原因")] string? WhyNot);
 
+[Description("管辖范围内各校的专题选择进度")]
+public sealed record TopicChoicesView(
+    string ProgramYear,
+    [property: Description("学习已开始，专题已冻结")] bool Frozen,
+    [property: Description("未选专题的学校数")] int Pending,
+    [property: Description("已选专题的学校数")] int Chosen,
+    [property: Description("按 status 筛选后的学校，按机构路径排序；幼儿园不选专题，不在其中")] IReadOnlyList<SchoolChoiceStatus> Schools);
+
+[Description("一所学校的专题选择状态")]
 public sealed record SchoolChoiceStatus
 {
     public string Code { get; init; } = "";
     public string Name { get; init; } = "";
     public string Path { get; init; } = "";
-    public string Status { get; init; } = "";
+    [Description("pending（未选）或 chosen（已选）")] public string Status { get; init; } = "";
     public int TopicCount { get; init; }
     public DateTimeOffset? ChangedAt { get; init; }
 }
@@ -60,25 +87,23 @@ public static class TopicChoiceEndpoints
     public static IEndpointRouteBuilder MapTopicChoiceEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/catalog/years/{year}").WithTags("School topic choices");
-        group.MapPut("/schools/{school}/topics", ChooseAsync).RequireAuthorization(p => p.RequireRole(Roles.SchoolAdmin, Roles.PlatformOperator));
-        group.MapGet("/schools/{school}/topics", GetAsync);
+        group.MapPut("/schools/{school}/topics", ChooseAsync).RequireAuthorization(p => p.RequireRole(Roles.SchoolAdmin, Roles.PlatformOperator))
+            .WithName("ChooseSchoolTopics").WithSummary("学校选择或调整选修专题")
+            .WithDescription("在本校适用的选专题时间内首次选择；已选的学校在学习开始前可以调整，学习开始后冻结。学校管理员只能为本校选择。幼儿园不选专题。");
+        group.MapGet("/schools/{school}/topics", GetAsync).WithName("GetSchoolTopics").WithSummary("查看学校选择的专题及课程")
+            .WithDescription("教师看本校的选择，管理员看管辖范围内的学校；含每个专题的课程，以及今天能否选择。");
         group.MapGet("/schools/{school}/topics/history", HistoryAsync)
-            .RequireAuthorization(p => p.RequireRole(Roles.SchoolAdmin, Roles.DistrictAdmin, Roles.PlatformOperator));
-        group.MapGet("/topic-choices", ListAsync).RequireAuthorization(p => p.RequireRole(Roles.SchoolAdmin, Roles.DistrictAdmin, Roles.PlatformOperator));
+            .RequireAuthorization(p => p.RequireRole(Roles.SchoolAdmin, Roles.DistrictAdmin, Roles.PlatformOperator))
+            .WithName("ListSchoolTopicHistory").WithSummary("学校专题选择的变更记录");
+        group.MapGet("/topic-choices", ListAsync).RequireAuthorization(p => p.RequireRole(Roles.SchoolAdmin, Roles.DistrictAdmin, Roles.PlatformOperator))
+            .WithName("ListTopicChoices").WithSummary("各校专题选择进度")
+            .WithDescription("管辖范围内（或 under 指定的机构下）各校是否已选专题，及已选、未选的学校数。");
         return app;
     }
 
-    private sealed record ChoiceRow
-    {
-        public Guid[] TopicIds { get; init; } = [];
-        public int Version { get; init; }
-        public DateTimeOffset ChosenAt { get; init; }
-        public DateTimeOffset ChangedAt { get; init; }
-        public DateTimeOffset? FrozenAt { get; init; }
-    }
-
-    private static async Task<IResult> ChooseAsync(string year, string school, ChooseTopicsRequest request, HttpContext http, NpgsqlDataSource db,
-        TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SchoolTopicsView>, ValidationFailed, NotFoundProblem, ForbiddenProblem, ConflictProblem, RuleProblem>>
+        ChooseAsync(string year, string school, ChooseTopicsRequest request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
+            CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
         var topicIds = request.TopicIds ?? [];
@@ -88,7 +113,7 @@ public static class TopicChoiceEndpoints
 
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
         var programYear = await ProgramYearStore.FindAsync(unitOfWork.Connection, year, unitOfWork.Transaction, cancellationToken);
-        var organisation = await OrganisationCopy.FindByCodeAsync(unitOfWork.Connection, school, cancellationToken);
+        var organisation = await OrganisationStore.FindByCodeAsync(unitOfWork.Connection, school, cancellationToken);
         if (programYear is null)
         {
             return Problems.NotFound($"年度 {year} 不存在");
@@ -103,24 +128,20 @@ public static class TopicChoiceEndpoints
         }
 
         // One school's choices are serialised: two admins clicking at once cannot both be "first".
-        var existing = await unitOfWork.Connection.QuerySingleOrDefaultAsync<ChoiceRow>(new CommandDefinition("""
-            select topic_ids, version, chosen_at, changed_at, frozen_at from school_topic_choices
-            where program_year_id = @YearId and school_id = @SchoolId for update
-            """, new { YearId = programYear.Id, SchoolId = organisation.Id }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        var existing = await TopicChoiceStore.LockAsync(unitOfWork, programYear.Id, organisation.Id, cancellationToken);
         var window = WindowRules.For(SelectionWindows.TopicSelection, organisation.Path, programYear.Windows,
             await ProgramYearStore.AdjustmentsAsync(unitOfWork.Connection, programYear.Id, cancellationToken));
         var decision = TopicChoiceRules.Decide(ProvinceCalendar.Today(clock), window, programYear.StudyStarts, existing is not null, organisation.Stages);
         if (!decision.Allowed)
         {
-            return decision.Status == StatusCodes.Status409Conflict
-                ? Problems.Conflict(decision.Reason, decision.Rule)
-                : Problems.RuleBroken(decision.Reason, decision.Rule);
+            if (decision.Status == StatusCodes.Status409Conflict)
+            {
+                return Problems.Conflict(decision.Reason, decision.Rule);
+            }
+            return Problems.RuleBroken(decision.Reason, decision.Rule);
         }
 
-        var topics = (await unitOfWork.Connection.QueryAsync<(Guid Id, string Name, string[] Stages)>(new CommandDefinition(
-            "select id, name, stages from topics where program_year_id = @YearId and id = any(@Ids)",
-            new { YearId = programYear.Id, Ids = topicIds.ToArray() }, unitOfWork.Transaction, cancellationToken: cancellationToken)))
-            .ToDictionary(t => t.Id);
+        var topics = await TopicChoiceStore.TopicsAsync(unitOfWork, programYear.Id, topicIds, cancellationToken);
         for (var i = 0; i < topicIds.Count; i++)
         {
             if (!topics.TryGetValue(topicIds[i], out var topic))
@@ -139,32 +160,19 @@ public static class TopicChoiceEndpoints
 
         var now = clock.GetUtcNow();
         var version = (existing?.Version ?? 0) + 1;
-        var by = CourseEndpoints.By(http);
-        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
-            insert into school_topic_choices (program_year_id, school_id, school_path, topic_ids, version, chosen_by, chosen_at, changed_at)
-            values (@YearId, @SchoolId, @SchoolPath, @TopicIds, @Version, @By, @Now, @Now)
-            on conflict (program_year_id, school_id) do update
-            set topic_ids = excluded.topic_ids, version = excluded.version, school_path = excluded.school_path, changed_at = excluded.changed_at;
-            insert into school_topic_choice_history (program_year_id, school_id, topic_ids, change, changed_by, changed_at)
-            values (@YearId, @SchoolId, @TopicIds, @Change, @By, @Now);
-            """, new
-        {
-            YearId = programYear.Id, SchoolId = organisation.Id, SchoolPath = organisation.Path, TopicIds = topicIds.ToArray(), Version = version,
-            By = by, Now = now, decision.Change,
-        }, unitOfWork.Transaction, cancellationToken: cancellationToken));
-        await unitOfWork.PublishAsync(new SchoolTopicsChosen(programYear.Id, organisation.Id, organisation.Path, [.. topicIds], decision.Change,
-            version, now), cancellationToken);
+        await TopicChoiceStore.SaveAsync(unitOfWork, programYear.Id, organisation, topicIds, version, decision.Change, CourseEndpoints.By(http), now,
+            cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(await ViewAsync(db, programYear, organisation, clock, cancellationToken));
     }
 
-    private static async Task<IResult> GetAsync(string year, string school, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
+    private static async Task<Results<Ok<SchoolTopicsView>, NotFoundProblem>> GetAsync(string year, string school, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var programYear = await ProgramYearStore.FindAsync(connection, year, null, cancellationToken);
-        var organisation = await OrganisationCopy.FindByCodeAsync(connection, school, cancellationToken);
+        var organisation = await OrganisationStore.FindByCodeAsync(connection, school, cancellationToken);
         if (programYear is null)
         {
             return Problems.NotFound($"年度 {year} 不存在");
@@ -182,60 +190,37 @@ public static class TopicChoiceEndpoints
         CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var choice = await connection.QuerySingleOrDefaultAsync<ChoiceRow>(new CommandDefinition("""
-            select topic_ids, version, chosen_at, changed_at, frozen_at from school_topic_choices
-            where program_year_id = @YearId and school_id = @SchoolId
-            """, new { YearId = year.Id, SchoolId = school.Id }, cancellationToken: cancellationToken));
-        // "My school's topics and their courses" is what every teacher opens on course-selection day: topics and courses
-        // in one round trip, counted and summed here rather than in a second query.
-        var topics = new List<ChosenTopic>();
-        if (choice is not null)
-        {
-            using var rows = await connection.QueryMultipleAsync(new CommandDefinition("""
-                select t.id, t.code, t.name from topics t where t.id = any(@Ids) order by t.code;
-                select tc.topic_id, c.id, c.code, c.title, c.hours, c.category, c.mode, c.level
-                from topic_courses tc join courses c on c.id = tc.course_id
-                where tc.topic_id = any(@Ids)
-                order by c.code;
-                """, new { Ids = choice.TopicIds }, cancellationToken: cancellationToken));
-            var chosen = (await rows.ReadAsync<ChosenTopic>()).ToList();
-            var courses = (await rows.ReadAsync<TopicCourse>()).ToLookup(c => c.TopicId);
-            topics.AddRange(chosen.Select(t => t with
-            {
-                Courses = [.. courses[t.Id]], CourseCount = courses[t.Id].Count(), TotalHours = courses[t.Id].Sum(c => c.Hours),
-            }));
-        }
+        var choice = await TopicChoiceStore.FindAsync(connection, year.Id, school.Id, cancellationToken);
+        var topics = choice is null ? [] : await TopicChoiceStore.ChosenTopicsAsync(connection, choice.TopicIds, cancellationToken);
         var window = WindowRules.For(SelectionWindows.TopicSelection, school.Path, year.Windows, await ProgramYearStore.AdjustmentsAsync(connection, year.Id, cancellationToken));
         var today = ProvinceCalendar.Today(clock);
         var decision = TopicChoiceRules.Decide(today, window, year.StudyStarts, choice is not null, school.Stages);
-        var status = today >= year.StudyStarts || choice?.FrozenAt is not null ? "frozen" : choice is null ? "pending" : "chosen";
+        var status = today >= year.StudyStarts || choice?.FrozenAt is not null ? TopicChoiceStatuses.Frozen
+            : choice is null ? TopicChoiceStatuses.Pending : TopicChoiceStatuses.Chosen;
         return new SchoolTopicsView(year.Code, school.Code, school.Name, status, topics, choice?.Version ?? 0, choice?.ChosenAt, choice?.ChangedAt,
             window, year.StudyStarts, decision.Allowed, decision.Allowed ? null : decision.Reason);
     }
 
-    private static async Task<IResult> HistoryAsync(string year, string school, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<IReadOnlyList<TopicChoiceChange>>, NotFoundProblem>> HistoryAsync(string year, string school, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var organisation = await OrganisationCopy.FindByCodeAsync(connection, school, cancellationToken);
+        var organisation = await OrganisationStore.FindByCodeAsync(connection, school, cancellationToken);
         if (organisation is null || !user.CanSeeOrganisation(organisation.Path))
         {
             return Problems.NotFound($"学校 {school} 不存在或不在你的管理范围内");
         }
-        var history = await connection.QueryAsync<TopicChoiceChange>(new CommandDefinition("""
-            select h.topic_ids, h.change, h.changed_by, h.changed_at
-            from school_topic_choice_history h join program_years y on y.id = h.program_year_id
-            where y.code = @Year and h.school_id = @SchoolId order by h.id
-            """, new { Year = year, SchoolId = organisation.Id }, cancellationToken: cancellationToken));
-        return TypedResults.Ok(history);
+        return TypedResults.Ok(await TopicChoiceStore.HistoryAsync(connection, year, organisation.Id, cancellationToken));
     }
 
     /// <summary>The schools in scope (below <paramref name="under"/>) with their choice status; kindergartens choose none and are left out.</summary>
-    private static async Task<IResult> ListAsync(string year, string? under, string? status, HttpContext http, NpgsqlDataSource db,
+    private static async Task<Results<Ok<TopicChoicesView>, ValidationFailed, NotFoundProblem>> ListAsync(string year,
+        [Description("机构代码：只看该机构下的学校（须在管辖范围内）；不填为调用者的全部管辖范围")] string? under,
+        [Codes(typeof(TopicChoiceStatusFilters)), Description("按选择状态筛选学校列表，默认 all；计数不受影响")] string? status, HttpContext http, NpgsqlDataSource db,
         TimeProvider clock, CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
-        if (status is not (null or "pending" or "chosen" or "all"))
+        if (status is not null && !TopicChoiceStatusFilters.Names.ContainsKey(status))
         {
             return new Validation().Require(false, "status", "状态应为 pending（未选）、chosen（已选）或 all").ToProblem();
         }
@@ -248,33 +233,21 @@ public static class TopicChoiceEndpoints
         var root = user.IsOperator ? "" : user.OrganisationPath;
         if (under is not null)
         {
-            var organisation = await OrganisationCopy.FindByCodeAsync(connection, under, cancellationToken);
+            var organisation = await OrganisationStore.FindByCodeAsync(connection, under, cancellationToken);
             if (organisation is null || !user.CanSeeOrganisation(organisation.Path))
             {
                 return Problems.NotFound($"机构代码 {under} 不存在或不在你的管理范围内");
             }
             root = organisation.Path;
         }
-        var parameters = new DynamicParameters(PlatformUser.ScopeParametersFor(root));
-        parameters.Add("YearId", programYear.Id);
-        var schools = (await connection.QueryAsync<SchoolChoiceStatus>(new CommandDefinition($"""
-            select o.code, o.name, o.path,
-                   case when c.school_id is null then 'pending' else 'chosen' end as status,
-                   coalesce(cardinality(c.topic_ids), 0) as topic_count, c.changed_at
-            from organisations o
-            left join school_topic_choices c on c.school_id = o.id and c.program_year_id = @YearId
-            where o.kind = 'school' and o.stages <> array['kindergarten'] and {PlatformUser.ScopeSql("o.path")}
-            order by o.path
-            """, parameters, cancellationToken: cancellationToken))).ToList();
+        var schools = await TopicChoiceStore.SchoolsAsync(connection, programYear.Id, root, cancellationToken);
         var today = ProvinceCalendar.Today(clock);
-        return TypedResults.Ok(new
-        {
-            programYear = programYear.Code,
-            frozen = today >= programYear.StudyStarts,
-            pending = schools.Count(s => s.Status == "pending"),
-            chosen = schools.Count(s => s.Status == "chosen"),
-            schools = schools.Where(s => status is null or "all" || s.Status == status),
-        });
+        return TypedResults.Ok(new TopicChoicesView(
+            programYear.Code,
+            today >= programYear.StudyStarts,
+            schools.Count(s => s.Status == TopicChoiceStatuses.Pending),
+            schools.Count(s => s.Status == TopicChoiceStatuses.Chosen),
+            [.. schools.Where(s => status is null or TopicChoiceStatusFilters.All || s.Status == status)]));
     }
 }
 

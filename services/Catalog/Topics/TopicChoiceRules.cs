@@ -47,3 +47,27 @@ public static class TopicChoiceRules
         return TopicChoiceDecision.Allow(TopicChoiceChanges.Chosen);
     }
 }
+
+/// <summary>Where a school stands with its topics for a year.</summary>
+public static class TopicChoiceStatuses
+{
+    public const string Pending = "pending";
+    public const string Chosen = "chosen";
+    public const string Frozen = "frozen";
+
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
+    {
+        [Pending] = "未选", [Chosen] = "已选", [Frozen] = "已冻结（学习已开始）",
+    };
+}
+
+/// <summary>What the list of schools' choices may be filtered by.</summary>
+public static class TopicChoiceStatusFilters
+{
+    public const string All = "all";
+
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
+    {
+        [TopicChoiceStatuses.Pending] = "未选", [TopicChoiceStatuses.Chosen] = "已选", [All] = "全部",
+    };
+}

@@ -1,4 +1,6 @@
-using Dapper;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
@@ -9,31 +11,45 @@ using TrainingPlatform.Services.Catalog.ProgramYears;
 
 namespace TrainingPlatform.Services.Catalog.Topics;
 
-public sealed record TopicRequest(string? Code, string? Name, string? Description, IReadOnlyList<string>? Stages, IReadOnlyList<Guid>? CourseIds);
+[Description("一个选修专题：名称、适用学段和全部课程")]
+public sealed record TopicRequest(
+    [property: Description("专题代码；可省略，填写时须与地址中的一致"), StringLength(TopicEndpoints.MaxCodeLength, MinimumLength = 1)] string? Code,
+    [property: Required, MaxLength(TopicEndpoints.MaxNameLength), Description("专题名称")] string? Name,
+    [property: MaxLength(TopicEndpoints.MaxDescriptionLength), Description("专题说明")] string? Description,
+    [property: Required, MinLength(1), Codes(typeof(StageNames)), Description("适用学段，至少一个")] IReadOnlyList<string>? Stages,
+    [property: Description("专题中的课程（整体替换）：须已发布，且适用于所选学段之一；不能重复")] IReadOnlyList<Guid>? CourseIds);
 
 /// <summary>Elective topics (专题) of a program year: operators define them; everyone signed in reads them.</summary>
 public static class TopicEndpoints
 {
+    public const int MaxCodeLength = 30;
+    public const int MaxNameLength = 100;
+    public const int MaxDescriptionLength = 2000;
+
     public static IEndpointRouteBuilder MapTopicEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/catalog/years/{year}/topics").WithTags("Topics");
-        group.MapPut("/{topic}", SaveAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator));
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{topic}", GetAsync);
+        group.MapPut("/{topic}", SaveAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator))
+            .WithName("SaveTopic").WithSummary("创建或修改选修专题")
+            .WithDescription("按专题代码创建或整体替换（名称、学段、课程列表），版本号加一并通知其他服务。可重复提交。");
+        group.MapGet("/", ListAsync).WithName("ListTopics").WithSummary("年度的选修专题列表").WithDescription("含每个专题的课程数与总学时；可按学段筛选。");
+        group.MapGet("/{topic}", GetAsync).WithName("GetTopic").WithSummary("查看选修专题");
         return app;
     }
 
     /// <summary>Creates or replaces the topic with code <paramref name="topic"/>: name, stages and the whole course list.</summary>
-    private static async Task<IResult> SaveAsync(string year, string topic, TopicRequest request, NpgsqlDataSource db, TimeProvider clock,
+    private static async Task<Results<Ok<TopicRow>, ValidationFailed, NotFoundProblem>> SaveAsync(string year,
+        [StringLength(MaxCodeLength, MinimumLength = 1), Description("专题代码")] string topic, TopicRequest request, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken cancellationToken)
     {
         var courseIds = request.CourseIds ?? [];
         var validation = new Validation()
-            .Require(topic.Length is >= 1 and <= 30 && (request.Code is null || request.Code == topic), "code", "专题代码 1–30 个字符，且与地址中的一致")
-            .Require(!string.IsNullOrWhiteSpace(request.Name) && request.Name.Length <= 100, "name", "专题名称必填，不超过 100 字")
-            .Require((request.Description ?? "").Length <= 2000, "description", "专题说明不超过 2000 字");
+            .Require(topic.Length is >= 1 and <= MaxCodeLength && (request.Code is null || request.Code == topic), "code",
+                $"专题代码 1–{MaxCodeLength} 个字符，且与地址中的一致")
+            .Require(!string.IsNullOrWhiteSpace(request.Name) && request.Name.Length <= MaxNameLength, "name", $"专题名称必填，不超过 {MaxNameLength} 字")
+            .Require((request.Description ?? "").Length <= MaxDescriptionLength, "description", $"专题说明不超过 {MaxDescriptionLength} 字");
         var stages = validation.Elements(request.Stages, "stages").Select(e => e.Item).ToList();
-        validation.Require((request.Stages ?? []).Count > 0 && stages.All(Subjects.ByStage.ContainsKey), "stages", "至少一个学段，且必须是已知学段");
+        validation.Require((request.Stages ?? []).Count > 0 && stages.All(StageNames.Names.ContainsKey), "stages", "至少一个学段，且必须是已知学段");
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
         var programYear = await ProgramYearStore.FindAsync(unitOfWork.Connection, year, unitOfWork.Transaction, cancellationToken);
         if (programYear is null)
@@ -51,23 +67,22 @@ public static class TopicEndpoints
         return TypedResults.Ok(saved);
     }
 
-    private static async Task<IResult> ListAsync(string year, string? stage, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Ok<IReadOnlyList<TopicRow>>> ListAsync(string year,
+        [Codes(typeof(StageNames)), Description("只看适用于该学段的专题")] string? stage, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var topics = await connection.QueryAsync<TopicRow>(new CommandDefinition(TopicStore.SelectSql + """
-             join program_years y on y.id = t.program_year_id
-            where y.code = @Year and (@Stage is null or @Stage = any(t.stages))
-            """ + TopicStore.GroupBy + " order by t.code", new { Year = year, Stage = stage }, cancellationToken: cancellationToken));
-        return TypedResults.Ok(topics);
+        return TypedResults.Ok(await TopicStore.ListAsync(connection, year, stage, cancellationToken));
     }
 
-    private static async Task<IResult> GetAsync(string year, string topic, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<TopicRow>, NotFoundProblem>> GetAsync(string year, string topic, NpgsqlDataSource db,
+        CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<TopicRow>(new CommandDefinition(TopicStore.SelectSql + """
-             join program_years y on y.id = t.program_year_id
-            where y.code = @Year and t.code = @Topic
-            """ + TopicStore.GroupBy, new { Year = year, Topic = topic }, cancellationToken: cancellationToken));
-        return row is null ? Problems.NotFound($"年度 {year} 没有专题 {topic}") : TypedResults.Ok(row);
+        var row = await TopicStore.FindAsync(connection, year, topic, cancellationToken);
+        if (row is null)
+        {
+            return Problems.NotFound($"年度 {year} 没有专题 {topic}");
+        }
+        return TypedResults.Ok(row);
     }
 }

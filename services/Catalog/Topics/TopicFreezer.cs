@@ -1,4 +1,3 @@
-using Dapper;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Time;
@@ -41,21 +40,7 @@ internal sealed partial class TopicFreezer(NpgsqlDataSource db, TimeProvider clo
     {
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
         var now = clock.GetUtcNow();
-        var frozen = (await unitOfWork.Connection.QueryAsync<FrozenChoice>(new CommandDefinition("""
-            with due as (
-                select c.program_year_id, c.school_id
-                from school_topic_choices c join program_years y on y.id = c.program_year_id
-                where c.frozen_at is null and y.study_starts <= @Today
-                limit @BatchSize
-                for update of c skip locked
-            )
-            update school_topic_choices c
-            set frozen_at = @Now, version = c.version + 1
-            from due
-            where c.program_year_id = due.program_year_id and c.school_id = due.school_id
-            returning c.program_year_id, c.school_id, c.school_path, c.topic_ids, c.version
-            """, new { Today = ProvinceCalendar.Today(clock), Now = now, BatchSize }, unitOfWork.Transaction,
-            cancellationToken: cancellationToken))).ToList();
+        var frozen = await TopicChoiceStore.FreezeDueAsync(unitOfWork, ProvinceCalendar.Today(clock), now, BatchSize, cancellationToken);
         foreach (var choice in frozen)
         {
             await unitOfWork.PublishAsync(new SchoolTopicsChosen(choice.ProgramYearId, choice.SchoolId, choice.SchoolPath, choice.TopicIds,
@@ -63,15 +48,6 @@ internal sealed partial class TopicFreezer(NpgsqlDataSource db, TimeProvider clo
         }
         await unitOfWork.CommitAsync(cancellationToken);
         return frozen.Count;
-    }
-
-    private sealed record FrozenChoice
-    {
-        public Guid ProgramYearId { get; init; }
-        public Guid SchoolId { get; init; }
-        public string SchoolPath { get; init; } = "";
-        public Guid[] TopicIds { get; init; } = [];
-        public int Version { get; init; }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Froze {Count} schools' topic choices: study has started")]

@@ -1,9 +1,14 @@
+using System.ComponentModel;
 using Dapper;
+using Npgsql;
+using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.Contracts.Catalog;
+using TrainingPlatform.Contracts.Reference;
 
 namespace TrainingPlatform.Services.Catalog.Topics;
 
+[Description("一个选修专题，含课程数与总学时")]
 public sealed record TopicRow
 {
     public Guid Id { get; init; }
@@ -11,9 +16,9 @@ public sealed record TopicRow
     public string Code { get; init; } = "";
     public string Name { get; init; } = "";
     public string Description { get; init; } = "";
-    public string[] Stages { get; init; } = [];
+    [Codes(typeof(StageNames))] public string[] Stages { get; init; } = [];
     public int Version { get; init; }
-    public Guid[] CourseIds { get; init; } = [];
+    [Description("专题中的课程，按课程编号排序")] public Guid[] CourseIds { get; init; } = [];
     public int CourseCount { get; init; }
     public decimal TotalHours { get; init; }
 }
@@ -21,7 +26,7 @@ public sealed record TopicRow
 /// <summary>Topics and their courses; every change is announced as a full <see cref="TopicDefined"/> snapshot.</summary>
 public static class TopicStore
 {
-    public const string SelectSql = """
+    private const string SelectSql = """
         select t.id, t.program_year_id, t.code, t.name, t.description, t.stages, t.version,
                coalesce(array_agg(c.id order by c.code) filter (where c.id is not null), '{}') as course_ids,
                count(c.id)::int as course_count, coalesce(sum(c.hours), 0) as total_hours
@@ -30,7 +35,21 @@ public static class TopicStore
         left join courses c on c.id = tc.course_id
         """;
 
-    public const string GroupBy = " group by t.id";
+    private const string GroupBy = " group by t.id";
+
+    /// <summary>The topics of the year <paramref name="year"/> (by code), of one stage when <paramref name="stage"/> is given.</summary>
+    public static async Task<IReadOnlyList<TopicRow>> ListAsync(NpgsqlConnection connection, string year, string? stage,
+        CancellationToken cancellationToken) =>
+        [.. await connection.QueryAsync<TopicRow>(new CommandDefinition(SelectSql + """
+             join program_years y on y.id = t.program_year_id
+            where y.code = @Year and (@Stage is null or @Stage = any(t.stages))
+            """ + GroupBy + " order by t.code", new { Year = year, Stage = stage }, cancellationToken: cancellationToken))];
+
+    public static Task<TopicRow?> FindAsync(NpgsqlConnection connection, string year, string topic, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<TopicRow>(new CommandDefinition(SelectSql + """
+             join program_years y on y.id = t.program_year_id
+            where y.code = @Year and t.code = @Topic
+            """ + GroupBy, new { Year = year, Topic = topic }, cancellationToken: cancellationToken));
 
     public static async Task<TopicRow?> LoadAsync(UnitOfWork unitOfWork, Guid id, CancellationToken cancellationToken) =>
         await unitOfWork.Connection.QuerySingleOrDefaultAsync<TopicRow>(new CommandDefinition(SelectSql + " where t.id = @Id" + GroupBy,

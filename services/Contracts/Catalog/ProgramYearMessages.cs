@@ -33,7 +33,10 @@ public static class SelectionWindows
     public const string TopicSelection = "topic_selection";
     public const string CourseSelection = "course_selection";
 
-    public static readonly IReadOnlyList<string> All = [TopicSelection, CourseSelection];
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
+    {
+        [TopicSelection] = "学校选专题", [CourseSelection] = "教师选课",
+    };
 }
 
 /// <summary>How a window was adjusted for an organisation.</summary>
@@ -45,7 +48,10 @@ public static class WindowAdjustmentKinds
     /// <summary>Kept open longer for one school or district, with a reason.</summary>
     public const string Extended = "extended";
 
-    public static readonly IReadOnlyList<string> All = [Staggered, Extended];
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
+    {
+        [Staggered] = "分批错峰开放", [Extended] = "延长",
+    };
 }
 
 /// <summary>

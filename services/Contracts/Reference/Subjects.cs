@@ -27,6 +27,15 @@ public static class Subjects
         [Stages.Kindergarten] = ["幼儿园教师", "园长"],
     };
 
+    /// <summary>
+    /// Every subject of any stage → the stages that teach it, in Chinese: the codes a subject field may hold (whether
+    /// it fits the stage chosen beside it is <see cref="IsValid"/>'s to say).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> Names = Stages.All
+        .SelectMany(stage => ByStage[stage].Select(subject => (Subject: subject, Stage: stage)))
+        .GroupBy(s => s.Subject)
+        .ToDictionary(g => g.Key, g => "学段：" + string.Join("、", g.Select(s => StageNames.Names[s.Stage])));
+
     public static bool IsValid(string? stage, string? subject) =>
         stage is not null && subject is not null && ByStage.TryGetValue(stage, out var subjects) && subjects.Contains(subject);
 }

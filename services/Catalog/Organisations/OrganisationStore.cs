@@ -1,16 +1,15 @@
 using Dapper;
 using Npgsql;
-using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.BuildingBlocks.Persistence;
-using TrainingPlatform.Contracts.Directory;
 
 namespace TrainingPlatform.Services.Catalog.Organisations;
 
 /// <summary>
-/// The catalog's copy of the organisation tree: every message is a full snapshot, and the newest one wins, so
+/// The catalog's copy of the organisation tree (kept by <see cref="Copies.OrganisationRegisteredCopy"/> and
+/// <see cref="Copies.OrganisationChangedCopy"/>): every message is a full snapshot, and the newest one wins, so
 /// messages that arrive late, twice or out of order leave the copy right.
 /// </summary>
-internal static class OrganisationCopy
+internal static class OrganisationStore
 {
     public static Task<OrganisationRow?> FindByCodeAsync(NpgsqlConnection connection, string code, CancellationToken cancellationToken) =>
         connection.QuerySingleOrDefaultAsync<OrganisationRow>(new CommandDefinition(
@@ -41,16 +40,4 @@ public sealed record OrganisationRow
     public string Kind { get; init; } = "";
     public string Path { get; init; } = "";
     public string[] Stages { get; init; } = [];
-}
-
-public sealed class OrganisationRegisteredConsumer(NpgsqlDataSource db) : IdempotentConsumer<OrganisationRegistered>(db)
-{
-    protected override Task HandleAsync(OrganisationRegistered m, UnitOfWork unitOfWork, CancellationToken cancellationToken) =>
-        OrganisationCopy.UpsertAsync(unitOfWork, m.OrganisationId, m.Code, m.Name, m.Kind, m.ParentId, m.Path, m.Stages, m.RegisteredAt, cancellationToken);
-}
-
-public sealed class OrganisationChangedConsumer(NpgsqlDataSource db) : IdempotentConsumer<OrganisationChanged>(db)
-{
-    protected override Task HandleAsync(OrganisationChanged m, UnitOfWork unitOfWork, CancellationToken cancellationToken) =>
-        OrganisationCopy.UpsertAsync(unitOfWork, m.OrganisationId, m.Code, m.Name, m.Kind, m.ParentId, m.Path, m.Stages, m.ChangedAt, cancellationToken);
 }
