@@ -183,8 +183,8 @@ public static class PlatformOpenApi
     /// </summary>
     private static void DescribeRequired(OpenApiSchema schema, OpenApiSchemaTransformerContext context)
     {
-        if (context.JsonPropertyInfo is not null || context.JsonTypeInfo.Kind != System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object
-            || schema.Properties is null)
+        // Also when reached through a property (context.JsonPropertyInfo set): the schema is then that property's object type.
+        if (context.JsonTypeInfo.Kind != System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object || schema.Properties is null)
         {
             return;
         }
