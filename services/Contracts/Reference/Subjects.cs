@@ -27,6 +27,15 @@ public static class Subjects
         [Stages.Kindergarten] = ["幼儿园教师", "园长"],
     };
 
+    /// <summary>
+    /// Every subject of any stage → the stages (in Chinese) that teach it: the codes a request's subject may take (which
+    /// stage's list applies is the rule's business, <see cref="IsValid"/>).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> Names = ByStage
+        .SelectMany(s => s.Value.Select(subject => (Subject: subject, Stage: s.Key)))
+        .GroupBy(s => s.Subject)
+        .ToDictionary(g => g.Key, g => string.Join("、", g.Select(s => StageNames.Names[s.Stage])) + "学科");
+
     public static bool IsValid(string? stage, string? subject) =>
         stage is not null && subject is not null && ByStage.TryGetValue(stage, out var subjects) && subjects.Contains(subject);
 }
@@ -41,6 +50,12 @@ public static class Tiers
     public const string Leading = "leading";          // 领航
 
     public static readonly IReadOnlyList<string> All = [NewTeacher, Rising, Backbone, Master, Leading];
+
+    /// <summary>Each tier as teachers call it, for messages, sheets and the API's documentation.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
+    {
+        [NewTeacher] = "春苗", [Rising] = "扬帆", [Backbone] = "深蓝", [Master] = "卓越", [Leading] = "领航",
+    };
 
     /// <summary>Seed 002: a teacher is new (春苗) for their first three years of service.</summary>
     public const int NewTeacherYears = 3;
