@@ -51,6 +51,12 @@ public static class Tiers
 
     public static readonly IReadOnlyList<string> All = [NewTeacher, Rising, Backbone, Master, Leading];
 
+    /// <summary>Each tier as teachers call it, for messages, sheets and the API's documentation.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
+    {
+        [NewTeacher] = "春苗", [Rising] = "扬帆", [Backbone] = "深蓝", [Master] = "卓越", [Leading] = "领航",
+    };
+
     /// <summary>Seed 002: a teacher is new (春苗) for their first three years of service.</summary>
     public const int NewTeacherYears = 3;
 

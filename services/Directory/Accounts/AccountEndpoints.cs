@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
-using Dapper;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
@@ -15,35 +17,22 @@ public static class AccountEndpoints
     {
         app.MapPost("/api/directory/accounts", CreateStaffAccountAsync)
             .WithTags("Accounts")
-            .RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator, Roles.DistrictAdmin));
+            .RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator, Roles.DistrictAdmin))
+            .WithName("CreateStaffAccount").WithSummary("创建管理人员账号")
+            .WithDescription("为机构创建管理员、教研室、培训机构或学习平台对接账号；响应中的初始密码只出现这一次，登录后须先修改。"
+                + "市/县区管理员只能为本辖区内的机构创建账号。");
         return app;
     }
 
-    /// <summary>Which organisation kinds each staff role may belong to.</summary>
-    private static readonly Dictionary<string, string[]> StaffRoles = new(StringComparer.Ordinal)
-    {
-        [Roles.PlatformOperator] = [OrganisationKinds.Province],
-        [Roles.DistrictAdmin] = [OrganisationKinds.City, OrganisationKinds.County],
-        [Roles.SchoolAdmin] = [OrganisationKinds.School],
-        [Roles.ResearchOffice] = [OrganisationKinds.City, OrganisationKinds.County],
-        [Roles.TrainingInstitution] = [OrganisationKinds.City, OrganisationKinds.County],
-        // The study platform's machine account, which reports progress to Enrollment.
-        [Roles.LearningPlatform] = [OrganisationKinds.Province],
-    };
-
-    private const string InsertSql = """
-        insert into accounts (id, login, display_name, role, organisation_id, password_hash, must_change_password)
-        values (@Id, @Login, @DisplayName, @Role, @OrganisationId, @PasswordHash, true)
-        on conflict (login) do nothing
-        """;
-
-    private static async Task<IResult> CreateStaffAccountAsync(CreateStaffAccount request, HttpContext http, NpgsqlDataSource db,
-        IPasswordHasher<AccountRow> hasher, CancellationToken cancellationToken)
+    private static async Task<Results<Created<CreatedStaffAccount>, ValidationFailed, RuleProblem, ForbiddenProblem, ConflictProblem>>
+        CreateStaffAccountAsync(CreateStaffAccount request, HttpContext http, NpgsqlDataSource db, IPasswordHasher<AccountRow> hasher,
+            CancellationToken cancellationToken)
     {
         var validation = new Validation()
-            .Require(!string.IsNullOrWhiteSpace(request.Login) && request.Login.Trim().Length is >= 3 and <= 64, "login", "账号必填，3–64 个字符")
-            .RequireTitle(request.DisplayName, "displayName", "姓名（或账号名称）", 100)
-            .Require(StaffRoles.ContainsKey(request.Role ?? ""), "role", $"角色必须是以下之一：{string.Join(", ", StaffRoles.Keys)}")
+            .Require(!string.IsNullOrWhiteSpace(request.Login) && request.Login.Trim().Length is >= StaffRoles.MinLoginLength and <= StaffRoles.MaxLoginLength,
+                "login", $"账号必填，{StaffRoles.MinLoginLength}–{StaffRoles.MaxLoginLength} 个字符")
+            .RequireTitle(request.DisplayName, "displayName", "姓名（或账号名称）", StaffRoles.MaxDisplayNameLength)
+            .Require(StaffRoles.Names.ContainsKey(request.Role ?? ""), "role", $"角色必须是以下之一：{string.Join(", ", StaffRoles.Names.Keys)}")
             .Require(!string.IsNullOrWhiteSpace(request.OrganisationCode), "organisationCode", "所属机构代码必填");
         if (!validation.IsValid)
         {
@@ -51,9 +40,7 @@ public static class AccountEndpoints
         }
 
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var organisation = await connection.QuerySingleOrDefaultAsync<OrganisationRef>(new CommandDefinition(
-            "select id, kind, path from organisations where code = @Code", new { Code = request.OrganisationCode!.Trim() },
-            cancellationToken: cancellationToken));
+        var organisation = await AccountStore.FindOrganisationAsync(connection, request.OrganisationCode!.Trim(), cancellationToken);
         if (organisation is null)
         {
             return Problems.RuleBroken($"机构代码 {request.OrganisationCode} 不存在", "unknown-organisation", "organisationCode");
@@ -62,25 +49,19 @@ public static class AccountEndpoints
         {
             return Problems.Forbidden($"只能为本辖区内的机构创建账号：{request.OrganisationCode} 不在你的管理范围内。");
         }
-        if (!StaffRoles[request.Role!].Contains(organisation.Kind))
+        var kinds = StaffRoles.OrganisationKindsOf(request.Role!);
+        if (!kinds.Contains(organisation.Kind))
         {
             return Problems.RuleBroken(
-                $"{Roles.Names[request.Role!]}账号必须属于{string.Join("或", StaffRoles[request.Role!].Select(OrganisationKinds.Name))}级机构，而 {request.OrganisationCode} 是{OrganisationKinds.Name(organisation.Kind)}",
+                $"{Roles.Names[request.Role!]}账号必须属于{string.Join("或", kinds.Select(OrganisationKinds.Name))}级机构，而 {request.OrganisationCode} 是{OrganisationKinds.Name(organisation.Kind)}",
                 "role-organisation-level", "role");
         }
 
         var account = new AccountRow { Id = Guid.CreateVersion7(), Login = AccountRow.NormaliseLogin(request.Login) };
         var initialPassword = InitialPassword(account.Login, request.DisplayName);
-        var inserted = await connection.ExecuteAsync(new CommandDefinition(InsertSql, new
-        {
-            account.Id,
-            account.Login,
-            DisplayName = request.DisplayName!.Trim(),
-            request.Role,
-            OrganisationId = organisation.Id,
-            PasswordHash = hasher.HashPassword(account, initialPassword),
-        }, cancellationToken: cancellationToken));
-        if (inserted == 0)
+        var inserted = await AccountStore.InsertStaffAsync(connection, account.Id, account.Login, request.DisplayName!.Trim(), request.Role!,
+            organisation.Id, hasher.HashPassword(account, initialPassword), cancellationToken);
+        if (!inserted)
         {
             return Problems.Conflict($"账号 {account.Login} 已存在", "duplicate-login", "login");
         }
@@ -110,10 +91,40 @@ public static class AccountEndpoints
             }
         }
     }
-
-    private sealed record OrganisationRef(Guid Id, string Kind, string Path);
 }
 
-public sealed record CreateStaffAccount(string? Login, string? DisplayName, string? Role, string? OrganisationCode);
+/// <summary>The roles a staff account may have, and which levels of organisation each belongs to.</summary>
+public static class StaffRoles
+{
+    public const int MinLoginLength = 3;
+    public const int MaxLoginLength = 64;
+    public const int MaxDisplayNameLength = 100;
 
-public sealed record CreatedStaffAccount(Guid Id, string Login, string Role, string OrganisationPath, string InitialPassword);
+    private static readonly Dictionary<string, string[]> Levels = new(StringComparer.Ordinal)
+    {
+        [Roles.PlatformOperator] = [OrganisationKinds.Province],
+        [Roles.DistrictAdmin] = [OrganisationKinds.City, OrganisationKinds.County],
+        [Roles.SchoolAdmin] = [OrganisationKinds.School],
+        [Roles.ResearchOffice] = [OrganisationKinds.City, OrganisationKinds.County],
+        [Roles.TrainingInstitution] = [OrganisationKinds.City, OrganisationKinds.County],
+        // The study platform's machine account, which reports progress to Enrollment.
+        [Roles.LearningPlatform] = [OrganisationKinds.Province],
+    };
+
+    /// <summary>Each staff role with its Chinese name: the codes <see cref="CreateStaffAccount.Role"/> may take.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Names = Levels.Keys.ToDictionary(r => r, r => Roles.Names[r], StringComparer.Ordinal);
+
+    public static IReadOnlyList<string> OrganisationKindsOf(string role) => Levels[role];
+}
+
+public sealed record CreateStaffAccount(
+    [property: Required, Length(StaffRoles.MinLoginLength, StaffRoles.MaxLoginLength), Description("登录账号，不区分大小写")] string? Login,
+    [property: Required, MaxLength(StaffRoles.MaxDisplayNameLength), Description("姓名或账号名称")] string? DisplayName,
+    [property: Required, Codes(typeof(StaffRoles)),
+     Description("角色。平台运营、学习平台对接账号属于省级机构；市/县区管理员、教研室、培训机构属于设区市或县区；学校管理员属于学校")]
+    string? Role,
+    [property: Required, Description("所属机构代码")] string? OrganisationCode);
+
+/// <summary>A created staff account, with its one-time initial password (shown only in this answer).</summary>
+public sealed record CreatedStaffAccount(Guid Id, string Login, [property: Codes(typeof(StaffRoles))] string Role, string OrganisationPath,
+    [property: Description("初始密码，只在此返回一次；登录后必须修改")] string InitialPassword);

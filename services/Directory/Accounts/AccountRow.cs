@@ -20,13 +20,6 @@ public sealed record AccountRow
 
     public string? TeacherNationalId { get; init; }
 
-    public const string SelectSql = """
-        select a.id, a.login, a.display_name, a.role, a.organisation_id, o.path as organisation_path, a.teacher_id,
-               a.password_hash, a.must_change_password, a.failed_sign_ins, a.locked_until,
-               t.name as teacher_name, t.national_id as teacher_national_id
-        from accounts a left join organisations o on o.id = a.organisation_id left join teachers t on t.id = a.teacher_id
-        """;
-
     /// <summary>Logins are case-insensitive where it matters: an ID number's X may be typed lower case.</summary>
     public static string NormaliseLogin(string? login) => (login ?? "").Trim().ToUpperInvariant();
 }

@@ -1,4 +1,3 @@
-using Dapper;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.IdentityModel.Protocols;
@@ -59,13 +58,6 @@ internal sealed partial class AccountsStartup(
     Microsoft.Extensions.Options.IOptions<BootstrapOperatorOptions> bootstrap,
     ILogger<AccountsStartup> logger) : IHostedService
 {
-    private const string CreateOperatorSql = """
-        insert into accounts (id, login, display_name, role, password_hash, must_change_password)
-        select @Id, @Login, @DisplayName, @Role, @PasswordHash, false
-        where not exists (select 1 from accounts where role = @Role)
-        on conflict (login) do nothing
-        """;
-
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await keys.AllAsync(cancellationToken);
@@ -76,16 +68,9 @@ internal sealed partial class AccountsStartup(
             return;
         }
         var account = new AccountRow { Id = Guid.CreateVersion7(), Login = AccountRow.NormaliseLogin(options.Login) };
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var created = await connection.ExecuteAsync(new CommandDefinition(CreateOperatorSql, new
-        {
-            account.Id,
-            account.Login,
-            options.DisplayName,
-            Role = Roles.PlatformOperator,
-            PasswordHash = hasher.HashPassword(account, options.Password),
-        }, cancellationToken: cancellationToken));
-        if (created == 1)
+        var created = await AccountStore.CreateFirstOperatorAsync(db, account.Id, account.Login, options.DisplayName,
+            hasher.HashPassword(account, options.Password), cancellationToken);
+        if (created)
         {
             LogOperatorCreated(account.Login);
         }

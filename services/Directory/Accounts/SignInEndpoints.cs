@@ -1,4 +1,7 @@
-using Dapper;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -14,38 +17,39 @@ public static class SignInEndpoints
     public static IEndpointRouteBuilder MapSignInEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/directory").WithTags("Sign-in");
-        group.MapPost("/sign-in", SignInAsync).AllowAnonymous();
-        group.MapPut("/account/password", ChangePasswordAsync).AllowPendingPasswordChange();
-        group.MapGet("/account", GetMeAsync);
+        group.MapPost("/sign-in", SignInAsync).AllowAnonymous()
+            .WithName("SignIn").WithSummary("登录，取得访问令牌")
+            .WithDescription("教师以身份证号登录。连续失败达到上限后账号暂时锁定，期间答 429 并给出 Retry-After；"
+                + "账号或密码错误答 401（rule = wrong-credentials）。令牌中 mustChangePassword 为 true 时，只能用它修改密码。");
+        group.MapPut("/account/password", ChangePasswordAsync).AllowPendingPasswordChange()
+            .WithName("ChangePassword").WithSummary("修改本人密码")
+            .WithDescription("成功后返回新的访问令牌。首次登录（初始密码或拼音约定）取得的令牌也可调用。");
+        group.MapGet("/account", GetMeAsync)
+            .WithName("GetMyAccount").WithSummary("查看当前登录账号");
 
         // Other services and the gateway fetch these once to validate tokens (JwtBearer's discovery).
-        app.MapGet("/.well-known/openid-configuration", (HttpRequest request, IConfiguration configuration) => TypedResults.Ok(new
-        {
-            issuer = (configuration.GetSection(JwtSettings.SectionName).Get<JwtSettings>() ?? new JwtSettings()).Issuer,
-            jwks_uri = $"{request.Scheme}://{request.Host}/.well-known/jwks.json",
-            id_token_signing_alg_values_supported = new[] { "RS256" },
-        })).AllowAnonymous().ExcludeFromDescription();
-        app.MapGet("/.well-known/jwks.json", async (SigningKeys keys, CancellationToken ct) => TypedResults.Ok(await keys.JwksAsync(ct)))
-            .AllowAnonymous().ExcludeFromDescription();
+        var keys = app.MapGroup("/.well-known").WithTags("Tokens").AllowAnonymous();
+        // Its shape is OpenID Connect Discovery's, snake_case by that standard: left out of the API's own document,
+        // whose members are camelCase throughout, as the JWKS it points to is not.
+        keys.MapGet("/openid-configuration", GetDiscovery)
+            .WithName("GetOpenIdConfiguration").WithSummary("令牌签发方信息（OpenID 发现文档）")
+            .ExcludeFromDescription();
+        keys.MapGet("/jwks.json", GetJwksAsync)
+            .WithName("GetSigningKeys").WithSummary("令牌签名公钥（JWKS）");
         return app;
     }
 
-    private const string RecordFailureSql = "update accounts set failed_sign_ins = @Failures, locked_until = @LockedUntil where id = @Id";
+    private static Ok<OpenIdConfiguration> GetDiscovery(HttpRequest request, IConfiguration configuration) => TypedResults.Ok(new OpenIdConfiguration(
+        (configuration.GetSection(JwtSettings.SectionName).Get<JwtSettings>() ?? new JwtSettings()).Issuer,
+        $"{request.Scheme}://{request.Host}/.well-known/jwks.json",
+        ["RS256"]));
 
-    private const string RecordSuccessSql = """
-        update accounts
-        set failed_sign_ins = 0, locked_until = null, last_sign_in_at = @Now, password_hash = coalesce(@Rehash, password_hash)
-        where id = @Id
-        """;
+    private static async Task<Ok<SigningKeySet>> GetJwksAsync(SigningKeys keys, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await keys.JwksAsync(cancellationToken));
 
-    private const string ChangePasswordSql = """
-        update accounts
-        set password_hash = @Hash, must_change_password = false, password_changed_at = @Now
-        where id = @Id
-        """;
-
-    private static async Task<IResult> SignInAsync(SignInRequest request, HttpContext http, NpgsqlDataSource db, IPasswordHasher<AccountRow> hasher,
-        TokenIssuer issuer, IOptions<SignInOptions> options, IOptions<AccountsOptions> accounts, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<IssuedToken>, ValidationFailed, UnauthorizedProblem, TooManyProblem>> SignInAsync(SignInRequest request,
+        HttpContext http, NpgsqlDataSource db, IPasswordHasher<AccountRow> hasher, TokenIssuer issuer, IOptions<SignInOptions> options,
+        IOptions<AccountsOptions> accounts, TimeProvider clock, CancellationToken cancellationToken)
     {
         var validation = new Validation()
             .Require(!string.IsNullOrWhiteSpace(request.Login), "login", "请输入账号（教师为身份证号）")
@@ -57,10 +61,7 @@ public static class SignInEndpoints
 
         var now = clock.GetUtcNow();
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        // FOR UPDATE: concurrent guesses at one account are counted one after another, never lost.
-        var account = await unitOfWork.Connection.QuerySingleOrDefaultAsync<AccountRow>(new CommandDefinition(
-            AccountRow.SelectSql + " where a.login = @Login for update of a",
-            new { Login = AccountRow.NormaliseLogin(request.Login) }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        var account = await AccountStore.FindByLoginForUpdateAsync(unitOfWork, AccountRow.NormaliseLogin(request.Login), cancellationToken);
         if (account is null)
         {
             await Task.Delay(options.Value.SlowdownPerFailure, clock, cancellationToken);
@@ -75,16 +76,14 @@ public static class SignInEndpoints
         if (verdict == PasswordVerificationResult.Failed)
         {
             var (failures, lockedUntil) = SignInPolicy.AfterFailure(account.FailedSignIns, now, options.Value);
-            await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(RecordFailureSql,
-                new { account.Id, Failures = failures, LockedUntil = lockedUntil }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+            await AccountStore.RecordFailureAsync(unitOfWork, account.Id, failures, lockedUntil, cancellationToken);
             await unitOfWork.CommitAsync(cancellationToken);
             await Task.Delay(SignInPolicy.SlowdownFor(account.FailedSignIns + 1, options.Value), clock, cancellationToken);
             return lockedUntil is { } until ? Locked(http, until - now) : WrongCredentials();
         }
 
         var rehash = verdict == PasswordVerificationResult.SuccessRehashNeeded ? hasher.HashPassword(account, request.Password!) : null;
-        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(RecordSuccessSql,
-            new { account.Id, Now = now, Rehash = rehash }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        await AccountStore.RecordSuccessAsync(unitOfWork, account.Id, now, rehash, cancellationToken);
         var person = await PersonOfAsync(unitOfWork, account, cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         // No hash: the first-sign-in convention let them in, for nothing but setting a password.
@@ -92,14 +91,13 @@ public static class SignInEndpoints
             cancellationToken));
     }
 
-    private static async Task<IResult> ChangePasswordAsync(ChangePasswordRequest request, HttpContext http, NpgsqlDataSource db,
-        IPasswordHasher<AccountRow> hasher, TokenIssuer issuer, IOptions<AccountsOptions> accounts, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<IssuedToken>, ValidationFailed, NotFoundProblem>> ChangePasswordAsync(ChangePasswordRequest request,
+        HttpContext http, NpgsqlDataSource db, IPasswordHasher<AccountRow> hasher, TokenIssuer issuer, IOptions<AccountsOptions> accounts,
+        TimeProvider clock, CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        var account = await unitOfWork.Connection.QuerySingleOrDefaultAsync<AccountRow>(new CommandDefinition(
-            AccountRow.SelectSql + " where a.id = @Id for update of a", new { Id = user.AccountId }, unitOfWork.Transaction,
-            cancellationToken: cancellationToken));
+        var account = await AccountStore.FindForUpdateAsync(unitOfWork, user.AccountId, cancellationToken);
         if (account is null)
         {
             return Problems.NotFound("账号不存在");
@@ -121,21 +119,18 @@ public static class SignInEndpoints
             return validation.ToProblem();
         }
 
-        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(ChangePasswordSql,
-            new { account.Id, Hash = hasher.HashPassword(account, request.NewPassword!), Now = clock.GetUtcNow() },
-            unitOfWork.Transaction, cancellationToken: cancellationToken));
+        await AccountStore.ChangePasswordAsync(unitOfWork, account.Id, hasher.HashPassword(account, request.NewPassword!), clock.GetUtcNow(),
+            cancellationToken);
         var person = await PersonOfAsync(unitOfWork, account with { MustChangePassword = false }, cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
 
         return TypedResults.Ok(await issuer.IssueAsync(person, cancellationToken));
     }
 
-    private static async Task<IResult> GetMeAsync(HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<AccountView>, NotFoundProblem>> GetMeAsync(HttpContext http, NpgsqlDataSource db,
+        CancellationToken cancellationToken)
     {
-        var user = PlatformUser.From(http.User);
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var account = await connection.QuerySingleOrDefaultAsync<AccountRow>(new CommandDefinition(
-            AccountRow.SelectSql + " where a.id = @Id", new { Id = user.AccountId }, cancellationToken: cancellationToken));
+        var account = await AccountStore.FindAsync(db, PlatformUser.From(http.User).AccountId, cancellationToken);
         return account is null
             ? Problems.NotFound("账号不存在")
             : TypedResults.Ok(new AccountView(account.Id, account.Login, account.DisplayName, account.Role, account.OrganisationPath, account.TeacherId));
@@ -153,9 +148,7 @@ public static class SignInEndpoints
         {
             return account;
         }
-        var teacher = await unitOfWork.Connection.QuerySingleOrDefaultAsync<AccountRow>(new CommandDefinition(
-            AccountRow.SelectSql + " where a.teacher_id = @TeacherId and a.role = @Teacher", new { TeacherId = teacherId, Teacher = Roles.Teacher },
-            unitOfWork.Transaction, cancellationToken: cancellationToken));
+        var teacher = await AccountStore.FindTeacherAccountAsync(unitOfWork, teacherId, cancellationToken);
         return teacher is null ? account : teacher with { MustChangePassword = false };
     }
 
@@ -168,23 +161,36 @@ public static class SignInEndpoints
         : SignInPolicy.IsPinyinFirstSignIn(account, password, options) ? PasswordVerificationResult.Success
         : PasswordVerificationResult.Failed;
 
-    private static IResult WrongCredentials() => TypedResults.Problem(
-        title: "登录失败 (sign-in failed)", detail: "账号或密码错误。(Wrong login or password.)", statusCode: StatusCodes.Status401Unauthorized);
+    private static UnauthorizedProblem WrongCredentials() => Problems.Unauthorized(
+        "登录失败 (sign-in failed)", "账号或密码错误。(Wrong login or password.)", "wrong-credentials");
 
-    private static IResult Locked(HttpContext http, TimeSpan remaining)
+    private static TooManyProblem Locked(HttpContext http, TimeSpan remaining)
     {
-        http.Response.Headers.RetryAfter = ((int)Math.Ceiling(remaining.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var minutes = Math.Max(1, (int)Math.Ceiling(remaining.TotalMinutes));
-        return TypedResults.Problem(
-            title: "账号已暂时锁定 (account locked)",
-            detail: $"连续登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试。(Too many failed sign-ins; try again in {minutes} min.)",
-            statusCode: StatusCodes.Status429TooManyRequests,
-            extensions: new Dictionary<string, object?> { ["retryAfterSeconds"] = (int)Math.Ceiling(remaining.TotalSeconds) });
+        return Problems.TooMany(http,
+            "账号已暂时锁定 (account locked)",
+            $"连续登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试。(Too many failed sign-ins; try again in {minutes} min.)",
+            "account-locked",
+            remaining);
     }
 }
 
-public sealed record SignInRequest(string? Login, string? Password);
+public sealed record SignInRequest(
+    [property: Required, Description("账号；教师为 18 位身份证号（末位 X 大小写均可）")] string? Login,
+    [property: Required, Description("密码；从未设置密码的教师首次登录可用姓名全拼（若本省启用该约定）")] string? Password);
 
-public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
+public sealed record ChangePasswordRequest(
+    [property: Required, Description("当前密码（首次登录时为初始密码或姓名全拼）")] string? CurrentPassword,
+    [property: Required, MinLength(SignInPolicy.MinPasswordLength),
+     Description("新密码：至少 8 个字符，同时含字母和数字；不能含账号或身份证号，不能是姓名拼音或常见密码，不能与当前密码相同")]
+    string? NewPassword);
 
-public sealed record AccountView(Guid Id, string Login, string DisplayName, string Role, string? OrganisationPath, Guid? TeacherId);
+public sealed record AccountView(Guid Id, string Login, string DisplayName, [property: Codes(typeof(Roles))] string Role,
+    [property: Description("所属机构在树中的路径；平台运营为空")] string? OrganisationPath,
+    [property: Description("教师账号（及关联到教师的账号）的教师编号")] Guid? TeacherId);
+
+/// <summary>The OpenID discovery document: names fixed by the standard, snake_case.</summary>
+public sealed record OpenIdConfiguration(
+    [property: JsonPropertyName("issuer")] string Issuer,
+    [property: JsonPropertyName("jwks_uri")] string JwksUri,
+    [property: JsonPropertyName("id_token_signing_alg_values_supported")] IReadOnlyList<string> IdTokenSigningAlgValuesSupported);

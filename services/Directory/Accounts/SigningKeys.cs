@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Security.Cryptography;
 using Dapper;
 using Microsoft.IdentityModel.Tokens;
@@ -26,25 +27,14 @@ public sealed class SigningKeys(NpgsqlDataSource db)
     /// <summary>For token validation inside Directory itself (it does not fetch its own JWKS over HTTP).</summary>
     public IReadOnlyList<RsaSecurityKey> Loaded => _keys ?? AllAsync(CancellationToken.None).GetAwaiter().GetResult();
 
-    public async Task<object> JwksAsync(CancellationToken cancellationToken)
+    public async Task<SigningKeySet> JwksAsync(CancellationToken cancellationToken)
     {
         var keys = await AllAsync(cancellationToken);
-        return new
+        return new SigningKeySet([.. keys.Select(k =>
         {
-            keys = keys.Select(k =>
-            {
-                var p = k.Rsa.ExportParameters(false);
-                return new
-                {
-                    kty = "RSA",
-                    use = "sig",
-                    alg = SecurityAlgorithms.RsaSha256,
-                    kid = k.KeyId,
-                    n = Base64UrlEncoder.Encode(p.Modulus),
-                    e = Base64UrlEncoder.Encode(p.Exponent),
-                };
-            }).ToArray(),
-        };
+            var p = k.Rsa.ExportParameters(false);
+            return new SigningKey("RSA", "sig", SecurityAlgorithms.RsaSha256, k.KeyId, Base64UrlEncoder.Encode(p.Modulus), Base64UrlEncoder.Encode(p.Exponent));
+        })]);
     }
 
     private async Task<IReadOnlyList<RsaSecurityKey>> LoadOrCreateAsync(CancellationToken cancellationToken)
@@ -82,3 +72,15 @@ public sealed class SigningKeys(NpgsqlDataSource db)
         public DateTimeOffset CreatedAt { get; init; }
     }
 }
+
+/// <summary>A JSON Web Key Set (RFC 7517) of the public halves of the signing keys.</summary>
+public sealed record SigningKeySet([property: Description("有效的签名公钥；最新的一把签发，全部可用于校验")] IReadOnlyList<SigningKey> Keys);
+
+/// <summary>One RSA public key as a JWK; member names fixed by RFC 7517/7518.</summary>
+public sealed record SigningKey(
+    [property: Description("密钥类型，恒为 RSA")] string Kty,
+    [property: Description("用途，恒为 sig（签名）")] string Use,
+    [property: Description("算法，恒为 RS256")] string Alg,
+    [property: Description("密钥编号，与令牌头部的 kid 对应")] string Kid,
+    [property: Description("RSA 模数（base64url）")] string N,
+    [property: Description("RSA 公钥指数（base64url）")] string E);

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Dapper;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Security;
 
@@ -14,26 +12,6 @@ public sealed partial class ImportWorker(NpgsqlDataSource db, TeacherImport teac
     : BackgroundService
 {
     private const int MaxErrorsListed = 1000;
-
-    private const string ClaimSql = """
-        update import_jobs set status = 'running', started_at = now(), rows_done = 0
-        where id = (
-            select id from import_jobs
-            where status = 'queued' or (status = 'running' and started_at < now() - interval '15 minutes')
-            order by created_at
-            limit 1
-            for update skip locked)
-        returning id, kind, file_name, content, requested_by, requester_role, requester_scope
-        """;
-
-    private const string ProgressSql = "update import_jobs set rows_done = @Done, total_rows = @Total where id = @Id";
-
-    private const string FinishSql = """
-        update import_jobs
-        set status = @Status, total_rows = @Total, rows_done = @Done, created_count = @Created, updated_count = @Updated,
-            unchanged_count = @Unchanged, errors = @Errors::jsonb, error_count = @ErrorCount, finished_at = now()
-        where id = @Id
-        """;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -61,11 +39,7 @@ public sealed partial class ImportWorker(NpgsqlDataSource db, TeacherImport teac
     /// <summary>Runs one job if one is waiting; false when there was none.</summary>
     internal async Task<bool> RunNextAsync(CancellationToken cancellationToken)
     {
-        JobRow? job;
-        await using (var connection = await db.OpenConnectionAsync(cancellationToken))
-        {
-            job = await connection.QuerySingleOrDefaultAsync<JobRow>(new CommandDefinition(ClaimSql, cancellationToken: cancellationToken));
-        }
+        var job = await ImportStore.ClaimNextAsync(db, cancellationToken);
         if (job is null)
         {
             return false;
@@ -75,10 +49,10 @@ public sealed partial class ImportWorker(NpgsqlDataSource db, TeacherImport teac
         ImportOutcome outcome;
         try
         {
-            outcome = job.Kind == "schools"
+            outcome = job.Kind == ImportKinds.Schools
                 ? await schools.RunAsync(job.Content, job.FileName, uploader, cancellationToken)
                 : await teachers.RunAsync(job.Content, job.FileName, uploader,
-                    (done, total) => SaveProgressAsync(job.Id, done, total, cancellationToken), cancellationToken);
+                    (done, total) => ImportStore.SaveProgressAsync(db, job.Id, done, total, cancellationToken), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not NpgsqlException)
         {
@@ -86,47 +60,10 @@ public sealed partial class ImportWorker(NpgsqlDataSource db, TeacherImport teac
             outcome = new ImportOutcome(0, 0, 0, 0, [new RowError(1, "", $"无法读取文件：{ex.Message}")]);
         }
 
-        var failed = outcome.Errors.Count > 0;
-        await using (var connection = await db.OpenConnectionAsync(cancellationToken))
-        {
-            await connection.ExecuteAsync(new CommandDefinition(FinishSql, new
-            {
-                job.Id,
-                Status = failed ? "failed" : "succeeded",
-                Total = outcome.TotalRows,
-                Done = failed ? 0 : outcome.TotalRows,
-                outcome.Created,
-                outcome.Updated,
-                outcome.Unchanged,
-                Errors = JsonSerializer.Serialize(outcome.Errors.Take(MaxErrorsListed), JsonOptions),
-                ErrorCount = outcome.Errors.Count,
-            }, cancellationToken: cancellationToken));
-        }
-        LogJobFinished(job.Id, failed ? "failed" : "succeeded", outcome.TotalRows, outcome.Errors.Count);
+        var status = outcome.Errors.Count > 0 ? ImportJobStatuses.Failed : ImportJobStatuses.Succeeded;
+        await ImportStore.FinishAsync(db, job.Id, status, outcome, MaxErrorsListed, cancellationToken);
+        LogJobFinished(job.Id, status, outcome.TotalRows, outcome.Errors.Count);
         return true;
-    }
-
-    private async Task SaveProgressAsync(Guid id, int done, int total, CancellationToken cancellationToken)
-    {
-        // Its own connection: the import's transaction is not committed yet, and progress must be visible now.
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(ProgressSql, new { Id = id, Done = done, Total = total }, cancellationToken: cancellationToken));
-    }
-
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
-    {
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
-    private sealed class JobRow
-    {
-        public Guid Id { get; init; }
-        public string Kind { get; init; } = "";
-        public string FileName { get; init; } = "";
-        public byte[] Content { get; init; } = [];
-        public Guid RequestedBy { get; init; }
-        public string RequesterRole { get; init; } = "";
-        public string RequesterScope { get; init; } = "";
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Import worker could not reach the database; retrying")]

@@ -22,10 +22,9 @@ public sealed class SchoolImport(NpgsqlDataSource db, TimeProvider clock)
         ["幼儿园"] = OrganisationKinds.School,
     };
 
-    private static readonly Dictionary<string, string> StageNames = new(StringComparer.Ordinal)
-    {
-        ["高中"] = Stages.Senior, ["初中"] = Stages.Junior, ["小学"] = Stages.Primary, ["幼儿园"] = Stages.Kindergarten,
-    };
+    // Chinese name → code, from the same map the rules and the API documents use.
+    private static readonly Dictionary<string, string> StagesByName =
+        Contracts.Reference.StageNames.Names.ToDictionary(s => s.Value, s => s.Key, StringComparer.Ordinal);
 
     public static readonly IReadOnlyList<string> Headers = ["机构代码", "名称", "类型", "上级代码", "学段"];
 
@@ -89,7 +88,7 @@ public sealed class SchoolImport(NpgsqlDataSource db, TimeProvider clock)
             var (registered, problem) = await OrganisationStore.RegisterAsync(unitOfWork, request, clock.GetUtcNow(), cancellationToken);
             if (registered is null)
             {
-                var reason = (problem as Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult)?.ProblemDetails.Detail ?? "无法登记";
+                var reason = problem?.ProblemDetails.Detail ?? "无法登记";
                 errors.Add(new RowError(line, "上级代码", reason));
                 continue;
             }
@@ -132,7 +131,7 @@ public sealed class SchoolImport(NpgsqlDataSource db, TimeProvider clock)
             var stages = new List<string>();
             foreach (var name in (Cell("学段") ?? "").Split(['、', ',', '，', '/', ' '], StringSplitOptions.RemoveEmptyEntries))
             {
-                if (StageNames.TryGetValue(name, out var stage))
+                if (StagesByName.TryGetValue(name, out var stage))
                 {
                     stages.Add(stage);
                 }

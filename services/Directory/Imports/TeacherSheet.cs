@@ -35,15 +35,11 @@ public static class TeacherSheet
     /// <summary>The column header a field is reported under (the first spelling).</summary>
     public static string ColumnOf(string field) => Headers.First(h => h.Value == field).Key;
 
-    private static readonly Dictionary<string, string> StageNames = new(StringComparer.Ordinal)
-    {
-        ["高中"] = Stages.Senior, ["初中"] = Stages.Junior, ["小学"] = Stages.Primary, ["幼儿园"] = Stages.Kindergarten,
-    };
+    // Chinese name → code, read from the same maps the rules and the API documents use.
+    private static readonly Dictionary<string, string> StagesByName =
+        StageNames.Names.ToDictionary(s => s.Value, s => s.Key, StringComparer.Ordinal);
 
-    private static readonly Dictionary<string, string> TierNames = new(StringComparer.Ordinal)
-    {
-        ["春苗"] = Tiers.NewTeacher, ["扬帆"] = Tiers.Rising, ["深蓝"] = Tiers.Backbone, ["卓越"] = Tiers.Master, ["领航"] = Tiers.Leading,
-    };
+    private static readonly Dictionary<string, string> TiersByName = Tiers.Names.ToDictionary(t => t.Value, t => t.Key, StringComparer.Ordinal);
 
     /// <summary>The export's columns: the import's own headers, so an exported sheet can be edited and imported back.</summary>
     public static readonly IReadOnlyList<string> ExportHeaders =
@@ -52,9 +48,9 @@ public static class TeacherSheet
     public static IReadOnlyList<object?> ExportRow(TeacherRow t) =>
     [
         t.NationalId, t.Name, t.SchoolCode, t.SchoolName,
-        StageNames.First(s => s.Value == t.Stage).Key, t.Subject, t.HireDate,
+        StageNames.Names[t.Stage], t.Subject, t.HireDate,
         t.NormalSchoolGraduate ? "是" : "否", t.ClassTeacher ? "是" : "否", t.Title,
-        TierNames.First(s => s.Value == t.Tier).Key, t.InPost ? "是" : "否",
+        Tiers.Names[t.Tier], t.InPost ? "是" : "否",
     ];
 
     private static readonly string[] DateFormats = ["yyyy-M-d", "yyyy/M/d", "yyyy.M.d", "yyyyMMdd", "yyyy年M月d日", "yyyy-M", "yyyy/M", "yyyy.M"];
@@ -97,13 +93,13 @@ public static class TeacherSheet
                 Cell("nationalId"),
                 Cell("name"),
                 Cell("schoolCode"),
-                Map(Cell("stage"), StageNames, line, "stage", "学段应为 高中/初中/小学/幼儿园", errors),
+                Map(Cell("stage"), StagesByName, line, "stage", "学段应为 高中/初中/小学/幼儿园", errors),
                 Cell("subject"),
                 Date(Cell("hireDate"), line, errors),
                 YesNo(Cell("normalSchoolGraduate"), line, "normalSchoolGraduate", errors, yes: ["是", "师范"], no: ["否", "非师范"]),
                 YesNo(Cell("classTeacher"), line, "classTeacher", errors, yes: ["是"], no: ["否"]),
                 Cell("title"),
-                Map(Cell("tier"), TierNames, line, "tier", "发展层级应为 春苗/扬帆/深蓝/卓越/领航", errors),
+                Map(Cell("tier"), TiersByName, line, "tier", "发展层级应为 春苗/扬帆/深蓝/卓越/领航", errors),
                 YesNo(Cell("inPost"), line, "inPost", errors, yes: ["是", "在岗"], no: ["否", "内退", "不在岗"]) ?? true)));
         }
         return (rows, errors);

@@ -1,9 +1,12 @@
-using Dapper;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.Contracts.Directory;
+using TrainingPlatform.Contracts.Reference;
 
 namespace TrainingPlatform.Services.Directory.Organisations;
 
@@ -12,21 +15,22 @@ public static class OrganisationEndpoints
     public static IEndpointRouteBuilder MapOrganisationEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/directory/organisations").WithTags("Organisations");
-        group.MapPost("/", RegisterAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator));
-        group.MapGet("/{code}", GetAsync);
-        group.MapPut("/{code}", ChangeAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator));
-        group.MapGet("/", ListAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator, Roles.DistrictAdmin, Roles.SchoolAdmin));
+        group.MapPost("/", RegisterAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator))
+            .WithName("RegisterOrganisation").WithSummary("登记机构（省、设区市、县区、乡镇、学校）")
+            .WithDescription("机构按 省 → 设区市 → 县区 → 乡镇 → 学校 挂在上级之下（学校可直属县区）；只有学校有学段。登记后通知其他服务。");
+        group.MapGet("/{code}", GetAsync)
+            .WithName("GetOrganisation").WithSummary("按代码查看机构");
+        group.MapPut("/{code}", ChangeAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator))
+            .WithName("ChangeOrganisation").WithSummary("修改机构名称或学校学段")
+            .WithDescription("机构在树中的位置（代码、类型、上级）不变。");
+        group.MapGet("/", ListAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator, Roles.DistrictAdmin, Roles.SchoolAdmin))
+            .WithName("ListOrganisations").WithSummary("列出辖区内的机构")
+            .WithDescription("列出 under 所指机构（默认为本人所属机构；平台运营默认为全省）及其下级，按树的顺序；可按类型筛选。");
         return app;
     }
 
-    private const string GetSql = """
-        select o.id, o.code, o.name, o.kind, p.code as parent_code, o.path, o.stages, o.created_at
-        from organisations o left join organisations p on p.id = o.parent_id
-        where o.code = @Code
-        """;
-
-    private static async Task<IResult> RegisterAsync(RegisterOrganisation request, NpgsqlDataSource db, TimeProvider clock,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Created<OrganisationView>, ValidationFailed, RuleProblem, ConflictProblem>> RegisterAsync(
+        RegisterOrganisation request, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
         var validation = OrganisationRules.Validate(request);
         if (!validation.IsValid)
@@ -36,20 +40,23 @@ public static class OrganisationEndpoints
 
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
         var (registered, problem) = await OrganisationStore.RegisterAsync(unitOfWork, request, clock.GetUtcNow(), cancellationToken);
-        if (problem is not null)
+        switch (problem)
         {
-            return problem;
+            case RuleProblem rule:
+                return rule;
+            case ConflictProblem conflict:
+                return conflict;
         }
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/directory/organisations/{registered!.Code}", ToView(registered, request.ParentCode));
     }
+
     /// <summary>Renames an organisation or changes a school's stages; its place in the tree stays.</summary>
-    private static async Task<IResult> ChangeAsync(string code, ChangeOrganisation request, NpgsqlDataSource db, TimeProvider clock,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Ok<OrganisationView>, ValidationFailed, NotFoundProblem>> ChangeAsync(
+        [Description("机构代码")] string code, ChangeOrganisation request, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        var current = await unitOfWork.Connection.QuerySingleOrDefaultAsync<OrganisationView>(new CommandDefinition(
-            GetSql + " for update of o", new { Code = code }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        var current = await OrganisationStore.FindForUpdateAsync(unitOfWork, code, cancellationToken);
         if (current is null)
         {
             return Problems.NotFound($"机构代码 {code} 不存在");
@@ -67,34 +74,27 @@ public static class OrganisationEndpoints
     }
 
     /// <summary>The organisations at and below <paramref name="under"/> (default: the caller's own), within scope.</summary>
-    private static async Task<IResult> ListAsync(string? under, string? kind, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<IEnumerable<OrganisationView>>, NotFoundProblem>> ListAsync(
+        [Description("从哪个机构往下列（机构代码）；不填为本人所属机构，平台运营为全省")] string? under,
+        [Codes(typeof(OrganisationKinds)), Description("只列这一类型的机构")] string? kind,
+        HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var root = under is null
             ? user.IsOperator ? "" : user.OrganisationPath
-            : await connection.ExecuteScalarAsync<string?>(new CommandDefinition("select path from organisations where code = @Code",
-                new { Code = under }, cancellationToken: cancellationToken));
+            : await OrganisationStore.PathOfAsync(connection, under, cancellationToken);
         if (root is null || (root.Length > 0 && !user.CanSeeOrganisation(root)))
         {
             return Problems.NotFound($"机构代码 {under} 不存在或不在你的管理范围内");
         }
-        var parameters = new DynamicParameters(PlatformUser.ScopeParametersFor(root));
-        parameters.Add("Kind", kind, System.Data.DbType.String);
-        var rows = await connection.QueryAsync<OrganisationView>(new CommandDefinition($"""
-            select o.id, o.code, o.name, o.kind, p.code as parent_code, o.path, o.stages, o.created_at
-            from organisations o left join organisations p on p.id = o.parent_id
-            where {PlatformUser.ScopeSql("o.path")} and (@Kind is null or o.kind = @Kind)
-            order by o.path
-            """, parameters, cancellationToken: cancellationToken));
-        return TypedResults.Ok(rows);
+        return TypedResults.Ok(await OrganisationStore.ListUnderAsync(connection, root, kind, cancellationToken));
     }
 
-    private static async Task<IResult> GetAsync(string code, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<OrganisationView>, NotFoundProblem>> GetAsync([Description("机构代码")] string code, NpgsqlDataSource db,
+        CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<OrganisationView>(
-            new CommandDefinition(GetSql, new { Code = code }, cancellationToken: cancellationToken));
+        var row = await OrganisationStore.FindAsync(db, code, cancellationToken);
         return row is null ? Problems.NotFound($"机构代码 {code} 不存在") : TypedResults.Ok(row);
     }
 
@@ -111,16 +111,21 @@ public static class OrganisationEndpoints
     };
 }
 
-public sealed record ChangeOrganisation(string? Name, IReadOnlyList<string>? Stages);
+public sealed record ChangeOrganisation(
+    [property: Required, MaxLength(OrganisationRules.MaxNameLength), Description("机构名称")] string? Name,
+    [property: Codes(typeof(StageNames)), Description("学校的学段（至少一个，不重复）；其他机构不填")] IReadOnlyList<string>? Stages);
 
 public sealed record OrganisationView
 {
     public Guid Id { get; init; }
     public string Code { get; init; } = "";
     public string Name { get; init; } = "";
+    [Codes(typeof(OrganisationKinds))]
     public string Kind { get; init; } = "";
     public string? ParentCode { get; init; }
+    [Description("机构在树中的路径：从省起各级代码，以 / 分隔")]
     public string Path { get; init; } = "";
+    [Codes(typeof(StageNames))]
     public string[] Stages { get; init; } = [];
     public DateTimeOffset CreatedAt { get; init; }
 }

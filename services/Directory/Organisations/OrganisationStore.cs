@@ -1,11 +1,13 @@
 using Dapper;
+using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
+using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.Contracts.Directory;
 
 namespace TrainingPlatform.Services.Directory.Organisations;
 
-/// <summary>Adds an organisation under its parent and announces it; used by the endpoint and the demo data.</summary>
+/// <summary>The SQL of organisations: adding one under its parent and announcing it (the endpoint, the school import, the demo data), reading the tree.</summary>
 public static class OrganisationStore
 {
     private const string FindParentSql = "select id, kind, path from organisations where code = @Code";
@@ -17,7 +19,7 @@ public static class OrganisationStore
         """;
 
     /// <summary>Expects a request that passed <see cref="OrganisationRules.Validate"/>; the problem is for the caller to return.</summary>
-    public static async Task<(OrganisationRegistered? Registered, IResult? Problem)> RegisterAsync(UnitOfWork unitOfWork,
+    public static async Task<(OrganisationRegistered? Registered, PlatformProblemResult? Problem)> RegisterAsync(UnitOfWork unitOfWork,
         RegisterOrganisation request, DateTimeOffset now, CancellationToken cancellationToken)
     {
         Guid? parentId = null;
@@ -84,6 +86,40 @@ public static class OrganisationStore
         var changed = new OrganisationChanged(row.Id, code, name.Trim(), row.Kind, row.ParentId, stages, row.Path, now);
         await unitOfWork.PublishAsync(changed, cancellationToken);
         return changed;
+    }
+
+    private const string SelectViewSql = """
+        select o.id, o.code, o.name, o.kind, p.code as parent_code, o.path, o.stages, o.created_at
+        from organisations o left join organisations p on p.id = o.parent_id
+        """;
+
+    public static async Task<OrganisationView?> FindAsync(NpgsqlDataSource db, string code, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<OrganisationView>(
+            new CommandDefinition(SelectViewSql + " where o.code = @Code", new { Code = code }, cancellationToken: cancellationToken));
+    }
+
+    public static Task<OrganisationView?> FindForUpdateAsync(UnitOfWork unitOfWork, string code, CancellationToken cancellationToken) =>
+        unitOfWork.Connection.QuerySingleOrDefaultAsync<OrganisationView>(new CommandDefinition(
+            SelectViewSql + " where o.code = @Code for update of o", new { Code = code }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+
+    /// <summary>The path of the organisation with <paramref name="code"/>; null when there is none.</summary>
+    public static Task<string?> PathOfAsync(NpgsqlConnection connection, string code, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<string?>(new CommandDefinition("select path from organisations where code = @Code",
+            new { Code = code }, cancellationToken: cancellationToken));
+
+    /// <summary>The organisations at and below <paramref name="root"/> ("" for all), optionally of one kind, in tree order.</summary>
+    public static Task<IEnumerable<OrganisationView>> ListUnderAsync(NpgsqlConnection connection, string root, string? kind,
+        CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters(PlatformUser.ScopeParametersFor(root));
+        parameters.Add("Kind", kind, System.Data.DbType.String);
+        return connection.QueryAsync<OrganisationView>(new CommandDefinition($"""
+            {SelectViewSql}
+            where {PlatformUser.ScopeSql("o.path")} and (@Kind is null or o.kind = @Kind)
+            order by o.path
+            """, parameters, cancellationToken: cancellationToken));
     }
 
     private sealed record ParentRow(Guid Id, string Kind, string Path);

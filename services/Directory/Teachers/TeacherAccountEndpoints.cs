@@ -1,4 +1,6 @@
-using Dapper;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
@@ -25,31 +27,33 @@ public static class TeacherAccountEndpoints
     {
         var admins = new[] { Roles.PlatformOperator, Roles.DistrictAdmin, Roles.SchoolAdmin };
         var group = app.MapGroup("/api/directory").WithTags("Teachers");
-        group.MapPost("/teachers/initial-passwords", IssueInitialPasswordsAsync).RequireAuthorization(p => p.RequireRole(admins));
-        group.MapPut("/teachers/{id:guid}", UpdateProfileAsync).RequireAuthorization(p => p.RequireRole(admins));
-        group.MapGet("/reference/subjects", () => TypedResults.Ok(new { stages = Subjects.ByStage, tiers = Tiers.All }));
+        group.MapPost("/teachers/initial-passwords", IssueInitialPasswordsAsync).RequireAuthorization(p => p.RequireRole(admins))
+            .Produces(StatusCodes.Status200OK, typeof(Stream), XlsxContentType)
+            .WithName("IssueInitialPasswords").WithSummary("为本校尚无密码的教师生成初始密码（下载表格）")
+            .WithDescription($"为学校中从未设置密码的教师（批量导入的）各生成一次性初始密码，以 XLSX 表格（身份证号、姓名、初始密码）返回，只返回这一次；"
+                + $"每次最多 {MaxPasswordsPerRequest} 人，更多请再次调用。响应头 X-Passwords-Issued 为本次生成的人数。初始密码只能用于设置本人密码。");
+        group.MapPut("/teachers/{id:guid}", UpdateProfileAsync).RequireAuthorization(p => p.RequireRole(admins))
+            .WithName("UpdateTeacherProfile").WithSummary("修改教师档案")
+            .WithDescription("身份证号不可修改；更换学校须办理调动。");
+        group.MapGet("/reference/subjects", GetSubjectReference).WithTags("Reference")
+            .WithName("GetSubjectReference").WithSummary("学段、学科与发展层级代码表");
         return app;
     }
 
-    private const string WithoutPasswordSql = """
-        select a.id, t.national_id, t.name
-        from accounts a join teachers t on t.id = a.teacher_id join organisations s on s.id = t.school_id
-        where s.code = @SchoolCode and a.password_hash = ''
-        order by t.name, t.national_id
-        limit @Limit
-        for update of a skip locked
-        """;
+    private const string XlsxContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+    private static Ok<SubjectReference> GetSubjectReference() => TypedResults.Ok(new SubjectReference(Subjects.ByStage, Tiers.All));
 
     /// <summary>
     /// One-time passwords for the school's teachers who have none yet (imported ones), returned once as a sheet
     /// for the school to hand out. Each allows nothing but setting the teacher's own password.
     /// </summary>
-    private static async Task<IResult> IssueInitialPasswordsAsync(IssuePasswordsRequest request, HttpContext http, NpgsqlDataSource db,
-        IPasswordHasher<AccountRow> hasher, CancellationToken cancellationToken)
+    private static async Task<Results<FileContentHttpResult, ValidationFailed, NotFoundProblem>> IssueInitialPasswordsAsync(
+        IssuePasswordsRequest request, HttpContext http, NpgsqlDataSource db, IPasswordHasher<AccountRow> hasher, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.SchoolCode))
         {
-            return new Validation().Require(false, "schoolCode", "学校代码必填").ToProblem();
+            return new Validation().Require(false, "schoolCode", "学校代码必填", Validation.Required).ToProblem();
         }
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
         var school = await TeacherStore.FindSchoolAsync(unitOfWork, request.SchoolCode, cancellationToken);
@@ -58,30 +62,26 @@ public static class TeacherAccountEndpoints
             return Problems.NotFound($"学校 {request.SchoolCode} 不存在或不在你的管理范围内");
         }
 
-        var accounts = (await unitOfWork.Connection.QueryAsync<(Guid Id, string NationalId, string Name)>(new CommandDefinition(
-            WithoutPasswordSql, new { SchoolCode = school.Code, Limit = MaxPasswordsPerRequest }, unitOfWork.Transaction,
-            cancellationToken: cancellationToken))).ToList();
+        var accounts = await TeacherStore.WithoutPasswordAsync(unitOfWork, school.Code, MaxPasswordsPerRequest, cancellationToken);
         var issued = new (Guid Id, string NationalId, string Name, string Password, string Hash)[accounts.Count];
         // The hashing is the cost of this request: spread it over the cores.
         Parallel.For(0, accounts.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
         {
             var password = AccountEndpoints.InitialPassword(accounts[i].NationalId, accounts[i].Name, accounts[i].NationalId);
-            issued[i] = (accounts[i].Id, accounts[i].NationalId, accounts[i].Name, password, hasher.HashPassword(new AccountRow(), password));
+            issued[i] = (accounts[i].AccountId, accounts[i].NationalId, accounts[i].Name, password, hasher.HashPassword(new AccountRow(), password));
         });
-        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(
-            "update accounts set password_hash = @Hash, must_change_password = true where id = @Id",
-            issued.Select(a => new { a.Id, a.Hash }), unitOfWork.Transaction, cancellationToken: cancellationToken));
+        await TeacherStore.SetInitialPasswordsAsync(unitOfWork, issued.Select(a => (a.Id, a.Hash)), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
 
         var sheet = XlsxSheet.Write("初始密码", ["身份证号", "姓名", "初始密码"],
             issued.Select(a => (IReadOnlyList<object?>)[a.NationalId, a.Name, a.Password]));
         http.Response.Headers["X-Passwords-Issued"] = issued.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return TypedResults.File(sheet, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", $"initial-passwords-{school.Code}.xlsx");
+        return TypedResults.File(sheet, XlsxContentType, $"initial-passwords-{school.Code}.xlsx");
     }
 
     /// <summary>Corrects a profile. The ID number never changes, and a change of school is a transfer.</summary>
-    private static async Task<IResult> UpdateProfileAsync(Guid id, TeacherInput input, HttpContext http, NpgsqlDataSource db, TeacherStore teachers,
-        TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<TeacherView>, ValidationFailed, NotFoundProblem, RuleProblem>> UpdateProfileAsync(Guid id, TeacherInput input,
+        HttpContext http, NpgsqlDataSource db, TeacherStore teachers, TimeProvider clock, CancellationToken cancellationToken)
     {
         var validation = TeacherRules.Validate(input, ProvinceCalendar.Today(clock), out var nationalId);
         if (!validation.IsValid)
@@ -89,7 +89,7 @@ public static class TeacherAccountEndpoints
             return validation.ToProblem();
         }
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        var teacher = await TeacherStore.FindAsync(unitOfWork, "t.id = @Id for update of t", new { Id = id }, cancellationToken);
+        var teacher = await TeacherStore.FindForUpdateAsync(unitOfWork, id, cancellationToken);
         if (teacher is null || !PlatformUser.From(http.User).CanSeeTeacher(teacher.Id, teacher.SchoolPath))
         {
             return Problems.NotFound($"教师 {id} 不存在");
@@ -109,10 +109,15 @@ public static class TeacherAccountEndpoints
         }
 
         await teachers.UpdateProfileAsync(unitOfWork, teacher, input, cancellationToken);
-        var updated = await TeacherStore.FindAsync(unitOfWork, "t.id = @Id", new { Id = id }, cancellationToken);
+        var updated = await TeacherStore.FindAsync(unitOfWork, id, cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(TeacherView.From(updated!));
     }
 }
 
-public sealed record IssuePasswordsRequest(string? SchoolCode);
+public sealed record IssuePasswordsRequest([property: Required, Description("学校代码")] string? SchoolCode);
+
+/// <summary>The codes every teacher form needs: each stage's subjects, and the development tiers.</summary>
+public sealed record SubjectReference(
+    [property: Description("学段代码 → 该学段的学科（学科以中文名为代码）")] IReadOnlyDictionary<string, IReadOnlyList<string>> Stages,
+    [property: Codes(typeof(Tiers)), Description("发展层级代码，由低到高")] IReadOnlyList<string> Tiers);

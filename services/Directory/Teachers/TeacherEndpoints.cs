@@ -1,4 +1,6 @@
-using Dapper;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
@@ -13,24 +15,30 @@ public static class TeacherEndpoints
 {
     private static readonly string[] Admins = [Roles.PlatformOperator, Roles.DistrictAdmin, Roles.SchoolAdmin];
 
+    /// <summary>A page of the teacher list holds at most this many.</summary>
+    public const int MaxPageSize = 500;
+
     public static IEndpointRouteBuilder MapTeacherEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/directory/teachers").WithTags("Teachers");
-        group.MapPost("/", RegisterAsync).RequireAuthorization(p => p.RequireRole(Admins));
-        group.MapGet("/", ListAsync).RequireAuthorization(p => p.RequireRole(Admins));
-        group.MapGet("/{id:guid}", GetAsync);
-        group.MapPost("/{id:guid}/transfer", TransferAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator, Roles.DistrictAdmin));
+        group.MapPost("/", RegisterAsync).RequireAuthorization(p => p.RequireRole(Admins))
+            .WithName("RegisterTeacher").WithSummary("登记教师")
+            .WithDescription("登记教师档案并开通登录账号（账号为身份证号）；出生日期与性别由身份证号读出。响应中的初始密码只出现这一次。"
+                + "身份证号已登记的答 409（调动请用调动接口）。");
+        group.MapGet("/", ListAsync).RequireAuthorization(p => p.RequireRole(Admins))
+            .WithName("ListTeachers").WithSummary("列出辖区内的教师")
+            .WithDescription($"按学校、姓名排序分页；pageSize 默认 50，超出 1–{MaxPageSize} 按边界取值，page 从 1 起。");
+        group.MapGet("/{id:guid}", GetAsync)
+            .WithName("GetTeacher").WithSummary("查看教师档案")
+            .WithDescription("教师可看本人档案；管理员可看辖区内教师。不在范围内的与不存在的一样答 404。");
+        group.MapPost("/{id:guid}/transfer", TransferAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator, Roles.DistrictAdmin))
+            .WithName("TransferTeacher").WithSummary("教师调动（调入另一所学校）")
+            .WithDescription("教师本人的登录账号随之调动；调入学校须开设该教师的学段，且在调动人的管理范围内。");
         return app;
     }
 
-    private const string TransferSql = """
-        update teachers set school_id = @ToSchoolId, version = version + 1, updated_at = @Now where id = @Id;
-        insert into teacher_transfers (teacher_id, from_school_id, to_school_id, transferred_at, transferred_by)
-        values (@Id, @FromSchoolId, @ToSchoolId, @Now, @By);
-        """;
-
-    private static async Task<IResult> RegisterAsync(TeacherInput input, HttpContext http, NpgsqlDataSource db, TeacherStore teachers,
-        TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<Results<Created<RegisteredTeacherView>, ValidationFailed, RuleProblem, ForbiddenProblem, ConflictProblem>> RegisterAsync(
+        TeacherInput input, HttpContext http, NpgsqlDataSource db, TeacherStore teachers, TimeProvider clock, CancellationToken cancellationToken)
     {
         var validation = TeacherRules.Validate(input, ProvinceCalendar.Today(clock), out var nationalId);
         if (!validation.IsValid)
@@ -40,39 +48,52 @@ public static class TeacherEndpoints
 
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
         var school = await TeacherStore.FindSchoolAsync(unitOfWork, input.SchoolCode!, cancellationToken);
-        if (SchoolProblem(school, input.SchoolCode!, input.Stage!, http) is { } problem)
+        if (UnknownSchool(school, input.SchoolCode!) is { } unknown)
         {
-            return problem;
+            return unknown;
+        }
+        if (OutOfScope(school!, input.SchoolCode!, http) is { } forbidden)
+        {
+            return forbidden;
+        }
+        if (StageProblem(school!, input.Stage!) is { } stageProblem)
+        {
+            return stageProblem;
         }
 
         var registered = await teachers.RegisterAsync(unitOfWork, input, nationalId!, school!, cancellationToken);
         if (registered is null)
         {
-            var existing = await TeacherStore.FindAsync(unitOfWork, "t.national_id = @NationalId", new { NationalId = nationalId!.Value }, cancellationToken);
+            var existing = await TeacherStore.FindByNationalIdAsync(unitOfWork, nationalId!.Value, cancellationToken);
             return Problems.Conflict(existing?.SchoolId == school!.Id
                 ? $"身份证号 {nationalId.Value} 的教师已在本校登记"
                 : $"身份证号 {nationalId.Value} 的教师已在其他学校（{existing?.SchoolName}）登记；如为调动，请办理调动而不是重新登记", "teacher-registered", "nationalId");
         }
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/directory/teachers/{registered.Teacher.Id}",
-            new { teacher = TeacherView.From(registered.Teacher), login = registered.Teacher.NationalId, registered.InitialPassword });
+            new RegisteredTeacherView(TeacherView.From(registered.Teacher), registered.Teacher.NationalId, registered.InitialPassword));
     }
 
-    private static async Task<IResult> GetAsync(Guid id, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<TeacherView>, NotFoundProblem>> GetAsync(Guid id, HttpContext http, NpgsqlDataSource db,
+        CancellationToken cancellationToken)
     {
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        var teacher = await TeacherStore.FindAsync(unitOfWork, "t.id = @Id", new { Id = id }, cancellationToken);
+        var teacher = await TeacherStore.FindAsync(unitOfWork, id, cancellationToken);
         // Out of scope looks the same as missing: a teacher's existence elsewhere is not this caller's business.
         return teacher is null || !PlatformUser.From(http.User).CanSeeTeacher(teacher.Id, teacher.SchoolPath)
             ? Problems.NotFound($"教师 {id} 不存在")
             : TypedResults.Ok(TeacherView.From(teacher));
     }
 
-    private static async Task<IResult> ListAsync(string? schoolCode, int? page, int? pageSize, HttpContext http, NpgsqlDataSource db,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Ok<IEnumerable<TeacherView>>, NotFoundProblem>> ListAsync(
+        [Description("只列这所学校的教师（学校代码）")] string? schoolCode,
+        [Range(1, int.MaxValue), Description("页码，从 1 起")] int? page,
+        [Range(1, MaxPageSize), Description("每页条数，默认 50")] int? pageSize,
+        HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
-        var size = Math.Clamp(pageSize ?? 50, 1, 500);
-        var offset = (Math.Max(page ?? 1, 1) - 1) * size;
+        var size = Math.Clamp(pageSize ?? 50, 1, MaxPageSize);
+        // long: a page number near int.MaxValue times the size is past int, and a negative offset is a database error.
+        var offset = (Math.Max(page ?? 1, 1) - 1L) * size;
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         if (await ListedSchoolProblemAsync(connection, schoolCode, PlatformUser.From(http.User), cancellationToken) is { } problem)
         {
@@ -82,60 +103,55 @@ public static class TeacherEndpoints
         return TypedResults.Ok(rows.Select(TeacherView.From));
     }
 
-    private static async Task<IResult> TransferAsync(Guid id, TransferRequest request, HttpContext http, NpgsqlDataSource db,
-        TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<TeacherView>, ValidationFailed, NotFoundProblem, RuleProblem, ForbiddenProblem, ConflictProblem>> TransferAsync(
+        Guid id, TransferRequest request, HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.SchoolCode))
         {
-            return new Validation().Require(false, "schoolCode", "调入学校代码必填").ToProblem();
+            return new Validation().Require(false, "schoolCode", "调入学校代码必填", Validation.Required).ToProblem();
         }
         var user = PlatformUser.From(http.User);
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        var teacher = await TeacherStore.FindAsync(unitOfWork, "t.id = @Id for update of t", new { Id = id }, cancellationToken);
+        var teacher = await TeacherStore.FindForUpdateAsync(unitOfWork, id, cancellationToken);
         if (teacher is null || !user.CanSeeTeacher(teacher.Id, teacher.SchoolPath))
         {
             return Problems.NotFound($"教师 {id} 不存在");
         }
         var school = await TeacherStore.FindSchoolAsync(unitOfWork, request.SchoolCode, cancellationToken);
-        if (SchoolProblem(school, request.SchoolCode, teacher.Stage, http) is { } problem)
+        if (UnknownSchool(school, request.SchoolCode) is { } unknown)
         {
-            return problem;
+            return unknown;
+        }
+        if (OutOfScope(school!, request.SchoolCode, http) is { } forbidden)
+        {
+            return forbidden;
+        }
+        if (StageProblem(school!, teacher.Stage) is { } stageProblem)
+        {
+            return stageProblem;
         }
         if (school!.Id == teacher.SchoolId)
         {
             return Problems.Conflict($"教师已在 {school.Name}，无需调动", "already-at-school", "schoolCode");
         }
 
-        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(TransferSql, new
-        {
-            Id = id, FromSchoolId = teacher.SchoolId, ToSchoolId = school.Id, Now = clock.GetUtcNow(), By = user.AccountId,
-        }, unitOfWork.Transaction, cancellationToken: cancellationToken));
-        var moved = await TeacherStore.FindAsync(unitOfWork, "t.id = @Id", new { Id = id }, cancellationToken);
-        // Only the teacher's own sign-in moves with them: a staff account tied to the teacher (a county's guide) stays with its bureau.
-        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(
-            "update accounts set organisation_id = @SchoolId where teacher_id = @Id and role = 'teacher'", new { SchoolId = school.Id, Id = id },
-            unitOfWork.Transaction, cancellationToken: cancellationToken));
-        await unitOfWork.PublishAsync(moved!.ToEvent(TeacherChanges.Transferred), cancellationToken);
+        var moved = await TeacherStore.TransferAsync(unitOfWork, teacher, school, clock.GetUtcNow(), user.AccountId, cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(TeacherView.From(moved));
     }
 
-    /// <summary>The school must exist, be a school, teach the stage, and be inside the caller's scope.</summary>
-    private static IResult? SchoolProblem(SchoolRow? school, string code, string stage, HttpContext http)
-    {
-        if (school is null || school.Kind != OrganisationKinds.School)
-        {
-            return Problems.RuleBroken($"学校代码 {code} 不存在或不是学校", "unknown-school", "schoolCode");
-        }
-        if (!PlatformUser.From(http.User).CanSeeOrganisation(school.Path))
-        {
-            return Problems.Forbidden($"学校 {code} 不在你的管理范围内。");
-        }
-        return StageProblem(school, stage);
-    }
+    /// <summary>The school must exist and be a school.</summary>
+    private static RuleProblem? UnknownSchool(SchoolRow? school, string code) =>
+        school is null || school.Kind != OrganisationKinds.School
+            ? Problems.RuleBroken($"学校代码 {code} 不存在或不是学校", "unknown-school", "schoolCode")
+            : null;
+
+    /// <summary>The school must be inside the caller's scope.</summary>
+    private static ForbiddenProblem? OutOfScope(SchoolRow school, string code, HttpContext http) =>
+        PlatformUser.From(http.User).CanSeeOrganisation(school.Path) ? null : Problems.Forbidden($"学校 {code} 不在你的管理范围内。");
 
     /// <summary>A teacher's stage must be one the school teaches; said with the stages' Chinese names.</summary>
-    internal static IResult? StageProblem(SchoolRow school, string stage) =>
+    internal static RuleProblem? StageProblem(SchoolRow school, string stage) =>
         school.Stages.Contains(stage)
             ? null
             : Problems.RuleBroken(
@@ -147,24 +163,34 @@ public static class TeacherEndpoints
     /// A school asked for by code in a list must exist and be the caller's to see: out of scope answers as missing,
     /// as every single read does, rather than an empty list that reads as "no teachers there".
     /// </summary>
-    internal static async Task<IResult?> ListedSchoolProblemAsync(NpgsqlConnection connection, string? schoolCode, PlatformUser user,
+    internal static async Task<NotFoundProblem?> ListedSchoolProblemAsync(NpgsqlConnection connection, string? schoolCode, PlatformUser user,
         CancellationToken cancellationToken)
     {
         if (schoolCode is null)
         {
             return null;
         }
-        var path = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            "select path from organisations where code = @Code and kind = 'school'", new { Code = schoolCode.Trim() }, cancellationToken: cancellationToken));
+        var path = await TeacherStore.SchoolPathAsync(connection, schoolCode, cancellationToken);
         return path is null || !user.CanSeeOrganisation(path) ? Problems.NotFound($"学校 {schoolCode} 不存在或不在你的管理范围内") : null;
     }
 }
 
-public sealed record TransferRequest(string? SchoolCode);
+public sealed record TransferRequest([property: Required, Description("调入学校的代码")] string? SchoolCode);
 
-public sealed record TeacherView(Guid Id, string NationalId, string Name, DateOnly BirthDate, string Sex, string SchoolCode, string SchoolName,
-    string Stage, string Subject, DateOnly HireDate, int YearsOfService, bool NormalSchoolGraduate, bool ClassTeacher, string? Title,
-    string Tier, bool InPost)
+/// <summary>A registered teacher, the login of their account, and its one-time initial password (shown only in this answer).</summary>
+public sealed record RegisteredTeacherView(
+    TeacherView Teacher,
+    [property: Description("登录账号（身份证号）")] string Login,
+    [property: Description("初始密码，只在此返回一次；首次登录后必须修改")] string InitialPassword);
+
+public sealed record TeacherView(Guid Id, string NationalId, string Name, DateOnly BirthDate,
+    [property: Description("性别：male 或 female，由身份证号读出")] string Sex, string SchoolCode, string SchoolName,
+    [property: Codes(typeof(StageNames))] string Stage,
+    [property: Codes(typeof(Subjects))] string Subject,
+    DateOnly HireDate,
+    [property: Description("教龄（整年），按入职日期计算")] int YearsOfService,
+    bool NormalSchoolGraduate, bool ClassTeacher, string? Title,
+    [property: Codes(typeof(Tiers))] string Tier, bool InPost)
 {
     public static TeacherView From(TeacherRow t) => new(t.Id, t.NationalId, t.Name, t.BirthDate, t.Sex, t.SchoolCode, t.SchoolName,
         t.Stage, t.Subject, t.HireDate, YearsBetween(t.HireDate, DateOnly.FromDateTime(DateTime.UtcNow)), t.NormalSchoolGraduate,

@@ -36,7 +36,7 @@ public sealed class TeacherStore(IPasswordHasher<AccountRow> hasher, TimeProvide
 
     /// <summary>The teachers inside the caller's scope, optionally of one school, in a stable order.</summary>
     public static Task<IEnumerable<TeacherRow>> ListInScopeAsync(NpgsqlConnection connection, PlatformUser user, string? schoolCode,
-        int limit, int offset, CancellationToken cancellationToken)
+        int limit, long offset, CancellationToken cancellationToken)
     {
         var parameters = new DynamicParameters(user.ScopeParameters);
         parameters.AddDynamicParams(new { SchoolCode = schoolCode, Limit = limit, Offset = offset });
@@ -53,9 +53,73 @@ public sealed class TeacherStore(IPasswordHasher<AccountRow> hasher, TimeProvide
             "select id, code, name, kind, path, stages from organisations where code = @Code", new { Code = code.Trim() },
             unitOfWork.Transaction, cancellationToken: cancellationToken));
 
-    public static Task<TeacherRow?> FindAsync(UnitOfWork unitOfWork, string where, object parameters, CancellationToken cancellationToken) =>
+    /// <summary>The path of the school with <paramref name="code"/>; null when no school has it.</summary>
+    public static Task<string?> SchoolPathAsync(NpgsqlConnection connection, string code, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "select path from organisations where code = @Code and kind = 'school'", new { Code = code.Trim() }, cancellationToken: cancellationToken));
+
+    public static Task<TeacherRow?> FindAsync(UnitOfWork unitOfWork, Guid id, CancellationToken cancellationToken) =>
+        FindWhereAsync(unitOfWork, "t.id = @Id", new { Id = id }, cancellationToken);
+
+    /// <summary>The teacher, locked until the unit of work ends: a profile change or transfer is decided on what is read here.</summary>
+    public static Task<TeacherRow?> FindForUpdateAsync(UnitOfWork unitOfWork, Guid id, CancellationToken cancellationToken) =>
+        FindWhereAsync(unitOfWork, "t.id = @Id for update of t", new { Id = id }, cancellationToken);
+
+    public static Task<TeacherRow?> FindByNationalIdAsync(UnitOfWork unitOfWork, string nationalId, CancellationToken cancellationToken) =>
+        FindWhereAsync(unitOfWork, "t.national_id = @NationalId", new { NationalId = nationalId }, cancellationToken);
+
+    private static Task<TeacherRow?> FindWhereAsync(UnitOfWork unitOfWork, string where, object parameters, CancellationToken cancellationToken) =>
         unitOfWork.Connection.QuerySingleOrDefaultAsync<TeacherRow>(new CommandDefinition(
             $"{SelectSql} where {where}", parameters, unitOfWork.Transaction, cancellationToken: cancellationToken));
+
+    private const string TransferSql = """
+        update teachers set school_id = @ToSchoolId, version = version + 1, updated_at = @Now where id = @Id;
+        insert into teacher_transfers (teacher_id, from_school_id, to_school_id, transferred_at, transferred_by)
+        values (@Id, @FromSchoolId, @ToSchoolId, @Now, @By);
+        """;
+
+    /// <summary>Moves the teacher to <paramref name="school"/>, records the transfer and announces it; returns the teacher as moved.</summary>
+    public static async Task<TeacherRow> TransferAsync(UnitOfWork unitOfWork, TeacherRow teacher, SchoolRow school, DateTimeOffset now, Guid by,
+        CancellationToken cancellationToken)
+    {
+        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(TransferSql, new
+        {
+            teacher.Id, FromSchoolId = teacher.SchoolId, ToSchoolId = school.Id, Now = now, By = by,
+        }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        var moved = await FindAsync(unitOfWork, teacher.Id, cancellationToken);
+        // Only the teacher's own sign-in moves with them: a staff account tied to the teacher (a county's guide) stays with its bureau.
+        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(
+            "update accounts set organisation_id = @SchoolId where teacher_id = @Id and role = 'teacher'", new { SchoolId = school.Id, teacher.Id },
+            unitOfWork.Transaction, cancellationToken: cancellationToken));
+        await unitOfWork.PublishAsync(moved!.ToEvent(TeacherChanges.Transferred), cancellationToken);
+        return moved;
+    }
+
+    private const string WithoutPasswordSql = """
+        select a.id, t.national_id, t.name
+        from accounts a join teachers t on t.id = a.teacher_id join organisations s on s.id = t.school_id
+        where s.code = @SchoolCode and a.password_hash = ''
+        order by t.name, t.national_id
+        limit @Limit
+        for update of a skip locked
+        """;
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> accounts of the school's teachers who have never had a password (imported ones),
+    /// locked for this unit of work; a concurrent request takes others.
+    /// </summary>
+    public static async Task<IReadOnlyList<(Guid AccountId, string NationalId, string Name)>> WithoutPasswordAsync(UnitOfWork unitOfWork,
+        string schoolCode, int limit, CancellationToken cancellationToken) =>
+        (await unitOfWork.Connection.QueryAsync<(Guid, string, string)>(new CommandDefinition(
+            WithoutPasswordSql, new { SchoolCode = schoolCode, Limit = limit }, unitOfWork.Transaction,
+            cancellationToken: cancellationToken))).ToList();
+
+    /// <summary>Sets one-time passwords: each allows nothing but setting the teacher's own.</summary>
+    public static Task SetInitialPasswordsAsync(UnitOfWork unitOfWork, IEnumerable<(Guid AccountId, string Hash)> passwords,
+        CancellationToken cancellationToken) =>
+        unitOfWork.Connection.ExecuteAsync(new CommandDefinition(
+            "update accounts set password_hash = @Hash, must_change_password = true where id = @Id",
+            passwords.Select(p => new { Id = p.AccountId, p.Hash }), unitOfWork.Transaction, cancellationToken: cancellationToken));
 
     /// <summary>
     /// Inserts the teacher and their sign-in account (login = ID number, a one-time initial password returned once)
@@ -143,7 +207,7 @@ public sealed class TeacherStore(IPasswordHasher<AccountRow> hasher, TimeProvide
             existing.Id, Name = TextRules.NormalisePersonName(input.Name!), input.Stage, input.Subject, input.HireDate, input.NormalSchoolGraduate,
             input.ClassTeacher, Title = title, Tier = tier, InPost = inPost, Now = clock.GetUtcNow(),
         }, unitOfWork.Transaction, cancellationToken: cancellationToken));
-        var updated = await FindAsync(unitOfWork, "t.id = @Id", new { existing.Id }, cancellationToken);
+        var updated = await FindAsync(unitOfWork, existing.Id, cancellationToken);
         await unitOfWork.PublishAsync(updated!.ToEvent(TeacherChanges.Updated), cancellationToken);
         return true;
     }
