@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.ComponentModel;
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
