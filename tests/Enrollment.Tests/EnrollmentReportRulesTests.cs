@@ -42,7 +42,7 @@ public sealed class EnrollmentReportRulesTests
     public void An_opt_out_comes_first_even_with_the_hours_done()
     {
         var verdict = ProgressStatus.Assess(Year, HalfWay, Teacher(done: 40, optedOut: true));
-        Assert.Equal(ProgressStatus.OptedOut, verdict.Status);
+        Assert.Equal(ProgressStatuses.OptedOut, verdict.Status);
         Assert.Contains("BZS-001", verdict.Reason);
     }
 
@@ -50,21 +50,21 @@ public sealed class EnrollmentReportRulesTests
     public void Hours_done_at_the_minimum_complete_the_year_whatever_else()
     {
         var verdict = ProgressStatus.Assess(Year, HalfWay, Teacher(done: 36, electives: 4));
-        Assert.Equal(new ProgressVerdict(ProgressStatus.Completed, "已完成 36 学时，达到年度要求 36 学时"), verdict);
+        Assert.Equal(new ProgressVerdict(ProgressStatuses.Completed, "已完成 36 学时，达到年度要求 36 学时"), verdict);
     }
 
     [Fact]
     public void Before_study_starts_nobody_is_behind_on_hours_but_nobody_has_started_either()
     {
         var verdict = ProgressStatus.Assess(Year, new(2026, 7, 10), Teacher(started: false, electives: 0));
-        Assert.Equal(new ProgressVerdict(ProgressStatus.NotStarted, "尚未开始学习（学习将于 2026-07-26 开始）"), verdict);
+        Assert.Equal(new ProgressVerdict(ProgressStatuses.NotStarted, "尚未开始学习（学习将于 2026-07-26 开始）"), verdict);
     }
 
     [Fact]
     public void Not_started_after_selection_closed_also_says_the_electives_are_short()
     {
         var verdict = ProgressStatus.Assess(Year, HalfWay, Teacher(started: false, electives: 10));
-        Assert.Equal(ProgressStatus.NotStarted, verdict.Status);
+        Assert.Equal(ProgressStatuses.NotStarted, verdict.Status);
         Assert.Equal("尚未开始学习；已完成 0 学时，按进度此时应完成 18 学时（必修学习期已过 50%）；已选选修 10 学时，少于 14 学时（选课已于 2026-07-25 截止）",
             verdict.Reason);
     }
@@ -73,21 +73,21 @@ public sealed class EnrollmentReportRulesTests
     public void Fewer_hours_than_the_period_gone_by_asks_for_is_behind()
     {
         var verdict = ProgressStatus.Assess(Year, HalfWay, Teacher(done: 8));
-        Assert.Equal(new ProgressVerdict(ProgressStatus.Behind, "已完成 8 学时，按进度此时应完成 18 学时（必修学习期已过 50%）"), verdict);
+        Assert.Equal(new ProgressVerdict(ProgressStatuses.Behind, "已完成 8 学时，按进度此时应完成 18 学时（必修学习期已过 50%）"), verdict);
     }
 
     [Fact]
     public void At_the_pace_exactly_is_on_track()
     {
         var verdict = ProgressStatus.Assess(Year, HalfWay, Teacher(done: 18));
-        Assert.Equal(new ProgressVerdict(ProgressStatus.OnTrack, "已完成 18 学时，进度正常（此时应完成 18 学时）"), verdict);
+        Assert.Equal(new ProgressVerdict(ProgressStatuses.OnTrack, "已完成 18 学时，进度正常（此时应完成 18 学时）"), verdict);
     }
 
     [Fact]
     public void Too_few_elective_hours_once_selection_closed_is_behind_even_on_the_first_day()
     {
         var verdict = ProgressStatus.Assess(Year, Year.StudyStarts, Teacher(done: 0, electives: 10));
-        Assert.Equal(new ProgressVerdict(ProgressStatus.Behind, "已选选修 10 学时，少于 14 学时（选课已于 2026-07-25 截止）"), verdict);
+        Assert.Equal(new ProgressVerdict(ProgressStatuses.Behind, "已选选修 10 学时，少于 14 学时（选课已于 2026-07-25 截止）"), verdict);
     }
 
     [Fact]
@@ -107,7 +107,7 @@ public sealed class EnrollmentReportRulesTests
     public void After_the_required_study_period_the_whole_minimum_is_expected()
     {
         var verdict = ProgressStatus.Assess(Year, new(2026, 11, 15), Teacher(done: 30));
-        Assert.Equal(new ProgressVerdict(ProgressStatus.Behind, "已完成 30 学时，按进度此时应完成 36 学时（必修学习期截止于 2026-10-30）"), verdict);
+        Assert.Equal(new ProgressVerdict(ProgressStatuses.Behind, "已完成 30 学时，按进度此时应完成 36 学时（必修学习期截止于 2026-10-30）"), verdict);
     }
 
     [Theory]

@@ -12,7 +12,7 @@ namespace TrainingPlatform.Services.Enrollment.Copies;
 /// The catalog as enrollment needs it: years and windows, courses and seats, topics, schools' choices and required
 /// packages. Every copy keeps the highest version, so late or repeated messages change nothing.
 /// </summary>
-public sealed class ProgramYearCopy(NpgsqlDataSource db) : IdempotentConsumer<ProgramYearScheduled>(db)
+public sealed class ProgramYearScheduledCopy(NpgsqlDataSource db) : IdempotentConsumer<ProgramYearScheduled>(db)
 {
     protected override Task HandleAsync(ProgramYearScheduled m, UnitOfWork unitOfWork, CancellationToken cancellationToken) =>
         unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
@@ -36,7 +36,7 @@ public sealed class ProgramYearCopy(NpgsqlDataSource db) : IdempotentConsumer<Pr
         }, unitOfWork.Transaction, cancellationToken: cancellationToken));
 }
 
-public sealed class WindowAdjustmentCopy(NpgsqlDataSource db) : IdempotentConsumer<SelectionWindowAdjusted>(db)
+public sealed class SelectionWindowAdjustedCopy(NpgsqlDataSource db) : IdempotentConsumer<SelectionWindowAdjusted>(db)
 {
     protected override Task HandleAsync(SelectionWindowAdjusted m, UnitOfWork unitOfWork, CancellationToken cancellationToken) =>
         unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
@@ -87,7 +87,7 @@ public sealed class CourseRetiredCopy(NpgsqlDataSource db) : IdempotentConsumer<
             """, m, unitOfWork.Transaction, cancellationToken: cancellationToken));
 }
 
-public sealed class TopicCopy(NpgsqlDataSource db) : IdempotentConsumer<TopicDefined>(db)
+public sealed class TopicDefinedCopy(NpgsqlDataSource db) : IdempotentConsumer<TopicDefined>(db)
 {
     protected override Task HandleAsync(TopicDefined m, UnitOfWork unitOfWork, CancellationToken cancellationToken) =>
         unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
@@ -100,7 +100,7 @@ public sealed class TopicCopy(NpgsqlDataSource db) : IdempotentConsumer<TopicDef
             unitOfWork.Transaction, cancellationToken: cancellationToken));
 }
 
-public sealed class SchoolTopicsCopy(NpgsqlDataSource db) : IdempotentConsumer<SchoolTopicsChosen>(db)
+public sealed class SchoolTopicsChosenCopy(NpgsqlDataSource db) : IdempotentConsumer<SchoolTopicsChosen>(db)
 {
     protected override Task HandleAsync(SchoolTopicsChosen m, UnitOfWork unitOfWork, CancellationToken cancellationToken) =>
         unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
@@ -114,7 +114,7 @@ public sealed class SchoolTopicsCopy(NpgsqlDataSource db) : IdempotentConsumer<S
 }
 
 /// <summary>A new or changed package is pushed to every teacher of its stage, in the background (see <see cref="RequiredPushWorker"/>).</summary>
-public sealed class RequiredPackageCopy(NpgsqlDataSource db) : IdempotentConsumer<RequiredPackageDefined>(db)
+public sealed class RequiredPackageDefinedCopy(NpgsqlDataSource db) : IdempotentConsumer<RequiredPackageDefined>(db)
 {
     protected override async Task HandleAsync(RequiredPackageDefined m, UnitOfWork unitOfWork, CancellationToken cancellationToken)
     {

@@ -1,4 +1,6 @@
-using Dapper;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
@@ -21,22 +23,51 @@ public sealed class CycleOptions
     public int Length { get; set; } = 5;
 }
 
-public sealed record ChooseElective(Guid? CourseId, Guid? SessionId);
+/// <summary>A teacher's choice of an elective.</summary>
+public sealed record ChooseElective(
+    [property: Required, Description("所选课程")] Guid? CourseId,
+    [property: Description("集中培训课程必填：所选场次（须是该课程的场次）；其他课程不填")] Guid? SessionId);
+
+/// <summary>A teacher's place on a session's waiting list.</summary>
+public sealed record WaitingListPlace(
+    Guid SessionId,
+    [property: Description("当前在候补名单中的位次，从 1 开始")] long Position,
+    string Message);
 
 /// <summary>A teacher's electives: choose, drop, and wait for a seat. The hot path of course-selection day.</summary>
 public static class ElectiveEndpoints
 {
+    private const string YearText = "年度代码，如 2026";
+
     public static IEndpointRouteBuilder MapElectiveEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/enrollment/years/{year}").WithTags("Electives").RequireAuthorization(p => p.RequireRole(Roles.Teacher));
-        group.MapPost("/electives", ChooseAsync);
-        group.MapDelete("/electives/{courseId:guid}", DropAsync);
-        group.MapPost("/sessions/{sessionId:guid}/waiting-list", JoinWaitingListAsync);
-        group.MapDelete("/sessions/{sessionId:guid}/waiting-list", LeaveWaitingListAsync);
+        group.MapPost("/electives", ChooseAsync)
+            .WithName("ChooseElective")
+            .WithSummary("选修选课")
+            .WithDescription("""
+                教师本人选一门选修课程，答复已选选修学时与本年度最低选修要求的差距。只能在本校适用的选课时间内、学习开始前选课；只能选本校所选专题内的课程（幼儿园教师：幼儿园学段的课程）；同一周期内不能重复学习同一内容（rule = repeated-training）。
+
+                集中培训课程须选一个场次；场次已满时答 409（rule = session-full），waitingList 给出加入候补名单的地址。
+
+                被拒绝时 rule 说明原因，如 window-closed、frozen、already-enrolled、outside-school-topics。
+                """);
+        group.MapDelete("/electives/{courseId:guid}", DropAsync)
+            .WithName("DropElective")
+            .WithSummary("退选选修课")
+            .WithDescription("学习开始前可退选（之后 409，rule = frozen）；集中培训课程退选后空出的名额按顺序递补给候补名单中的第一位。");
+        group.MapPost("/sessions/{sessionId:guid}/waiting-list", JoinWaitingListAsync)
+            .WithName("JoinWaitingList")
+            .WithSummary("加入场次候补名单")
+            .WithDescription("场次已满时加入候补；有名额空出时按加入顺序自动递补选课并通知教师。与选课相同的规则适用；场次还有名额时答 409（rule = session-has-seats）。");
+        group.MapDelete("/sessions/{sessionId:guid}/waiting-list", LeaveWaitingListAsync)
+            .WithName("LeaveWaitingList")
+            .WithSummary("退出场次候补名单");
         return app;
     }
 
-    private static async Task<IResult> ChooseAsync(string year, ChooseElective request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
+    private static async Task<Results<Created<ElectiveSummary>, ValidationFailed, NotFoundProblem, ConflictProblem, RuleProblem>> ChooseAsync(
+        [Description(YearText)] string year, ChooseElective request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
         IOptions<CycleOptions> cycle, CancellationToken cancellationToken)
     {
         if (request.CourseId is null)
@@ -45,19 +76,25 @@ public static class ElectiveEndpoints
         }
         var teacherId = PlatformUser.From(http.User).TeacherId!.Value;
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        var (reading, problem) = await CheckAsync(unitOfWork, year, teacherId, request.CourseId.Value, clock, cycle.Value, cancellationToken);
-        if (problem is not null || reading?.Course is not { } course)
+        var reading = await ReadAsync(unitOfWork, year, teacherId, request.CourseId.Value, clock, cycle.Value, cancellationToken);
+        if (reading is null)
         {
-            return problem ?? Problems.NotFound("课程不存在"); // the rule already refuses a course it does not know
+            return Problems.NotFound($"年度 {year} 不存在");
+        }
+        if (ElectiveRules.Decide(reading.Facts) is { Allowed: false } refused)
+        {
+            return refused.Status == StatusCodes.Status409Conflict ? Problems.Conflict(refused.Reason, refused.Rule) : Problems.RuleBroken(refused.Reason, refused.Rule);
+        }
+        if (reading.Course is not { } course)
+        {
+            return Problems.NotFound("课程不存在"); // the rule already refuses a course it does not know
         }
         var programYear = reading.Year;
 
         if (course.Mode == DeliveryModes.Concentrated)
         {
             var session = request.SessionId is { } sessionId
-                ? await unitOfWork.Connection.ExecuteScalarAsync<Guid?>(new CommandDefinition(
-                    "select id from course_sessions where id = @SessionId and course_id = @CourseId",
-                    new { SessionId = sessionId, CourseId = course.Id }, unitOfWork.Transaction, cancellationToken: cancellationToken))
+                ? await ElectiveStore.SessionOfCourseAsync(unitOfWork, sessionId, course.Id, cancellationToken)
                 : null;
             if (session is null)
             {
@@ -65,26 +102,14 @@ public static class ElectiveEndpoints
             }
             if (!await Seats.TryTakeAsync(unitOfWork, session.Value, cancellationToken))
             {
-                return TypedResults.Problem(
-                    detail: $"“{course.Title}”该场次已满。你可以加入候补名单，有名额空出时按顺序自动递补并通知你。",
-                    statusCode: StatusCodes.Status409Conflict, title: "名额已满 (session full)",
-                    extensions: new Dictionary<string, object?>
-                    {
-                        ["rule"] = "session-full",
-                        ["waitingList"] = $"/api/enrollment/years/{year}/sessions/{session}/waiting-list",
-                    });
+                return Problems.Conflict($"“{course.Title}”该场次已满。你可以加入候补名单，有名额空出时按顺序自动递补并通知你。", "session-full",
+                    title: "名额已满 (session full)", more: [new("waitingList", $"/api/enrollment/years/{year}/sessions/{session}/waiting-list")]);
             }
         }
 
         var now = clock.GetUtcNow();
         var enrollmentId = Guid.CreateVersion7(now);
-        var inserted = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
-            insert into enrollments (id, teacher_id, program_year_id, course_id, kind, session_id, status, enrolled_at)
-            values (@Id, @TeacherId, @YearId, @CourseId, 'elective', @SessionId, 'enrolled', @Now)
-            on conflict (teacher_id, program_year_id, course_id) where status <> 'withdrawn' do nothing
-            """, new { Id = enrollmentId, TeacherId = teacherId, YearId = programYear.Id, CourseId = course.Id, request.SessionId, Now = now },
-            unitOfWork.Transaction, cancellationToken: cancellationToken));
-        if (inserted == 0)
+        if (!await ElectiveStore.EnrollAsync(unitOfWork, enrollmentId, teacherId, programYear.Id, course.Id, request.SessionId, now, cancellationToken))
         {
             return Problems.Conflict("你已选过这门课程", "already-enrolled");
         }
@@ -95,8 +120,8 @@ public static class ElectiveEndpoints
         return TypedResults.Created($"/api/enrollment/years/{year}/me", YearArithmetic.Electives(reading.ElectiveHours + course.Hours, programYear.MinElectiveHours));
     }
 
-    private static async Task<IResult> DropAsync(string year, Guid courseId, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ElectiveSummary>, NotFoundProblem, ConflictProblem>> DropAsync([Description(YearText)] string year,
+        Guid courseId, HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
         var teacherId = PlatformUser.From(http.User).TeacherId!.Value;
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
@@ -105,19 +130,13 @@ public static class ElectiveEndpoints
         {
             return Problems.NotFound($"年度 {year} 不存在");
         }
-        var decision = ElectiveRules.DecideWithdrawal(ProvinceCalendar.Today(clock), programYear.StudyStarts);
-        if (!decision.Allowed)
+        // Withdrawal is refused only by the freeze, a conflict with the year's state.
+        if (ElectiveRules.DecideWithdrawal(ProvinceCalendar.Today(clock), programYear.StudyStarts) is { Allowed: false } refused)
         {
-            return Refusal(decision);
+            return Problems.Conflict(refused.Reason, refused.Rule);
         }
         var now = clock.GetUtcNow();
-        var dropped = await unitOfWork.Connection.QuerySingleOrDefaultAsync<(Guid Id, Guid? SessionId)>(new CommandDefinition("""
-            update enrollments set status = 'withdrawn', withdrawn_at = @Now, withdrawn_reason = '教师退选'
-            where teacher_id = @TeacherId and program_year_id = @YearId and course_id = @CourseId and kind = 'elective' and status = 'enrolled'
-            returning id, session_id
-            """, new { TeacherId = teacherId, YearId = programYear.Id, CourseId = courseId, Now = now }, unitOfWork.Transaction,
-            cancellationToken: cancellationToken));
-        if (dropped.Id == Guid.Empty)
+        if (await ElectiveStore.DropAsync(unitOfWork, teacherId, programYear.Id, courseId, now, cancellationToken) is not { } dropped)
         {
             return Problems.NotFound("你没有选这门选修课");
         }
@@ -127,81 +146,55 @@ public static class ElectiveEndpoints
         }
         await unitOfWork.PublishAsync(new EnrollmentWithdrawn(dropped.Id, teacherId, programYear.Id, courseId, "教师退选", now), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
-        return TypedResults.Ok(await MyYearEndpoints.ElectiveSummaryAsync(unitOfWork.Connection, programYear, teacherId, cancellationToken));
+        return TypedResults.Ok(await MyYearStore.ElectiveSummaryAsync(unitOfWork.Connection, programYear, teacherId, cancellationToken));
     }
 
-    private static async Task<IResult> JoinWaitingListAsync(string year, Guid sessionId, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
-        IOptions<CycleOptions> cycle, CancellationToken cancellationToken)
+    private static async Task<Results<Created<WaitingListPlace>, NotFoundProblem, ConflictProblem, RuleProblem>> JoinWaitingListAsync(
+        [Description(YearText)] string year, Guid sessionId, HttpContext http, NpgsqlDataSource db, TimeProvider clock, IOptions<CycleOptions> cycle,
+        CancellationToken cancellationToken)
     {
         var teacherId = PlatformUser.From(http.User).TeacherId!.Value;
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        // Shared: a seat freed meanwhile (an update) waits for the joiners, then promotes them; joiners do not queue on each other.
-        var session = await unitOfWork.Connection.QuerySingleOrDefaultAsync<(Guid Id, Guid CourseId, int Capacity, int Taken)>(new CommandDefinition(
-            "select id, course_id, capacity, taken from course_sessions where id = @SessionId for share",
-            new { SessionId = sessionId }, unitOfWork.Transaction, cancellationToken: cancellationToken));
-        if (session.Id == Guid.Empty)
+        if (await ElectiveStore.SessionForJoiningAsync(unitOfWork, sessionId, cancellationToken) is not { } session)
         {
             return Problems.NotFound("场次不存在");
         }
-        var (reading, problem) = await CheckAsync(unitOfWork, year, teacherId, session.CourseId, clock, cycle.Value, cancellationToken);
-        if (problem is not null)
+        var reading = await ReadAsync(unitOfWork, year, teacherId, session.CourseId, clock, cycle.Value, cancellationToken);
+        if (reading is null)
         {
-            return problem;
+            return Problems.NotFound($"年度 {year} 不存在");
         }
-        var programYear = reading!.Year;
+        if (ElectiveRules.Decide(reading.Facts) is { Allowed: false } refused)
+        {
+            return refused.Status == StatusCodes.Status409Conflict ? Problems.Conflict(refused.Reason, refused.Rule) : Problems.RuleBroken(refused.Reason, refused.Rule);
+        }
+        var programYear = reading.Year;
         if (session.Taken < session.Capacity)
         {
             return Problems.Conflict("该场次还有名额，请直接选课", "session-has-seats");
         }
-        var now = clock.GetUtcNow();
-        var joined = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
-            insert into waiting_list (session_id, teacher_id, program_year_id, course_id, status, joined_at)
-            values (@SessionId, @TeacherId, @YearId, @CourseId, 'waiting', @Now)
-            on conflict (session_id, teacher_id) where status = 'waiting' do nothing
-            """, new { SessionId = sessionId, TeacherId = teacherId, YearId = programYear.Id, session.CourseId, Now = now },
-            unitOfWork.Transaction, cancellationToken: cancellationToken));
-        if (joined == 0)
+        if (!await ElectiveStore.JoinWaitingListAsync(unitOfWork, sessionId, teacherId, programYear.Id, session.CourseId, clock.GetUtcNow(), cancellationToken))
         {
             return Problems.Conflict("你已在该场次的候补名单中", "already-waiting");
         }
-        var position = await unitOfWork.Connection.ExecuteScalarAsync<long>(new CommandDefinition("""
-            select count(*) from waiting_list where session_id = @SessionId and status = 'waiting'
-            """, new { SessionId = sessionId }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        var position = await ElectiveStore.WaitingCountAsync(unitOfWork, sessionId, cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
-        return TypedResults.Created($"/api/enrollment/years/{year}/me", new { sessionId, position, message = $"已加入候补，当前排第 {position} 位" });
+        return TypedResults.Created($"/api/enrollment/years/{year}/me", new WaitingListPlace(sessionId, position, $"已加入候补，当前排第 {position} 位"));
     }
 
-    private static async Task<IResult> LeaveWaitingListAsync(string year, Guid sessionId, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
-        CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, NotFoundProblem>> LeaveWaitingListAsync([Description(YearText)] string year, Guid sessionId,
+        HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
         var teacherId = PlatformUser.From(http.User).TeacherId!.Value;
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var left = await connection.ExecuteAsync(new CommandDefinition("""
-            update waiting_list set status = 'left', settled_at = @Now
-            where session_id = @SessionId and teacher_id = @TeacherId and status = 'waiting'
-            """, new { SessionId = sessionId, TeacherId = teacherId, Now = clock.GetUtcNow() }, cancellationToken: cancellationToken));
-        return left == 0 ? Problems.NotFound("你不在该场次的候补名单中") : TypedResults.NoContent();
+        return await ElectiveStore.LeaveWaitingListAsync(connection, sessionId, teacherId, clock.GetUtcNow(), cancellationToken)
+            ? TypedResults.NoContent()
+            : Problems.NotFound("你不在该场次的候补名单中");
     }
 
-    /// <summary>Loads the facts and applies <see cref="ElectiveRules"/>; the problem to answer when refused.</summary>
-    private static async Task<(ElectiveReading? Reading, IResult? Problem)> CheckAsync(UnitOfWork unitOfWork, string year, Guid teacherId,
-        Guid courseId, TimeProvider clock, CycleOptions cycle, CancellationToken cancellationToken)
-    {
-        var reading = await EnrollmentFacts.ForElectiveAsync(unitOfWork.Connection, year, teacherId, courseId, ProvinceCalendar.Today(clock),
+    /// <summary>Everything <see cref="ElectiveRules.Decide"/> needs, for this year's cycle (重复参训); null when the year does not exist.</summary>
+    private static Task<ElectiveReading?> ReadAsync(UnitOfWork unitOfWork, string year, Guid teacherId, Guid courseId, TimeProvider clock,
+        CycleOptions cycle, CancellationToken cancellationToken) =>
+        EnrollmentFacts.ForElectiveAsync(unitOfWork.Connection, year, teacherId, courseId, ProvinceCalendar.Today(clock),
             studyYear => CreditCycles.Containing(studyYear, cycle.FirstYear, cycle.Length), cancellationToken);
-        if (reading is null)
-        {
-            return (null, Problems.NotFound($"年度 {year} 不存在"));
-        }
-        var decision = ElectiveRules.Decide(reading.Facts);
-        return (reading, decision.Allowed ? null : Refusal(decision));
-    }
-
-    /// <summary>
-    /// A refused choice or drop as problem details, always with its <c>rule</c>: clients (the portal among them) tell
-    /// a freeze from any other conflict by the rule, not by the wording.
-    /// </summary>
-    private static IResult Refusal(ElectiveDecision decision) => decision.Status == StatusCodes.Status409Conflict
-        ? Problems.Conflict(decision.Reason, decision.Rule)
-        : Problems.RuleBroken(decision.Reason, decision.Rule);
 }

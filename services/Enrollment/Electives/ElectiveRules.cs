@@ -117,10 +117,5 @@ public static class ElectiveRules
         return null;
     }
 
-    private static string StatusName(string status) => status switch
-    {
-        "completed" => "已完成",
-        "enrolled" => "学习中",
-        _ => status,
-    };
+    private static string StatusName(string status) => EnrollmentStatuses.Names.GetValueOrDefault(status, status);
 }

@@ -45,7 +45,7 @@ public static class EnrollmentFacts
             new { Code = code }, cancellationToken: cancellationToken));
 
     public static Task<TeacherRow?> TeacherAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken) =>
-        connection.QuerySingleOrDefaultAsync<TeacherRow>(new CommandDefinition(TeacherCopy.SelectSql + " where id = @Id", new { Id = id },
+        connection.QuerySingleOrDefaultAsync<TeacherRow>(new CommandDefinition(TeacherRow.SelectSql + " where id = @Id", new { Id = id },
             cancellationToken: cancellationToken));
 
     /// <summary>The course-selection window that applies to the school at <paramref name="schoolPath"/>.</summary>
@@ -75,7 +75,7 @@ public static class EnrollmentFacts
     {
         await using var reads = await connection.QueryMultipleAsync(new CommandDefinition($"""
             select {YearColumns} from program_years where code = @Code;
-            {TeacherCopy.SelectSql} where id = @TeacherId;
+            {TeacherRow.SelectSql} where id = @TeacherId;
             select id, content_id, title, hours, category, mode, level, stages, status from courses where id = @CourseId;
             select a.id, a.window_name, a.organisation_path, a.opens_on, a.closes_on, a.kind, a.reason, a.adjusted_at
             from window_adjustments a join program_years y on y.id = a.program_year_id

@@ -1,5 +1,6 @@
+using System.ComponentModel;
 using System.Globalization;
-using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -15,11 +16,17 @@ public sealed record EnrolledCourse
     public Guid CourseId { get; init; }
     public string Title { get; init; } = "";
     public decimal Hours { get; init; }
+    [Description("学时类别代码（ethics、subject …）；课程信息尚未同步时为空")]
     public string Category { get; init; } = "";
+    [Description("培训形式代码（online、concentrated、school_based）；课程信息尚未同步时为空")]
     public string Mode { get; init; } = "";
+    [Codes(typeof(EnrollmentKindNames))]
     public string Kind { get; init; } = "";
+    [Codes(typeof(EnrollmentStatuses))]
     public string Status { get; init; } = "";
+    [Description("累计学习分钟数")]
     public int MinutesStudied { get; init; }
+    [Description("学习进度百分比（0–100）")]
     public decimal Percent { get; init; }
     public bool TestPassed { get; init; }
     public bool AssignmentHandedIn { get; init; }
@@ -27,7 +34,47 @@ public sealed record EnrolledCourse
     public DateTimeOffset? CompletedAt { get; init; }
 }
 
-public sealed record ElectiveSummary(decimal ElectiveHoursChosen, decimal MinElectiveHours, decimal ShortBy, string Message);
+/// <summary>Elective hours chosen against the year's minimum.</summary>
+public sealed record ElectiveSummary(
+    [property: Description("已选选修学时")] decimal ElectiveHoursChosen,
+    [property: Description("本年度最低选修学时")] decimal MinElectiveHours,
+    [property: Description("还差多少学时（已达到时为 0）")] decimal ShortBy,
+    [property: Description("给教师看的中文说明")] string Message);
+
+/// <summary>The program year as the teacher's page heads it.</summary>
+public sealed record MyYearProgramYear(
+    [property: Description("年度代码")] string Code,
+    string Name,
+    [property: Description("年度最低学时")] decimal MinAnnualHours,
+    [property: Description("年度最低选修学时")] decimal MinElectiveHours);
+
+/// <summary>The course-selection window that applies to the teacher's school.</summary>
+public sealed record MyCourseSelection(
+    DateOnly OpensOn,
+    DateOnly ClosesOn,
+    [property: Description("今天能否选课、退选")] bool Open,
+    [property: Description("学习已开始，选课已冻结")] bool Frozen);
+
+/// <summary>The year's deadlines.</summary>
+public sealed record MyDeadlines(
+    [property: Description("学习开始日（选课冻结）")] DateOnly StudyStarts,
+    [property: Description("必修学习截止日")] DateOnly RequiredStudyEnds,
+    [property: Description("学时登记截止日")] DateOnly CreditRegistrationCloses);
+
+/// <summary>"My year": everything the teacher's page shows of one program year.</summary>
+public sealed record MyYearView(
+    MyYearProgramYear ProgramYear,
+    [property: Description("今天（省内日期）")] DateOnly Today,
+    MyCourseSelection CourseSelection,
+    MyDeadlines Deadlines,
+    [property: Description("必修课程学时合计")] decimal RequiredHours,
+    ElectiveSummary Electives,
+    [property: Description("已选（必修与选修）课程学时合计")] decimal HoursPlanned,
+    [property: Description("已完成课程学时合计")] decimal HoursDone,
+    [property: Description("学校已登记本年度不参训")] bool OptedOut,
+    [property: Description("给教师看的中文提示")] IReadOnlyList<string> Messages,
+    IReadOnlyList<EnrolledCourse> Required,
+    IReadOnlyList<EnrolledCourse> ElectiveCourses);
 
 /// <summary>
 /// Hours of a year, as the teacher is told them. Pure: chosen elective hours against the minimum, and the year's
@@ -52,32 +99,15 @@ public static class MyYearEndpoints
 {
     public static IEndpointRouteBuilder MapMyYearEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/enrollment/years/{year}/me", GetAsync).WithTags("My year").RequireAuthorization(p => p.RequireRole(Roles.Teacher));
+        app.MapGet("/api/enrollment/years/{year}/me", GetAsync).WithTags("My year").RequireAuthorization(p => p.RequireRole(Roles.Teacher))
+            .WithName("GetMyYear")
+            .WithSummary("我的年度：课程、进度与学时")
+            .WithDescription("教师本人的年度：必修与选修课程及学习进度、已完成学时与年度要求、已选选修学时与最低要求、选课时间与各项截止日，以及中文提示。");
         return app;
     }
 
-    private const string CoursesSql = """
-        select e.id as enrollment_id, e.course_id, coalesce(c.title, '') as title, coalesce(c.hours, 0) as hours, coalesce(c.category, '') as category,
-               coalesce(c.mode, '') as mode, e.kind, e.status, e.minutes_studied, e.percent, e.test_passed, e.assignment_handed_in,
-               e.session_id, e.completed_at
-        from enrollments e left join courses c on c.id = e.course_id
-        where e.teacher_id = @TeacherId and e.program_year_id = @YearId and e.status <> 'withdrawn'
-        order by e.kind desc, c.title
-        """;
-
-    public static async Task<IReadOnlyList<EnrolledCourse>> CoursesAsync(NpgsqlConnection connection, Guid yearId, Guid teacherId,
-        CancellationToken cancellationToken) =>
-        [.. await connection.QueryAsync<EnrolledCourse>(new CommandDefinition(CoursesSql, new { TeacherId = teacherId, YearId = yearId },
-            cancellationToken: cancellationToken))];
-
-    /// <summary>On the caller's connection: a second one from the pool while the first is held can starve the pool under load.</summary>
-    public static async Task<ElectiveSummary> ElectiveSummaryAsync(NpgsqlConnection connection, YearRow year, Guid teacherId, CancellationToken cancellationToken)
-    {
-        var courses = await CoursesAsync(connection, year.Id, teacherId, cancellationToken);
-        return YearArithmetic.Electives(courses.Where(c => c.Kind == "elective").Sum(c => c.Hours), year.MinElectiveHours);
-    }
-
-    private static async Task<IResult> GetAsync(string year, HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<MyYearView>, NotFoundProblem>> GetAsync([Description("年度代码，如 2026")] string year, HttpContext http,
+        NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
         var teacherId = PlatformUser.From(http.User).TeacherId!.Value;
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
@@ -87,11 +117,9 @@ public static class MyYearEndpoints
             return Problems.NotFound($"年度 {year} 不存在");
         }
         var teacher = await EnrollmentFacts.TeacherAsync(connection, teacherId, cancellationToken);
-        var courses = await CoursesAsync(connection, programYear.Id, teacherId, cancellationToken);
+        var courses = await MyYearStore.CoursesAsync(connection, programYear.Id, teacherId, cancellationToken);
         var window = await EnrollmentFacts.CourseSelectionWindowAsync(connection, programYear, teacher?.SchoolPath ?? "", cancellationToken);
-        var optOut = await connection.QuerySingleOrDefaultAsync<(string StatementReference, DateTimeOffset RecordedAt)?>(new CommandDefinition(
-            "select statement_reference, recorded_at from opt_outs where teacher_id = @TeacherId and program_year_id = @YearId",
-            new { TeacherId = teacherId, YearId = programYear.Id }, cancellationToken: cancellationToken));
+        var optOut = await MyYearStore.OptOutAsync(connection, programYear.Id, teacherId, cancellationToken);
         var today = ProvinceCalendar.Today(clock);
 
         var required = courses.Where(c => c.Kind == "required").ToList();
@@ -111,20 +139,18 @@ public static class MyYearEndpoints
         {
             messages.Add($"学校已登记你本年度不参训（保证书编号 {optOut.Value.StatementReference}），本年度考核记为不合格");
         }
-        return TypedResults.Ok(new
-        {
-            programYear = new { programYear.Code, programYear.Name, programYear.MinAnnualHours, programYear.MinElectiveHours },
+        return TypedResults.Ok(new MyYearView(
+            new MyYearProgramYear(programYear.Code, programYear.Name, programYear.MinAnnualHours, programYear.MinElectiveHours),
             today,
-            courseSelection = new { window.OpensOn, window.ClosesOn, open = window.IsOpenOn(today) && today < programYear.StudyStarts, frozen = today >= programYear.StudyStarts },
-            deadlines = new { programYear.StudyStarts, programYear.RequiredStudyEnds, programYear.CreditRegistrationCloses },
-            requiredHours = required.Sum(c => c.Hours),
-            electives = electiveSummary,
-            hoursPlanned = planned,
-            hoursDone = done,
-            optedOut = optOut is not null,
+            new MyCourseSelection(window.OpensOn, window.ClosesOn, window.IsOpenOn(today) && today < programYear.StudyStarts, today >= programYear.StudyStarts),
+            new MyDeadlines(programYear.StudyStarts, programYear.RequiredStudyEnds, programYear.CreditRegistrationCloses),
+            required.Sum(c => c.Hours),
+            electiveSummary,
+            planned,
+            done,
+            optOut is not null,
             messages,
             required,
-            electiveCourses = electives,
-        });
+            electives));
     }
 }

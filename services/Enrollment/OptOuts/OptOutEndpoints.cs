@@ -1,4 +1,6 @@
-using Dapper;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
@@ -8,7 +10,15 @@ using TrainingPlatform.Services.Enrollment.Electives;
 
 namespace TrainingPlatform.Services.Enrollment.OptOuts;
 
-public sealed record RecordOptOut(Guid? TeacherId, string? StatementReference, string? Reason);
+/// <summary>A school's record that a teacher does not train this year.</summary>
+public sealed record RecordOptOut(
+    [property: Required, Description("不参训的教师")] Guid? TeacherId,
+    [property: Required, MinLength(1), MaxLength(OptOutEndpoints.MaxStatementReference),
+        Description("纸质保证书的存档编号（教科室留存）")] string? StatementReference,
+    [property: MaxLength(OptOutEndpoints.MaxReason), Description("原因")] string? Reason);
+
+/// <summary>The opt-out as recorded.</summary>
+public sealed record OptOutRecorded(Guid TeacherId, string Name, string StatementReference, DateTimeOffset RecordedAt);
 
 /// <summary>
 /// A school records a teacher's opt-out (seed 004, school 2: 不参加的教师须填写保证书交教科室留存), with the signed
@@ -16,22 +26,34 @@ public sealed record RecordOptOut(Guid? TeacherId, string? StatementReference, s
 /// </summary>
 public static class OptOutEndpoints
 {
+    public const int MaxStatementReference = 100;
+    public const int MaxReason = 500;
+
+    private const string YearText = "年度代码，如 2026";
+
     public static IEndpointRouteBuilder MapOptOutEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/enrollment/years/{year}/opt-outs").WithTags("Opt-outs");
-        group.MapPost("/", RecordAsync).RequireAuthorization(p => p.RequireRole(Roles.SchoolAdmin));
-        group.MapGet("/", ListAsync).RequireAuthorization(p => p.RequireRole(Roles.SchoolAdmin, Roles.DistrictAdmin, Roles.PlatformOperator));
+        group.MapPost("/", RecordAsync).RequireAuthorization(p => p.RequireRole(Roles.SchoolAdmin))
+            .WithName("RecordOptOut")
+            .WithSummary("登记教师本年度不参训")
+            .WithDescription("学校登记本校教师本年度不参训（须有纸质保证书编号）。登记后该教师本年度不能选课，考核记为不合格；每名教师每年度只登记一次（重复登记答 409，rule = opt-out-recorded）。");
+        group.MapGet("/", ListAsync).RequireAuthorization(p => p.RequireRole(Roles.SchoolAdmin, Roles.DistrictAdmin, Roles.PlatformOperator))
+            .WithName("ListOptOuts")
+            .WithSummary("本年度不参训教师名单")
+            .WithDescription("本账号管理范围内已登记不参训的教师，按学校、姓名排序；年度不存在时为空列表。");
         return app;
     }
 
-    private static async Task<IResult> RecordAsync(string year, RecordOptOut request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
+    private static async Task<Results<Created<OptOutRecorded>, ValidationFailed, NotFoundProblem, ConflictProblem>> RecordAsync(
+        [Description(YearText)] string year, RecordOptOut request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken cancellationToken)
     {
         var validation = new Validation()
             .Require(request.TeacherId is not null, "teacherId", "教师必填")
-            .Require(!string.IsNullOrWhiteSpace(request.StatementReference) && request.StatementReference.Length <= 100, "statementReference",
-                "保证书编号必填（纸质保证书的存档编号），不超过 100 字")
-            .Require((request.Reason ?? "").Length <= 500, "reason", "原因不超过 500 字");
+            .Require(!string.IsNullOrWhiteSpace(request.StatementReference) && request.StatementReference.Length <= MaxStatementReference, "statementReference",
+                $"保证书编号必填（纸质保证书的存档编号），不超过 {MaxStatementReference} 字")
+            .Require((request.Reason ?? "").Length <= MaxReason, "reason", $"原因不超过 {MaxReason} 字");
         if (!validation.IsValid)
         {
             return validation.ToProblem();
@@ -50,36 +72,22 @@ public static class OptOutEndpoints
         }
         var now = clock.GetUtcNow();
         var by = $"{user.Name} ({user.AccountId})";
-        var inserted = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
-            insert into opt_outs (teacher_id, program_year_id, statement_reference, reason, recorded_by, recorded_at)
-            values (@TeacherId, @YearId, @StatementReference, @Reason, @By, @Now)
-            on conflict do nothing
-            """, new { TeacherId = teacher.Id, YearId = programYear.Id, StatementReference = request.StatementReference!.Trim(), Reason = request.Reason ?? "",
-            By = by, Now = now }, unitOfWork.Transaction, cancellationToken: cancellationToken));
-        if (inserted == 0)
+        var statementReference = request.StatementReference!.Trim();
+        if (!await OptOutStore.RecordAsync(unitOfWork, teacher.Id, programYear.Id, statementReference, request.Reason ?? "", by, now, cancellationToken))
         {
             return Problems.Conflict($"{teacher.Name} 的 {year} 年度不参训已登记", "opt-out-recorded");
         }
-        await unitOfWork.PublishAsync(new TeacherOptedOut(teacher.Id, programYear.Id, programYear.Code, request.StatementReference.Trim(),
+        await unitOfWork.PublishAsync(new TeacherOptedOut(teacher.Id, programYear.Id, programYear.Code, statementReference,
             request.Reason ?? "", by, now), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
-        return TypedResults.Created($"/api/enrollment/years/{year}/opt-outs",
-            new { teacherId = teacher.Id, teacher.Name, statementReference = request.StatementReference.Trim(), recordedAt = now });
+        return TypedResults.Created($"/api/enrollment/years/{year}/opt-outs", new OptOutRecorded(teacher.Id, teacher.Name, statementReference, now));
     }
 
-    private static async Task<IResult> ListAsync(string year, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Ok<IReadOnlyList<OptOutView>>> ListAsync([Description(YearText)] string year, HttpContext http, NpgsqlDataSource db,
+        CancellationToken cancellationToken)
     {
-        var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var parameters = new DynamicParameters(user.ScopeParameters);
-        parameters.Add("Year", year);
-        var rows = await connection.QueryAsync<OptOutView>(new CommandDefinition($"""
-            select t.id as teacher_id, t.name, t.school_path, o.statement_reference, o.reason, o.recorded_by, o.recorded_at
-            from opt_outs o join teachers t on t.id = o.teacher_id join program_years y on y.id = o.program_year_id
-            where y.code = @Year and {PlatformUser.ScopeSql("t.school_path")}
-            order by t.school_path, t.name
-            """, parameters, cancellationToken: cancellationToken));
-        return TypedResults.Ok(rows);
+        return TypedResults.Ok(await OptOutStore.ListAsync(connection, year, PlatformUser.From(http.User), cancellationToken));
     }
 }
 

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -5,17 +7,19 @@ using System.Text;
 namespace TrainingPlatform.Services.Enrollment.Progress;
 
 /// <summary>One progress report from the learning side: cumulative figures as of <see cref="OccurredAt"/>.</summary>
+[Description("一条学习进度报告：截至 occurredAt 的累计数字（不是增量）。未给出的数字不改变已记录的进度。")]
 public sealed record ProgressReport(
-    string? ReportId,
-    Guid? TeacherId,
-    Guid? CourseId,
-    string? ProgramYear,
-    int? MinutesStudied,
-    decimal? Percent,
-    bool? TestPassed,
-    decimal? TestScore,
-    bool? AssignmentHandedIn,
-    DateTimeOffset? OccurredAt);
+    [property: Required, MinLength(1), MaxLength(CompletionRules.MaxReportIdLength),
+        Description("报告编号，由学习平台生成，全局唯一：同一编号只记录一次，重发时用原编号")] string? ReportId,
+    [property: Required, Description("教师编号（平台的教师 id）")] Guid? TeacherId,
+    [property: Required, Description("课程编号")] Guid? CourseId,
+    [property: Required, MinLength(1), Description("年度代码，如 2026")] string? ProgramYear,
+    [property: Range(0, int.MaxValue), Description("累计学习分钟数")] int? MinutesStudied,
+    [property: Range(CompletionRules.MinPercent, CompletionRules.MaxPercent), Description("累计学习进度百分比；达到 100 视为学完")] decimal? Percent,
+    [property: Description("标准化测试是否已通过（通过后不会被撤销）")] bool? TestPassed,
+    [property: Range(CompletionRules.MinTestScore, CompletionRules.MaxTestScore), Description("测试成绩；记录最高分")] decimal? TestScore,
+    [property: Description("作业（课例类课程为观课报告）是否已提交")] bool? AssignmentHandedIn,
+    [property: Description("这些数字的时间点（学习平台的时间，含时区）；不填为收到时间")] DateTimeOffset? OccurredAt);
 
 public sealed record StudyState(int MinutesStudied, decimal Percent, bool TestPassed, decimal? TestScore, bool AssignmentHandedIn);
 
@@ -27,6 +31,12 @@ public sealed record StudyState(int MinutesStudied, decimal Percent, bool TestPa
 /// </summary>
 public static class CompletionRules
 {
+    public const int MaxReportIdLength = 100;
+    public const int MinPercent = 0;
+    public const int MaxPercent = 100;
+    public const int MinTestScore = 0;
+    public const int MaxTestScore = 1000;
+
     public static StudyState Merge(StudyState current, ProgressReport report) => new(
         Math.Max(current.MinutesStudied, report.MinutesStudied ?? 0),
         Math.Max(current.Percent, report.Percent ?? 0),
@@ -52,9 +62,9 @@ public static class CompletionRules
     /// <summary>The fields of a report that break a rule (field → rule).</summary>
     public static IEnumerable<(string Field, string Rule)> Problems(ProgressReport r)
     {
-        if (string.IsNullOrWhiteSpace(r.ReportId) || r.ReportId.Length > 100)
+        if (string.IsNullOrWhiteSpace(r.ReportId) || r.ReportId.Length > MaxReportIdLength)
         {
-            yield return ("reportId", "报告编号必填，不超过 100 字符（用于去重）");
+            yield return ("reportId", $"报告编号必填，不超过 {MaxReportIdLength} 字符（用于去重）");
         }
         if (r.TeacherId is null)
         {
@@ -72,11 +82,11 @@ public static class CompletionRules
         {
             yield return ("minutesStudied", "学习分钟数不能为负");
         }
-        if (r.Percent is < 0 or > 100)
+        if (r.Percent is < MinPercent or > MaxPercent)
         {
-            yield return ("percent", "学习进度必须在 0–100 之间");
+            yield return ("percent", $"学习进度必须在 {MinPercent}–{MaxPercent} 之间");
         }
-        if (r.TestScore is < 0 or > 1000)
+        if (r.TestScore is < MinTestScore or > MaxTestScore)
         {
             yield return ("testScore", "测试成绩超出范围");
         }

@@ -16,7 +16,7 @@ public sealed record TeacherYearFigures(
 public sealed record ProgressVerdict(string Status, string Reason);
 
 /// <summary>
-/// Where a teacher stands in the year, one status each, first that applies:
+/// Where a teacher stands in the year, one status (<see cref="ProgressStatuses"/>) each, first that applies:
 /// <list type="number">
 /// <item><c>opted_out</c>: the school recorded an opt-out (it counts against the year).</item>
 /// <item><c>completed</c>: hours done (completed courses) ≥ the year's minimum.</item>
@@ -31,19 +31,6 @@ public sealed record ProgressVerdict(string Status, string Reason);
 /// </summary>
 public static class ProgressStatus
 {
-    public const string OptedOut = "opted_out";
-    public const string Completed = "completed";
-    public const string NotStarted = "not_started";
-    public const string Behind = "behind";
-    public const string OnTrack = "on_track";
-
-    public static readonly IReadOnlyList<string> All = [OptedOut, Completed, NotStarted, Behind, OnTrack];
-
-    public static readonly IReadOnlyDictionary<string, string> ChineseNames = new Dictionary<string, string>
-    {
-        [OptedOut] = "不参训", [Completed] = "已完成", [NotStarted] = "未开始", [Behind] = "进度落后", [OnTrack] = "进度正常",
-    };
-
     /// <summary>
     /// Hours a teacher should have done by <paramref name="today"/>: none before study starts, then the annual minimum
     /// in proportion to the days of the required-study period gone by (all of it from its last day on), rounded down to
@@ -79,11 +66,11 @@ public static class ProgressStatus
         var done = Hours(teacher.HoursDone);
         if (teacher.OptedOut)
         {
-            return new(OptedOut, $"学校已登记本年度不参训（保证书编号 {teacher.OptOutStatement}），本年度考核不合格");
+            return new(ProgressStatuses.OptedOut, $"学校已登记本年度不参训（保证书编号 {teacher.OptOutStatement}），本年度考核不合格");
         }
         if (teacher.HoursDone >= year.MinAnnualHours)
         {
-            return new(Completed, $"已完成 {done} 学时，达到年度要求 {Hours(year.MinAnnualHours)} 学时");
+            return new(ProgressStatuses.Completed, $"已完成 {done} 学时，达到年度要求 {Hours(year.MinAnnualHours)} 学时");
         }
 
         var expected = ExpectedHours(year, today);
@@ -102,11 +89,11 @@ public static class ProgressStatus
         if (!teacher.Started)
         {
             var notYet = today < year.StudyStarts ? $"尚未开始学习（学习将于 {Day(year.StudyStarts)} 开始）" : "尚未开始学习";
-            return new(NotStarted, string.Join("；", [notYet, .. shortfalls]));
+            return new(ProgressStatuses.NotStarted, string.Join("；", [notYet, .. shortfalls]));
         }
         return shortfalls.Count > 0
-            ? new(Behind, string.Join("；", shortfalls))
-            : new(OnTrack, $"已完成 {done} 学时，进度正常（此时应完成 {Hours(expected)} 学时）");
+            ? new(ProgressStatuses.Behind, string.Join("；", shortfalls))
+            : new(ProgressStatuses.OnTrack, $"已完成 {done} 学时，进度正常（此时应完成 {Hours(expected)} 学时）");
     }
 
     /// <summary>

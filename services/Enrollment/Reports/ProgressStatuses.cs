@@ -1,18 +1,28 @@
 namespace TrainingPlatform.Services.Enrollment.Reports;
 
 /// <summary>
-/// A teacher's standing in the year (the rule that decides it: <see cref="ProgressStatus"/>), with the names people see,
-/// in the order pages show them: done first, then on track, then the ones that need attention.
+/// Where a teacher stands in the year (<see cref="ProgressStatus"/> decides which), with the names people read, in the
+/// order reports show them. The one list of them: the rule, the exports, the API documents and the portal read it here.
 /// </summary>
 public static class ProgressStatuses
 {
-    public const string Completed = ProgressStatus.Completed;
-    public const string OnTrack = ProgressStatus.OnTrack;
-    public const string Behind = ProgressStatus.Behind;
-    public const string NotStarted = ProgressStatus.NotStarted;
-    public const string OptedOut = ProgressStatus.OptedOut;
+    public const string Completed = "completed";
+    public const string OnTrack = "on_track";
+    public const string Behind = "behind";
+    public const string NotStarted = "not_started";
+    public const string OptedOut = "opted_out";
 
-    /// <summary>Each status and its name, in display order.</summary>
-    public static readonly IReadOnlyDictionary<string, string> Names = new[] { Completed, OnTrack, Behind, NotStarted, OptedOut }
-        .ToDictionary(code => code, code => ProgressStatus.ChineseNames[code]);
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
+    {
+        [Completed] = "已完成", [OnTrack] = "进度正常", [Behind] = "进度落后", [NotStarted] = "未开始", [OptedOut] = "不参训",
+    };
+}
+
+/// <summary>What the teacher lists and exports filter on: one status, or <see cref="All"/>.</summary>
+public static class ProgressFilters
+{
+    public const string All = "all";
+
+    public static readonly IReadOnlyDictionary<string, string> Names =
+        new[] { KeyValuePair.Create(All, "全部") }.Concat(ProgressStatuses.Names).ToDictionary();
 }

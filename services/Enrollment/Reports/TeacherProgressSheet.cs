@@ -1,7 +1,7 @@
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
-using TrainingPlatform.Contracts.Directory;
+using TrainingPlatform.Contracts.Reference;
 using TrainingPlatform.Services.Enrollment.Electives;
 
 namespace TrainingPlatform.Services.Enrollment.Reports;
@@ -19,11 +19,6 @@ public static class TeacherProgressSheet
 
     public static readonly IReadOnlyList<string> Headers =
         ["姓名", "学校", "学校代码", "学段", "学科", "必修学时", "选修学时", "已完成学时", "完成比例(%)", "状态", "原因"];
-
-    private static readonly IReadOnlyDictionary<string, string> StageNames = new Dictionary<string, string>
-    {
-        [Stages.Kindergarten] = "幼儿园", [Stages.Primary] = "小学", [Stages.Junior] = "初中", [Stages.Senior] = "高中",
-    };
 
     private const uint BoldStyle = 1;
 
@@ -71,13 +66,13 @@ public static class TeacherProgressSheet
                         Text(row.Name),
                         Text(row.SchoolName.Length > 0 ? row.SchoolName : row.SchoolCode),
                         Text(row.SchoolCode),
-                        Text(StageNames.GetValueOrDefault(row.Stage, row.Stage)),
+                        Text(StageNames.Names.GetValueOrDefault(row.Stage, row.Stage)),
                         Text(row.Subject),
                         Number(row.RequiredHours),
                         Number(row.ElectiveHours),
                         Number(row.HoursDone),
                         Number(PercentOfMinimum(scope.Year, row.HoursDone)),
-                        Text(ProgressStatus.ChineseNames[verdict.Status]),
+                        Text(ProgressStatuses.Names[verdict.Status]),
                         Text(verdict.Reason)) { RowIndex = ++r });
                 }
                 writer.WriteEndElement();

@@ -47,7 +47,7 @@ internal sealed partial class RequiredPushWorker(NpgsqlDataSource db, TimeProvid
         {
             return false;
         }
-        var teachers = (await unitOfWork.Connection.QueryAsync<TeacherRow>(new CommandDefinition(TeacherCopy.SelectSql + """
+        var teachers = (await unitOfWork.Connection.QueryAsync<TeacherRow>(new CommandDefinition(TeacherRow.SelectSql + """
              where stage = @Stage and (@After::uuid is null or id > @After) order by id limit @BatchSize
             """, new { job.Stage, After = job.AfterTeacher, BatchSize }, unitOfWork.Transaction, cancellationToken: cancellationToken))).ToList();
         var changes = await RequiredPush.SyncAsync(unitOfWork, teachers, job.ProgramYearId, clock.GetUtcNow(), cancellationToken);

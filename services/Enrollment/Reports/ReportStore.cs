@@ -54,6 +54,15 @@ public sealed record TeacherYearRow
     public string SchoolCode => SchoolPath[(SchoolPath.LastIndexOf('/') + 1)..];
 }
 
+/// <summary>An organisation as reports name it (from the copy of the organisation tree, <c>OrganisationRegisteredCopy</c>).</summary>
+public sealed record OrganisationName
+{
+    public string Code { get; init; } = "";
+    public string Name { get; init; } = "";
+    public string Kind { get; init; } = "";
+    public string Path { get; init; } = "";
+}
+
 /// <summary>One group of the roll-up (a county, a township or a school), or the total when <see cref="Path"/> is null.</summary>
 public sealed record RollUpRow
 {
@@ -77,8 +86,20 @@ public sealed record RollUpRow
 /// applies to their school (<c>WindowRules</c>: the adjustment on the deepest organisation above, the newest on the
 /// same one; else the day before study starts), then <see cref="ProgressStatus.SqlCase"/>.
 /// </summary>
-public static class ReportQueries
+public static class ReportStore
 {
+    /// <summary>The organisation a code stands for (the newest, should a code have moved).</summary>
+    public static Task<OrganisationName?> OrganisationAsync(NpgsqlConnection connection, string code, CancellationToken cancellationToken) =>
+        connection.QueryFirstOrDefaultAsync<OrganisationName>(new CommandDefinition(
+            "select code, name, kind, path from organisations where code = @Code order by updated_at desc",
+            new { Code = code }, cancellationToken: cancellationToken));
+
+    /// <summary>The organisation at a path.</summary>
+    public static Task<OrganisationName?> OrganisationAtAsync(NpgsqlConnection connection, string path, CancellationToken cancellationToken) =>
+        connection.QueryFirstOrDefaultAsync<OrganisationName>(new CommandDefinition(
+            "select code, name, kind, path from organisations where path = @Path order by updated_at desc",
+            new { Path = path }, cancellationToken: cancellationToken));
+
     // "teachers" is named twice rather than once in a CTE: a CTE used more than once is materialised without statistics,
     // and the planner, blind, chose nested loops over 50,000 × 200 rows (35 s for a city). The selection window is looked
     // up per teacher in the year's few adjustments (usually none), not joined per school, for the same reason.
@@ -138,7 +159,7 @@ public static class ReportQueries
 
     /// <summary>A page of teachers (<paramref name="status"/> null: all), and how many match.</summary>
     public static async Task<(IReadOnlyList<TeacherYearRow> Rows, long Total)> PageAsync(NpgsqlConnection connection, ReportScope scope,
-        string? status, int limit, int offset, CancellationToken cancellationToken)
+        string? status, int limit, long offset, CancellationToken cancellationToken)
     {
         var parameters = scope.Parameters();
         parameters.AddDynamicParams(new { Status = status, Limit = limit, Offset = offset });
