@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Security;
 
 namespace TrainingPlatform.Services.Credits.Applications;
@@ -17,7 +19,12 @@ public static class ApplicationStatuses
 }
 
 /// <summary>A step of the chain: who decides at a status, and where approval leads.</summary>
-public sealed record ChainStep(string Step, string StepName, string Role, string RoleName, string ApprovedStatus);
+public sealed record ChainStep(
+    [property: Codes(typeof(ApplicationSteps))] string Step,
+    string StepName,
+    [property: Codes(typeof(Roles)), Description("处理此环节的角色")] string Role,
+    string RoleName,
+    [property: Codes(typeof(ApplicationStatuses)), Description("通过后申请进入的状态")] string ApprovedStatus);
 
 /// <summary>Whether a step may be taken; when not, the HTTP status, the <see cref="Rule"/> that refused it and why.</summary>
 public sealed record ChainDecision(bool Allowed, int Status, string Rule, string Reason, ChainStep? Step, string NewStatus);
@@ -31,9 +38,12 @@ public static class ApprovalChain
 {
     public static readonly IReadOnlyDictionary<string, ChainStep> ByStatus = new Dictionary<string, ChainStep>
     {
-        [ApplicationStatuses.Submitted] = new("review", "学校审核", Roles.SchoolAdmin, "学校管理员", ApplicationStatuses.SchoolReviewed),
-        [ApplicationStatuses.SchoolReviewed] = new("certify", "教研室认定", Roles.ResearchOffice, "教研室", ApplicationStatuses.Certified),
-        [ApplicationStatuses.Certified] = new("register", "培训机构登记", Roles.TrainingInstitution, "教师培训机构", ApplicationStatuses.Registered),
+        [ApplicationStatuses.Submitted] = new(ApplicationSteps.Review, ApplicationSteps.Names[ApplicationSteps.Review],
+            Roles.SchoolAdmin, "学校管理员", ApplicationStatuses.SchoolReviewed),
+        [ApplicationStatuses.SchoolReviewed] = new(ApplicationSteps.Certify, ApplicationSteps.Names[ApplicationSteps.Certify],
+            Roles.ResearchOffice, "教研室", ApplicationStatuses.Certified),
+        [ApplicationStatuses.Certified] = new(ApplicationSteps.Register, ApplicationSteps.Names[ApplicationSteps.Register],
+            Roles.TrainingInstitution, "教师培训机构", ApplicationStatuses.Registered),
     };
 
     public static ChainDecision Decide(string status, string role, bool approve, string? reason)
