@@ -116,8 +116,8 @@ public sealed class CertificateAndPolicyTests
     [Fact]
     public void Certificate_numbers_carry_the_cycle_and_names_are_masked_for_verification()
     {
-        Assert.Equal("JXJY-2026-00000042", CertificateBook.Number(2026, 42));
-        Assert.Equal("张**", CertificateBook.MaskName("张三丰"));
+        Assert.Equal("JXJY-2026-00000042", CertificateRules.Number(2026, 42));
+        Assert.Equal("张**", CertificateRules.MaskName("张三丰"));
     }
 
     [Fact]

@@ -182,7 +182,7 @@ public sealed class CertificateRecordTests : CreditsTestBase
             var now = DateTimeOffset.UtcNow;
             var standings = await ComplianceStore.StandingsAsync(unitOfWork.Connection, unitOfWork.Transaction, [teacher], policy,
                 ProvinceCalendar.DayOf(now), null, CancellationToken.None);
-            await StandingBook.SaveAllAsync(unitOfWork, standings, policy, now, CancellationToken.None);
+            await ComplianceStore.SaveAllAsync(unitOfWork, standings, policy, now, CancellationToken.None);
             await unitOfWork.CommitAsync(CancellationToken.None);
         })).ToList();
         start.SetResult();

@@ -35,7 +35,7 @@ internal static class CreditsDirect
     public static async Task<Guid> TeacherAsync(IServiceProvider services, string school, string name)
     {
         var id = Guid.NewGuid();
-        await SendAsync<TeacherCopy, TeacherProfileChanged>(services, new TeacherProfileChanged(id, 1, "371602199001010011", name, new(1990, 1, 1),
+        await SendAsync<TeacherProfileChangedCopy, TeacherProfileChanged>(services, new TeacherProfileChanged(id, 1, "371602199001010011", name, new(1990, 1, 1),
             "female", Guid.NewGuid(), school, "primary", "语文", new(2012, 9, 1), true, false, null, "backbone", true, TeacherChanges.Registered,
             DateTimeOffset.UtcNow));
         await ArrivedAsync(services, $"select count(*) from teachers where id = '{id}'", $"teacher {name}");
@@ -45,7 +45,7 @@ internal static class CreditsDirect
     /// <summary>A program year, once Credits has it.</summary>
     public static async Task ProgramYearAsync(IServiceProvider services, ProgramYearScheduled year)
     {
-        await SendAsync<ProgramYearCopy, ProgramYearScheduled>(services, year);
+        await SendAsync<ProgramYearScheduledCopy, ProgramYearScheduled>(services, year);
         await ArrivedAsync(services, $"select count(*) from program_years where id = '{year.ProgramYearId}'", $"program year {year.Code}");
     }
 

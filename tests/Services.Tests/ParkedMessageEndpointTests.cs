@@ -13,7 +13,7 @@ using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Contracts.Mentoring;
 using TrainingPlatform.Contracts.Reference;
 using TrainingPlatform.Services.Credits;
-using TrainingPlatform.Services.Credits.Copies;
+using TrainingPlatform.Services.Credits.Ledger;
 using TrainingPlatform.TestSupport;
 using Xunit;
 

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Security;
 
 namespace TrainingPlatform.Services.Credits.Applications;
@@ -21,7 +23,14 @@ public static class ApplicationStatuses
 /// which starts the chain and restarts it after a rejection), where approval leads, and the words people see for it:
 /// the button that takes it (<see cref="ActionLabel"/>) and the menu entry of those who take it (<see cref="MenuLabel"/>).
 /// </summary>
-public sealed record ChainStep(string Step, string StepName, string Role, string? WaitingStatus, string ApprovedStatus, string ActionLabel, string MenuLabel)
+public sealed record ChainStep(
+    [property: Codes(typeof(ApplicationSteps))] string Step,
+    string StepName,
+    [property: Codes(typeof(Roles)), Description("处理此环节的角色")] string Role,
+    [property: Codes(typeof(ApplicationStatuses)), Description("此环节等待处理时申请所处的状态；教师申请环节为空")] string? WaitingStatus,
+    [property: Codes(typeof(ApplicationStatuses)), Description("通过后申请进入的状态")] string ApprovedStatus,
+    [property: Description("执行此环节的按钮文字")] string ActionLabel,
+    [property: Description("处理此环节的人员菜单中的名称")] string MenuLabel)
 {
     public string RoleName => Roles.Names[Role];
 }

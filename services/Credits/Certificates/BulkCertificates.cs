@@ -1,5 +1,6 @@
+using System.ComponentModel;
 using System.Text;
-using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
@@ -11,7 +12,48 @@ using TrainingPlatform.Services.Credits.Reports;
 
 namespace TrainingPlatform.Services.Credits.Certificates;
 
-public sealed record BulkRequest(string? Under);
+public sealed record BulkRequest(
+    [property: Description("机构路径（如 37/3716/371602），须在管理范围内；缺省为本人所属机构")] string? Under);
+
+/// <summary>The states a bulk-certificate job goes through.</summary>
+public static class CertificateJobStatuses
+{
+    public const string Queued = "queued";
+    public const string Running = "running";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
+    {
+        [Queued] = "排队中", [Running] = "进行中", [Succeeded] = "已完成", [Failed] = "失败",
+    };
+}
+
+/// <summary>A bulk-certificate job just queued; its address is in the Location header.</summary>
+public sealed record CertificateJobQueued(Guid Id, [property: Codes(typeof(CertificateJobStatuses))] string Status);
+
+/// <summary>A bulk-certificate job and its progress.</summary>
+public sealed record CertificateJobView
+{
+    public Guid Id { get; init; }
+    [Description("机构路径：为其中的在岗教师发证")]
+    public string ScopePath { get; init; } = "";
+    public string RequestedBy { get; init; } = "";
+    [Codes(typeof(CertificateJobStatuses))]
+    public string Status { get; init; } = "";
+    [Description("要评估的教师人数")]
+    public int Total { get; init; }
+    [Description("已评估的教师人数")]
+    public int Done { get; init; }
+    [Description("本次新发的证书数")]
+    public int Issued { get; init; }
+    [Description("文件中的有效证书数")]
+    public int Certificates { get; init; }
+    [Description("失败原因")]
+    public string? Error { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+}
 
 /// <summary>
 /// A school or district issues its certificates in bulk, as a background job: every teacher in scope is evaluated
@@ -24,13 +66,21 @@ public static class BulkCertificates
     {
         var group = app.MapGroup("/api/credits/certificates/bulk").WithTags("Certificates")
             .RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator, Roles.DistrictAdmin, Roles.SchoolAdmin));
-        group.MapPost("/", StartAsync);
-        group.MapGet("/{id:guid}", StatusAsync);
-        group.MapGet("/{id:guid}/download", DownloadAsync);
+        group.MapPost("/", StartAsync)
+            .WithName("StartBulkCertificates").WithSummary("批量发证")
+            .WithDescription("后台任务：评估范围内每位在岗教师（该发的发、该撤的撤），再把全部有效证书合成一个可打印文件。用返回的地址查询进度。");
+        group.MapGet("/{id:guid}", StatusAsync)
+            .WithName("GetBulkCertificateJob").WithSummary("批量发证进度")
+            .WithDescription("任务状态与已评估人数 / 总人数。");
+        group.MapGet("/{id:guid}/download", DownloadAsync)
+            .Produces<string>(StatusCodes.Status200OK, "text/html")
+            .WithName("DownloadBulkCertificates").WithSummary("下载批量证书文件")
+            .WithDescription("任务完成后下载可打印的证书文件（HTML，每页一张）；未完成时答 409。");
         return app;
     }
 
-    private static async Task<IResult> StartAsync(BulkRequest request, HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<CertificateJobQueued>, NotFoundProblem>> StartAsync(BulkRequest request, HttpContext http,
+        NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
         var root = ReportEndpoints.Root(user, request.Under);
@@ -40,43 +90,26 @@ public static class BulkCertificates
         }
         var id = Guid.CreateVersion7(clock.GetUtcNow());
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            insert into certificate_jobs (id, scope_path, requested_by, status, created_at) values (@Id, @Root, @By, 'queued', @Now)
-            """, new { Id = id, Root = root, By = $"{user.Name} ({user.AccountId})", Now = clock.GetUtcNow() }, cancellationToken: cancellationToken));
-        return TypedResults.Accepted($"/api/credits/certificates/bulk/{id}", new { id, status = "queued" });
+        await CertificateStore.QueueJobAsync(connection, id, root, $"{user.Name} ({user.AccountId})", clock.GetUtcNow(), cancellationToken);
+        return TypedResults.Accepted($"/api/credits/certificates/bulk/{id}", new CertificateJobQueued(id, CertificateJobStatuses.Queued));
     }
 
-    private sealed record JobRow
+    private static async Task<CertificateJobView?> VisibleJobAsync(NpgsqlConnection connection, Guid id, PlatformUser user, CancellationToken cancellationToken)
     {
-        public Guid Id { get; init; }
-        public string ScopePath { get; init; } = "";
-        public string RequestedBy { get; init; } = "";
-        public string Status { get; init; } = "";
-        public int Total { get; init; }
-        public int Done { get; init; }
-        public int Issued { get; init; }
-        public int Certificates { get; init; }
-        public string? Error { get; init; }
-        public DateTimeOffset CreatedAt { get; init; }
-        public DateTimeOffset? FinishedAt { get; init; }
-    }
-
-    private static async Task<JobRow?> VisibleJobAsync(NpgsqlConnection connection, Guid id, PlatformUser user, CancellationToken cancellationToken)
-    {
-        var job = await connection.QuerySingleOrDefaultAsync<JobRow>(new CommandDefinition("""
-            select id, scope_path, requested_by, status, total, done, issued, certificates, error, created_at, finished_at from certificate_jobs where id = @Id
-            """, new { Id = id }, cancellationToken: cancellationToken));
+        var job = await CertificateStore.JobAsync(connection, id, cancellationToken);
         return job is not null && (user.IsOperator || user.CanSeeOrganisation(job.ScopePath)) ? job : null;
     }
 
-    private static async Task<IResult> StatusAsync(Guid id, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<CertificateJobView>, NotFoundProblem>> StatusAsync(Guid id, HttpContext http, NpgsqlDataSource db,
+        CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var job = await VisibleJobAsync(connection, id, PlatformUser.From(http.User), cancellationToken);
         return job is null ? Problems.NotFound("任务不存在") : TypedResults.Ok(job);
     }
 
-    private static async Task<IResult> DownloadAsync(Guid id, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Results<FileContentHttpResult, NotFoundProblem, ConflictProblem>> DownloadAsync(Guid id, HttpContext http,
+        NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var job = await VisibleJobAsync(connection, id, PlatformUser.From(http.User), cancellationToken);
@@ -84,13 +117,12 @@ public static class BulkCertificates
         {
             return Problems.NotFound("任务不存在");
         }
-        if (job.Status != "succeeded")
+        if (job.Status != CertificateJobStatuses.Succeeded)
         {
             return Problems.Conflict($"任务尚未完成（{job.Status}，{job.Done}/{job.Total}）", "job-not-finished");
         }
-        var content = await connection.ExecuteScalarAsync<byte[]>(new CommandDefinition("select content from certificate_jobs where id = @Id",
-            new { Id = id }, cancellationToken: cancellationToken));
-        return TypedResults.File(content!, "text/html; charset=utf-8", $"certificates-{id:N}.html");
+        var content = await CertificateStore.JobContentAsync(connection, id, cancellationToken);
+        return TypedResults.File(content!, CertificateEndpoints.HtmlContentType, $"certificates-{id:N}.html");
     }
 }
 
@@ -123,11 +155,7 @@ internal sealed partial class BulkCertificateWorker(NpgsqlDataSource db, TimePro
         (Guid Id, string ScopePath) job;
         await using (var claim = await UnitOfWork.BeginAsync(db, cancellationToken))
         {
-            job = await claim.Connection.QuerySingleOrDefaultAsync<(Guid, string)>(new CommandDefinition("""
-                update certificate_jobs set status = 'running'
-                where id = (select id from certificate_jobs where status = 'queued' order by created_at limit 1 for update skip locked)
-                returning id, scope_path
-                """, transaction: claim.Transaction, cancellationToken: cancellationToken));
+            job = await CertificateStore.ClaimJobAsync(claim, cancellationToken);
             await claim.CommitAsync(cancellationToken);
         }
         if (job.Id == Guid.Empty)
@@ -141,8 +169,7 @@ internal sealed partial class BulkCertificateWorker(NpgsqlDataSource db, TimePro
         catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException)
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            await connection.ExecuteAsync(new CommandDefinition("update certificate_jobs set status = 'failed', error = @Error, finished_at = now() where id = @Id",
-                new { Id = job.Id, Error = exception.Message }, cancellationToken: cancellationToken));
+            await CertificateStore.FailJobAsync(connection, job.Id, exception.Message, cancellationToken);
             LogFailed(exception);
         }
         return true;
@@ -153,8 +180,7 @@ internal sealed partial class BulkCertificateWorker(NpgsqlDataSource db, TimePro
         var teachers = await TeachersAsync(root, cancellationToken);
         await using (var connection = await db.OpenConnectionAsync(cancellationToken))
         {
-            await connection.ExecuteAsync(new CommandDefinition("update certificate_jobs set total = @Total where id = @Id",
-                new { Id = jobId, Total = teachers.Count }, cancellationToken: cancellationToken));
+            await CertificateStore.SetJobTotalAsync(connection, jobId, teachers.Count, cancellationToken);
         }
         var issuedBefore = await CountIssuedAsync(root, cancellationToken);
         foreach (var batch in teachers.Chunk(BatchSize))
@@ -164,46 +190,32 @@ internal sealed partial class BulkCertificateWorker(NpgsqlDataSource db, TimePro
             var now = clock.GetUtcNow();
             var standings = await ComplianceStore.StandingsAsync(unitOfWork.Connection, unitOfWork.Transaction, batch, policy, ProvinceCalendar.DayOf(now),
                 policy.CycleOf(ProvinceCalendar.DayOf(now).Year).First, cancellationToken);
-            await StandingBook.SaveAllAsync(unitOfWork, standings, policy, now, cancellationToken);
-            await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("update certificate_jobs set done = done + @Count where id = @Id",
-                new { Id = jobId, Count = batch.Length }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+            await ComplianceStore.SaveAllAsync(unitOfWork, standings, policy, now, cancellationToken);
+            await CertificateStore.AddJobDoneAsync(unitOfWork, jobId, batch.Length, cancellationToken);
             await unitOfWork.CommitAsync(cancellationToken);
         }
 
         await using var final = await db.OpenConnectionAsync(cancellationToken);
-        var certificates = (await final.QueryAsync<CertificateRow>(new CommandDefinition($"""
-            select id, number, teacher_id, teacher_name, school_path, cycle_start, cycle_end, total_hours, issued_at, revoked_at, revoked_reason
-            from certificates where revoked_at is null and {PlatformUser.ScopeSql("school_path")} order by school_path, teacher_name
-            """, PlatformUser.ScopeParametersFor(root), cancellationToken: cancellationToken))).ToList();
+        var certificates = await CertificateStore.ValidUnderAsync(final, root, cancellationToken);
         var file = new StringBuilder();
         foreach (var certificate in certificates)
         {
             file.Append(CertificateEndpoints.Page(certificate));
         }
-        await final.ExecuteAsync(new CommandDefinition("""
-            update certificate_jobs set status = 'succeeded', content = @Content, certificates = @Certificates, issued = @Issued, finished_at = now()
-            where id = @Id
-            """, new
-        {
-            Id = jobId, Content = Encoding.UTF8.GetBytes(file.ToString()), Certificates = certificates.Count,
-            Issued = await CountIssuedAsync(root, cancellationToken) - issuedBefore,
-        }, cancellationToken: cancellationToken));
+        await CertificateStore.FinishJobAsync(final, jobId, Encoding.UTF8.GetBytes(file.ToString()), certificates.Count,
+            await CountIssuedAsync(root, cancellationToken) - issuedBefore, cancellationToken);
     }
 
     private async Task<IReadOnlyList<Guid>> TeachersAsync(string root, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return [.. await connection.QueryAsync<Guid>(new CommandDefinition(
-            $"select id from teachers where in_post and {PlatformUser.ScopeSql("school_path")} order by id",
-            PlatformUser.ScopeParametersFor(root), cancellationToken: cancellationToken))];
+        return await CertificateStore.InPostTeachersUnderAsync(connection, root, cancellationToken);
     }
 
     private async Task<long> CountIssuedAsync(string root, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            $"select count(*) from certificates where revoked_at is null and {PlatformUser.ScopeSql("school_path")}",
-            PlatformUser.ScopeParametersFor(root), cancellationToken: cancellationToken));
+        return await CertificateStore.CountValidUnderAsync(connection, root, cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A bulk certificate job failed")]

@@ -1,5 +1,6 @@
+using System.ComponentModel;
 using System.Net;
-using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -25,67 +26,79 @@ public sealed record CertificateRow
     public string? PolicyName { get; init; }
 }
 
+/// <summary>What anyone holding a certificate's number may learn of it: whether it is valid, and whose (name masked).</summary>
+public sealed record CertificateVerification(
+    string Number,
+    [property: Description("持证人姓名（仅显示姓氏）")] string Holder,
+    [property: Description("周期，如 2026–2030")] string Cycle,
+    decimal TotalHours,
+    DateTimeOffset IssuedAt,
+    [property: Description("证书有效（未撤销）")] bool Valid,
+    [property: Description("有效 或 已撤销")] string Status,
+    [property: Description("撤销原因")] string? RevokedReason,
+    [property: Description("发证所依据的政策名称")] string? PolicyName);
+
 /// <summary>Certificates: a teacher's own, a printable page, and public verification by number.</summary>
 public static class CertificateEndpoints
 {
-    private const string SelectSql = """
-        select c.id, c.number, c.teacher_id, c.teacher_name, c.school_path, c.cycle_start, c.cycle_end, c.total_hours, c.issued_at, c.revoked_at,
-               c.revoked_reason, c.policy_code, c.policy_version, v.name as policy_name
-        from certificates c left join credit_policy_versions v on v.code = c.policy_code and v.version = c.policy_version
-        """;
+    public const string HtmlContentType = "text/html; charset=utf-8";
 
     public static IEndpointRouteBuilder MapCertificateEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/credits").WithTags("Certificates");
-        group.MapGet("/me/certificates", MineAsync).RequireAuthorization(p => p.RequireRole(Roles.Teacher));
+        group.MapGet("/me/certificates", MineAsync).RequireAuthorization(p => p.RequireRole(Roles.Teacher))
+            .WithName("ListMyCertificates").WithSummary("我的合格证书")
+            .WithDescription("本人获得的继续教育合格证，含已撤销的（注明原因）。");
         // Anyone holding a certificate's number may check it (an employer, a promotion panel): no sign-in.
-        group.MapGet("/certificates/{number}/verify", VerifyAsync).AllowAnonymous();
-        group.MapGet("/certificates/{number}/print", PrintAsync);
+        group.MapGet("/certificates/{number}/verify", VerifyAsync).AllowAnonymous()
+            .WithName("VerifyCertificate").WithSummary("按编号查验证书真伪")
+            .WithDescription("任何人凭证书编号查询证书是否有效；持证人姓名只显示姓氏。");
+        group.MapGet("/certificates/{number}/print", PrintAsync)
+            .Produces<string>(StatusCodes.Status200OK, "text/html")
+            .WithName("PrintCertificate").WithSummary("打印证书")
+            .WithDescription("A4 横版的证书页面（HTML），供持证人及其上级管理员打印。");
         return app;
     }
 
-    private static async Task<IResult> MineAsync(HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Ok<IReadOnlyList<CertificateRow>>> MineAsync(HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return TypedResults.Ok(await connection.QueryAsync<CertificateRow>(new CommandDefinition(SelectSql + " where teacher_id = @Id order by issued_at desc",
-            new { Id = PlatformUser.From(http.User).TeacherId }, cancellationToken: cancellationToken)));
+        return TypedResults.Ok(await CertificateStore.OfTeacherAsync(connection, PlatformUser.From(http.User).TeacherId, cancellationToken));
     }
 
-    private static async Task<IResult> VerifyAsync(string number, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<CertificateVerification>, NotFoundProblem>> VerifyAsync(
+        [Description("证书编号，如 JXJY-2026-00000042（不区分大小写）")] string number, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var certificate = await connection.QuerySingleOrDefaultAsync<CertificateRow>(new CommandDefinition(SelectSql + " where number = @Number",
-            new { Number = number.Trim().ToUpperInvariant() }, cancellationToken: cancellationToken));
+        var certificate = await CertificateStore.ByNumberAsync(connection, number.Trim().ToUpperInvariant(), cancellationToken);
         if (certificate is null)
         {
             return Problems.NotFound($"证书编号 {number} 不存在");
         }
-        return TypedResults.Ok(new
-        {
+        return TypedResults.Ok(new CertificateVerification(
             certificate.Number,
-            holder = CertificateBook.MaskName(certificate.TeacherName),
-            cycle = $"{certificate.CycleStart}–{certificate.CycleEnd}",
+            CertificateRules.MaskName(certificate.TeacherName),
+            $"{certificate.CycleStart}–{certificate.CycleEnd}",
             certificate.TotalHours,
             certificate.IssuedAt,
-            valid = certificate.RevokedAt is null,
-            status = certificate.RevokedAt is null ? "有效" : "已撤销",
+            certificate.RevokedAt is null,
+            certificate.RevokedAt is null ? "有效" : "已撤销",
             certificate.RevokedReason,
-            certificate.PolicyName,
-        });
+            certificate.PolicyName));
     }
 
     /// <summary>A page to print (A4 landscape), for the holder and the admins above them.</summary>
-    private static async Task<IResult> PrintAsync(string number, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Results<ContentHttpResult, NotFoundProblem>> PrintAsync([Description("证书编号")] string number, HttpContext http,
+        NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var c = await connection.QuerySingleOrDefaultAsync<CertificateRow>(new CommandDefinition(SelectSql + " where number = @Number",
-            new { Number = number }, cancellationToken: cancellationToken));
+        var c = await CertificateStore.ByNumberAsync(connection, number, cancellationToken);
         if (c is null || !user.CanSeeTeacher(c.TeacherId, c.SchoolPath))
         {
             return Problems.NotFound($"证书编号 {number} 不存在或不在你的管理范围内");
         }
-        return TypedResults.Content(Page(c), "text/html; charset=utf-8");
+        return TypedResults.Content(Page(c), HtmlContentType);
     }
 
     internal static string Page(CertificateRow c)

@@ -117,4 +117,11 @@ public static class CertificateRules
 
     private static List<Credit> InCycle(IEnumerable<Credit> credits, HeldCertificate certificate) =>
         [.. credits.Where(c => c.Hours != 0 && c.Year >= certificate.CycleStart && c.Year <= certificate.CycleEnd)];
+
+    /// <summary>继续教育合格证 numbers: the cycle and a province-wide sequence, e.g. JXJY-2026-00000042.</summary>
+    public static string Number(int cycleStart, long sequence) =>
+        string.Create(CultureInfo.InvariantCulture, $"JXJY-{cycleStart}-{sequence:D8}");
+
+    /// <summary>A name as shown to anyone verifying a number: the surname, the rest hidden (张**).</summary>
+    public static string MaskName(string name) => name.Length <= 1 ? name : name[0] + new string('*', name.Length - 1);
 }

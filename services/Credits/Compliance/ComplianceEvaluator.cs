@@ -1,4 +1,3 @@
-using Dapper;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Time;
@@ -38,11 +37,7 @@ internal sealed partial class ComplianceEvaluator(NpgsqlDataSource db, TimeProvi
     internal async Task<int> RunBatchAsync(CancellationToken cancellationToken)
     {
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        var teachers = (await unitOfWork.Connection.QueryAsync<Guid>(new CommandDefinition("""
-            delete from compliance_dirty where teacher_id in (
-                select teacher_id from compliance_dirty order by marked_at limit @BatchSize for update skip locked)
-            returning teacher_id
-            """, new { BatchSize }, unitOfWork.Transaction, cancellationToken: cancellationToken))).ToList();
+        var teachers = await ComplianceStore.ClaimDirtyAsync(unitOfWork, BatchSize, cancellationToken);
         if (teachers.Count == 0)
         {
             return 0;
@@ -51,7 +46,7 @@ internal sealed partial class ComplianceEvaluator(NpgsqlDataSource db, TimeProvi
         var now = clock.GetUtcNow();
         var standings = await ComplianceStore.StandingsAsync(unitOfWork.Connection, unitOfWork.Transaction, teachers, policy, ProvinceCalendar.DayOf(now),
             onlyCycle: null, cancellationToken);
-        await StandingBook.SaveAllAsync(unitOfWork, standings, policy, now, cancellationToken);
+        await ComplianceStore.SaveAllAsync(unitOfWork, standings, policy, now, cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return teachers.Count;
     }

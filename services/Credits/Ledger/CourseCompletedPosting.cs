@@ -1,4 +1,3 @@
-using Dapper;
 using MassTransit;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Messaging;
@@ -28,11 +27,9 @@ public sealed class CourseCompletedPosting(NpgsqlDataSource db, ILogger<CourseCo
 
     protected override async Task HandleAsync(IReadOnlyList<Inbound<CourseCompleted>> messages, UnitOfWork unitOfWork, CancellationToken cancellationToken)
     {
-        var years = (await unitOfWork.Connection.QueryAsync<(Guid Id, int Year)>(new CommandDefinition(
-            "select id, year from program_years where id = any(@Ids)", new { Ids = messages.Select(m => m.Message.ProgramYearId).Distinct().ToArray() },
-            unitOfWork.Transaction, cancellationToken: cancellationToken))).ToDictionary(y => y.Id, y => y.Year);
+        var years = await LedgerStore.ProgramYearsAsync(unitOfWork, messages.Select(m => m.Message.ProgramYearId), cancellationToken);
         var policy = await PolicyStore.ActiveAsync(unitOfWork.Connection, unitOfWork.Transaction, cancellationToken);
-        await LedgerBook.PostAllUnlessClosedAsync(unitOfWork, [.. messages.Select(inbound =>
+        await LedgerStore.PostAllUnlessClosedAsync(unitOfWork, [.. messages.Select(inbound =>
         {
             var m = inbound.Message;
             if (m.Hours is <= 0 or > MaxHours)

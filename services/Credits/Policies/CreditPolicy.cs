@@ -1,13 +1,18 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using TrainingPlatform.BuildingBlocks.Http;
+using TrainingPlatform.Contracts.Credits;
 using TrainingPlatform.Contracts.Reference;
 
 namespace TrainingPlatform.Services.Credits.Policies;
 
 /// <summary>Which credits a rule counts (any list left empty counts everything).</summary>
+[Description("规则计入哪些学时；任一列表为空或省略即不按此项筛选")]
 public sealed record RuleFilter(
-    IReadOnlyList<string>? Categories = null,
-    IReadOnlyList<string>? Modes = null,
-    IReadOnlyList<string>? Levels = null,
-    IReadOnlyList<string>? Sources = null)
+    [property: Codes(typeof(CourseCategories)), Description("只计这些学时类别")] IReadOnlyList<string>? Categories = null,
+    [property: Codes(typeof(DeliveryModes)), Description("只计这些培训形式")] IReadOnlyList<string>? Modes = null,
+    [property: Codes(typeof(TrainingLevels)), Description("只计这些培训级别")] IReadOnlyList<string>? Levels = null,
+    [property: Codes(typeof(CreditSources)), Description("只计这些学时来源")] IReadOnlyList<string>? Sources = null)
 {
     public bool Counts(string category, string mode, string level, string source) =>
         (Categories is not { Count: > 0 } || Categories.Contains(category))
@@ -25,7 +30,10 @@ public static class RulePeriods
     /// <summary>The teacher's first year (the year of their hire date), e.g. new-teacher concentrated training.</summary>
     public const string FirstYear = "first_year";
 
-    public static readonly IReadOnlyList<string> All = [Cycle, Year, FirstYear];
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
+    {
+        [Cycle] = "整个周期", [Year] = "周期内每年", [FirstYear] = "入职首年",
+    };
 }
 
 /// <summary>Whom a rule binds.</summary>
@@ -36,11 +44,32 @@ public static class RuleSubjects
     public const string NewNormalSchool = "new_normal_school";
     public const string NewOther = "new_other";
 
-    public static readonly IReadOnlyList<string> Every = [All, ClassTeachers, NewNormalSchool, NewOther];
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
+    {
+        [All] = "全体教师", [ClassTeachers] = "班主任", [NewNormalSchool] = "新教师（师范类）", [NewOther] = "新教师（非师范类）",
+    };
 }
 
-/// <summary>One requirement: at least <see cref="MinHours"/> of the credits <see cref="Filter"/> counts, per <see cref="Period"/>.</summary>
-public sealed record CreditRule(string Key, string Label, string Period, decimal MinHours, RuleFilter Filter, string AppliesTo = RuleSubjects.All);
+/// <summary>
+/// One requirement: at least <see cref="MinHours"/> of the credits <see cref="Filter"/> counts, per <see cref="Period"/>.
+/// A rule without a filter counts every credit.
+/// </summary>
+public sealed record CreditRule(
+    [property: Required, Description("规则标识，在同一政策内唯一")] string Key,
+    [property: Required, Description("规则名称，显示给教师和管理员")] string Label,
+    [property: Required, Codes(typeof(RulePeriods)), Description("按什么期间计算")] string Period,
+    [property: Required, Range(CreditRule.SmallestHours, CreditRule.MaxMinHours), Description("最低学时，最多一位小数")] decimal MinHours,
+    RuleFilter? Filter = null,
+    [property: Codes(typeof(RuleSubjects)), Description("适用对象，缺省为全体教师")] string AppliesTo = RuleSubjects.All)
+{
+    /// <summary>Hours carry at most one decimal, so the least a rule can ask for is a tenth of an hour.</summary>
+    public const double SmallestHours = 0.1;
+
+    /// <summary>No rule asks for more than this many hours.</summary>
+    public const int MaxMinHours = 2000;
+
+    public RuleFilter Filter { get; init; } = Filter ?? new RuleFilter();
+}
 
 /// <summary>
 /// A province's credit policy: its cycle and its rules. Data, not code: operators pick a preset and edit it. Each edit

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Persistence;
 
 namespace TrainingPlatform.Services.Credits.Policies;
 
@@ -78,6 +79,20 @@ public static class PolicyStore
             from credit_policy_versions v join unnest(@Codes, @Versions) as k (code, version) using (code, version)
             """, new { Codes = keys.Select(k => k.Code).ToArray(), Versions = keys.Select(k => k.Version).ToArray() }, transaction,
             cancellationToken: cancellationToken))).ToDictionary(r => (r.Code, r.Version), ToPolicy);
+
+    /// <summary>Makes <paramref name="code"/> the one active policy.</summary>
+    public static Task ActivateAsync(UnitOfWork unitOfWork, string code, CancellationToken cancellationToken) =>
+        unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+            update credit_policies set active = false where active and code <> @Code;
+            update credit_policies set active = true where code = @Code;
+            """, new { Code = code }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Marks every teacher for evaluation again (the policy in force changed); says how many.</summary>
+    public static Task<int> MarkEveryoneAsync(UnitOfWork unitOfWork, CancellationToken cancellationToken) =>
+        unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+            insert into compliance_dirty (teacher_id, marked_at) select id, now() from teachers
+            on conflict (teacher_id) do update set marked_at = excluded.marked_at
+            """, transaction: unitOfWork.Transaction, cancellationToken: cancellationToken));
 
     /// <summary>Writes the presets that are missing (an operator's edits to a preset are kept).</summary>
     public static async Task SeedPresetsAsync(NpgsqlDataSource db, CancellationToken cancellationToken)

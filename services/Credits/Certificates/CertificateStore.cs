@@ -1,6 +1,8 @@
 using System.Globalization;
 using Dapper;
+using Npgsql;
 using TrainingPlatform.BuildingBlocks.Persistence;
+using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Contracts.Credits;
 using TrainingPlatform.Services.Credits.Compliance;
@@ -9,10 +11,10 @@ using TrainingPlatform.Services.Credits.Policies;
 namespace TrainingPlatform.Services.Credits.Certificates;
 
 /// <summary>
-/// Issues a cycle's certificate once when every rule of the active policy is met, and revokes it only when a
+/// Certificates and the bulk-certificate jobs. Issues a cycle's certificate once when every rule of the active policy is met, and revokes it only when a
 /// correction of the records breaks it under the policy it was issued under (see <see cref="CertificateRules"/>).
 /// </summary>
-public static class CertificateBook
+public static class CertificateStore
 {
     private sealed record HeldRow
     {
@@ -138,7 +140,7 @@ public static class CertificateBook
     {
         var sequence = await unitOfWork.Connection.ExecuteScalarAsync<long>(new CommandDefinition("select nextval('certificate_numbers')",
             transaction: unitOfWork.Transaction, cancellationToken: cancellationToken));
-        var number = Number(result.CycleStart, sequence);
+        var number = CertificateRules.Number(result.CycleStart, sequence);
         var id = Guid.CreateVersion7(now);
         // Two evaluations of the same teacher at once (two replicas, a bulk run beside the evaluator): the one valid
         // certificate per teacher and cycle is the database's to keep, and the second simply issues nothing.
@@ -183,10 +185,78 @@ public static class CertificateBook
             on conflict (school_path, cycle_start) do update set certificates = r.certificates + excluded.certificates
             """, new { TeacherId = teacherId, Cycle = cycle, Sign = sign }, unitOfWork.Transaction, cancellationToken: cancellationToken));
 
-    /// <summary>继续教育合格证 numbers: the cycle and a province-wide sequence, e.g. JXJY-2026-00000042.</summary>
-    public static string Number(int cycleStart, long sequence) =>
-        string.Create(CultureInfo.InvariantCulture, $"JXJY-{cycleStart}-{sequence:D8}");
+    private const string SelectSql = """
+        select c.id, c.number, c.teacher_id, c.teacher_name, c.school_path, c.cycle_start, c.cycle_end, c.total_hours, c.issued_at, c.revoked_at,
+               c.revoked_reason, c.policy_code, c.policy_version, v.name as policy_name
+        from certificates c left join credit_policy_versions v on v.code = c.policy_code and v.version = c.policy_version
+        """;
 
-    /// <summary>A name as shown to anyone verifying a number: the surname, the rest hidden (张**).</summary>
-    public static string MaskName(string name) => name.Length <= 1 ? name : name[0] + new string('*', name.Length - 1);
+    /// <summary>A teacher's certificates, the newest first.</summary>
+    public static async Task<IReadOnlyList<CertificateRow>> OfTeacherAsync(NpgsqlConnection connection, Guid? teacherId, CancellationToken cancellationToken) =>
+        [.. await connection.QueryAsync<CertificateRow>(new CommandDefinition(SelectSql + " where teacher_id = @Id order by issued_at desc",
+            new { Id = teacherId }, cancellationToken: cancellationToken))];
+
+    public static Task<CertificateRow?> ByNumberAsync(NpgsqlConnection connection, string number, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<CertificateRow>(new CommandDefinition(SelectSql + " where number = @Number",
+            new { Number = number }, cancellationToken: cancellationToken));
+
+    /// <summary>The valid certificates under <paramref name="root"/>, by school and name: what a bulk job prints.</summary>
+    public static async Task<IReadOnlyList<CertificateRow>> ValidUnderAsync(NpgsqlConnection connection, string root, CancellationToken cancellationToken) =>
+        [.. await connection.QueryAsync<CertificateRow>(new CommandDefinition($"""
+            select id, number, teacher_id, teacher_name, school_path, cycle_start, cycle_end, total_hours, issued_at, revoked_at, revoked_reason
+            from certificates where revoked_at is null and {PlatformUser.ScopeSql("school_path")} order by school_path, teacher_name
+            """, PlatformUser.ScopeParametersFor(root), cancellationToken: cancellationToken))];
+
+    public static Task<long> CountValidUnderAsync(NpgsqlConnection connection, string root, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"select count(*) from certificates where revoked_at is null and {PlatformUser.ScopeSql("school_path")}",
+            PlatformUser.ScopeParametersFor(root), cancellationToken: cancellationToken));
+
+    /// <summary>The in-post teachers under <paramref name="root"/>: those a bulk job evaluates.</summary>
+    public static async Task<IReadOnlyList<Guid>> InPostTeachersUnderAsync(NpgsqlConnection connection, string root, CancellationToken cancellationToken) =>
+        [.. await connection.QueryAsync<Guid>(new CommandDefinition(
+            $"select id from teachers where in_post and {PlatformUser.ScopeSql("school_path")} order by id",
+            PlatformUser.ScopeParametersFor(root), cancellationToken: cancellationToken))];
+
+    public static Task QueueJobAsync(NpgsqlConnection connection, Guid id, string root, string by, DateTimeOffset now, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("""
+            insert into certificate_jobs (id, scope_path, requested_by, status, created_at) values (@Id, @Root, @By, 'queued', @Now)
+            """, new { Id = id, Root = root, By = by, Now = now }, cancellationToken: cancellationToken));
+
+    public static Task<CertificateJobView?> JobAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<CertificateJobView>(new CommandDefinition("""
+            select id, scope_path, requested_by, status, total, done, issued, certificates, error, created_at, finished_at from certificate_jobs where id = @Id
+            """, new { Id = id }, cancellationToken: cancellationToken));
+
+    /// <summary>The printable file a finished job made.</summary>
+    public static Task<byte[]?> JobContentAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<byte[]?>(new CommandDefinition("select content from certificate_jobs where id = @Id",
+            new { Id = id }, cancellationToken: cancellationToken));
+
+    /// <summary>Takes the oldest queued job, unless another replica is taking it; its id is empty when there is none.</summary>
+    public static Task<(Guid Id, string ScopePath)> ClaimJobAsync(UnitOfWork unitOfWork, CancellationToken cancellationToken) =>
+        unitOfWork.Connection.QuerySingleOrDefaultAsync<(Guid, string)>(new CommandDefinition("""
+            update certificate_jobs set status = 'running'
+            where id = (select id from certificate_jobs where status = 'queued' order by created_at limit 1 for update skip locked)
+            returning id, scope_path
+            """, transaction: unitOfWork.Transaction, cancellationToken: cancellationToken));
+
+    public static Task FailJobAsync(NpgsqlConnection connection, Guid id, string error, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("update certificate_jobs set status = 'failed', error = @Error, finished_at = now() where id = @Id",
+            new { Id = id, Error = error }, cancellationToken: cancellationToken));
+
+    public static Task SetJobTotalAsync(NpgsqlConnection connection, Guid id, int total, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("update certificate_jobs set total = @Total where id = @Id",
+            new { Id = id, Total = total }, cancellationToken: cancellationToken));
+
+    public static Task AddJobDoneAsync(UnitOfWork unitOfWork, Guid id, int count, CancellationToken cancellationToken) =>
+        unitOfWork.Connection.ExecuteAsync(new CommandDefinition("update certificate_jobs set done = done + @Count where id = @Id",
+            new { Id = id, Count = count }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+
+    public static Task FinishJobAsync(NpgsqlConnection connection, Guid id, byte[] content, int certificates, long issued,
+        CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("""
+            update certificate_jobs set status = 'succeeded', content = @Content, certificates = @Certificates, issued = @Issued, finished_at = now()
+            where id = @Id
+            """, new { Id = id, Content = content, Certificates = certificates, Issued = issued }, cancellationToken: cancellationToken));
 }
