@@ -18,7 +18,7 @@ public static class MentoringScope
     public static async Task<(OrganisationRow? Organisation, IResult? Problem)> VisibleOrganisationAsync(NpgsqlConnection connection, PlatformUser user,
         string code, CancellationToken cancellationToken)
     {
-        var organisation = await OrganisationCopy.FindByCodeAsync(connection, code, cancellationToken);
+        var organisation = await CopyStore.FindOrganisationAsync(connection, code, cancellationToken);
         return organisation is null || !user.CanSeeOrganisation(organisation.Path)
             ? (null, Problems.NotFound($"机构代码 {code} 不存在或不在你的管理范围内"))
             : (organisation, null);

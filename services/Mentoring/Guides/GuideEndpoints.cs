@@ -74,7 +74,7 @@ public static class GuideEndpoints
         {
             return problem;
         }
-        var teacher = request.TeacherId is { } id ? await TeacherCopy.FindAsync(unitOfWork.Connection, id, unitOfWork.Transaction, cancellationToken) : null;
+        var teacher = request.TeacherId is { } id ? await CopyStore.FindTeacherAsync(unitOfWork.Connection, id, unitOfWork.Transaction, cancellationToken) : null;
         var stage = request.Stage ?? teacher?.Stage;
         var subject = request.Subject ?? teacher?.Subject;
         validation.Require(request.TeacherId is null || Subjects.IsValid(stage, subject), "subject", "学段与学科须是省定学科（如 junior / 数学）");
@@ -135,7 +135,7 @@ public static class GuideEndpoints
         {
             return problem;
         }
-        var yearId = year is null ? null : (await ProgramYearCopy.FindAsync(connection, year, null, cancellationToken))?.Id;
+        var yearId = year is null ? null : (await CopyStore.FindYearAsync(connection, year, null, cancellationToken))?.Id;
         var parameters = new DynamicParameters(PlatformUser.ScopeParametersFor(district!.Path));
         parameters.Add("YearId", yearId);
         return TypedResults.Ok(await connection.QueryAsync<GuideRow>(new CommandDefinition(
@@ -187,7 +187,7 @@ public static class GuideEndpoints
         var user = PlatformUser.From(http.User);
         var settings = options.Value;
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        var programYear = await ProgramYearCopy.FindAsync(unitOfWork.Connection, year, unitOfWork.Transaction, cancellationToken);
+        var programYear = await CopyStore.FindYearAsync(unitOfWork.Connection, year, unitOfWork.Transaction, cancellationToken);
         if (programYear is null)
         {
             return Problems.NotFound($"年度 {year} 不存在");
@@ -276,7 +276,7 @@ public static class GuideEndpoints
             return Problems.Forbidden("该账号未关联教师，无法查看指导教师聘任");
         }
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var yearId = year is null ? null : (await ProgramYearCopy.FindAsync(connection, year, null, cancellationToken))?.Id;
+        var yearId = year is null ? null : (await CopyStore.FindYearAsync(connection, year, null, cancellationToken))?.Id;
         if (year is not null && yearId is null)
         {
             return Problems.NotFound($"年度 {year} 不存在");
@@ -291,7 +291,7 @@ public static class GuideEndpoints
     {
         var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var programYear = await ProgramYearCopy.FindAsync(connection, year, null, cancellationToken);
+        var programYear = await CopyStore.FindYearAsync(connection, year, null, cancellationToken);
         var guide = programYear is null ? null : await connection.QuerySingleOrDefaultAsync<GuideRow>(new CommandDefinition(
             GuideSql + " where g.id = @GuideId", new { GuideId = guideId, YearId = programYear.Id }, cancellationToken: cancellationToken));
         if (guide is null || !(user.CanSeeOrganisation(guide.OrganisationPath) || user.TeacherId == guide.TeacherId))
@@ -301,7 +301,7 @@ public static class GuideEndpoints
         var groups = await StudyGroupStore.ViewsAsync(connection,
             "g.program_year_id = @YearId and g.id in (select group_id from guide_assignments where guide_id = @GuideId)",
             new { YearId = programYear!.Id, GuideId = guideId }, null, cancellationToken);
-        var progress = await StudyProgressQueries.ForAsync(connection, [.. groups.SelectMany(g => g.Members).Select(m => m.TeacherId)], programYear.Id,
+        var progress = await CopyStore.StudyProgressAsync(connection, [.. groups.SelectMany(g => g.Members).Select(m => m.TeacherId)], programYear.Id,
             cancellationToken);
         return TypedResults.Ok(new
         {
@@ -319,7 +319,7 @@ public static class GuideEndpoints
     {
         var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var programYear = await ProgramYearCopy.FindAsync(connection, year, null, cancellationToken);
+        var programYear = await CopyStore.FindYearAsync(connection, year, null, cancellationToken);
         if (programYear is null)
         {
             return Problems.NotFound($"年度 {year} 不存在");

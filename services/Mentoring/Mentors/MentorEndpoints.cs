@@ -73,7 +73,7 @@ public static class MentorEndpoints
         }
         var user = PlatformUser.From(http.User);
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        var teacher = await TeacherCopy.FindAsync(unitOfWork.Connection, teacherId, unitOfWork.Transaction, cancellationToken);
+        var teacher = await CopyStore.FindTeacherAsync(unitOfWork.Connection, teacherId, unitOfWork.Transaction, cancellationToken);
         if (teacher is null || !user.CanSeeTeacher(teacher.Id, teacher.SchoolPath))
         {
             return Problems.NotFound("教师不存在或不在你的管理范围内");
@@ -116,7 +116,7 @@ public static class MentorEndpoints
         parameters.Add("NewTier", Tiers.NewTeacher);
         parameters.Add("MentorTiers", MentorRules.MentorTiers.ToArray());
         var mentees = (await unitOfWork.Connection.QueryAsync<TeacherRow>(new CommandDefinition($"""
-            {TeacherCopy.SelectSql} t
+            {CopyStore.TeacherSql} t
             where t.in_post and {PlatformUser.ScopeSql("t.school_path")} and (t.hire_date > @HiredAfter or t.tier = @NewTier)
               and not exists (select 1 from mentor_pairings p where p.mentee_id = t.id and p.status = 'active')
               and not exists (select 1 from mentors m where m.teacher_id = t.id)
@@ -195,8 +195,8 @@ public static class MentorEndpoints
         var settings = options.Value;
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
         await LockMentorsAsync(unitOfWork, cancellationToken);
-        var mentor = await TeacherCopy.FindAsync(unitOfWork.Connection, request.MentorId!.Value, unitOfWork.Transaction, cancellationToken);
-        var mentee = await TeacherCopy.FindAsync(unitOfWork.Connection, request.MenteeId!.Value, unitOfWork.Transaction, cancellationToken);
+        var mentor = await CopyStore.FindTeacherAsync(unitOfWork.Connection, request.MentorId!.Value, unitOfWork.Transaction, cancellationToken);
+        var mentee = await CopyStore.FindTeacherAsync(unitOfWork.Connection, request.MenteeId!.Value, unitOfWork.Transaction, cancellationToken);
         if (mentor is null || mentee is null || !user.CanSeeTeacher(mentee.Id, mentee.SchoolPath) || !user.CanSeeTeacher(mentor.Id, mentor.SchoolPath))
         {
             return Problems.NotFound("导师或新教师不存在，或不在你的管理范围内");
@@ -286,7 +286,7 @@ public static class MentorEndpoints
             return Problems.Forbidden("只有教师本人可以查看自己的徒弟");
         }
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var yearId = year is null ? null : (await ProgramYearCopy.FindAsync(connection, year, null, cancellationToken))?.Id;
+        var yearId = year is null ? null : (await CopyStore.FindYearAsync(connection, year, null, cancellationToken))?.Id;
         if (year is not null && yearId is null)
         {
             return Problems.NotFound($"年度 {year} 不存在");
@@ -295,8 +295,8 @@ public static class MentorEndpoints
             PairingSql + " where p.mentor_id = @TeacherId and p.status = 'active' order by p.starts_on, mentee_name", new { TeacherId = teacherId },
             cancellationToken: cancellationToken))).ToList();
         var ids = pairings.Select(p => p.MenteeId).ToList();
-        var total = await StudyProgressQueries.ForAsync(connection, ids, null, cancellationToken);
-        var inYear = yearId is null ? null : await StudyProgressQueries.ForAsync(connection, ids, yearId, cancellationToken);
+        var total = await CopyStore.StudyProgressAsync(connection, ids, null, cancellationToken);
+        var inYear = yearId is null ? null : await CopyStore.StudyProgressAsync(connection, ids, yearId, cancellationToken);
         var courses = (await connection.QueryAsync<(Guid TeacherId, string Title, decimal Hours, DateTimeOffset CompletedAt)>(new CommandDefinition("""
             select teacher_id, coalesce(title, ''), coalesce(hours, 0), completed_at from course_progress
             where teacher_id = any(@Ids) and status = 'completed' order by completed_at desc
@@ -315,7 +315,7 @@ public static class MentorEndpoints
     {
         var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var teacher = await TeacherCopy.FindAsync(connection, teacherId, null, cancellationToken);
+        var teacher = await CopyStore.FindTeacherAsync(connection, teacherId, null, cancellationToken);
         if (teacher is null || !user.CanSeeTeacher(teacher.Id, teacher.SchoolPath))
         {
             return Problems.NotFound("教师不存在或不在你的管理范围内");

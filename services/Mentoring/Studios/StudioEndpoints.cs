@@ -86,7 +86,7 @@ public static class StudioEndpoints
         {
             return Problems.RuleBroken("名师工作室分市级和县级：请给出市或区县的代码", "studio-level");
         }
-        var master = await TeacherCopy.FindAsync(connection, request.MasterId!.Value, null, cancellationToken);
+        var master = await CopyStore.FindTeacherAsync(connection, request.MasterId!.Value, null, cancellationToken);
         if (master is null || !master.SchoolPath.StartsWith(organisation.Path + "/", StringComparison.Ordinal))
         {
             return Problems.NotFound($"教师不存在或不在{organisation.Name}");
@@ -153,7 +153,7 @@ public static class StudioEndpoints
         {
             return problem;
         }
-        var teacher = await TeacherCopy.FindAsync(connection, teacherId, null, cancellationToken);
+        var teacher = await CopyStore.FindTeacherAsync(connection, teacherId, null, cancellationToken);
         if (teacher is null || !teacher.SchoolPath.StartsWith(studio!.OrganisationPath + "/", StringComparison.Ordinal))
         {
             return Problems.NotFound("教师不存在或不在工作室所在的市或区县");

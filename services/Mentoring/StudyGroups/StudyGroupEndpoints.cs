@@ -106,7 +106,7 @@ public static class StudyGroupEndpoints
         {
             return problem;
         }
-        var teacher = await TeacherCopy.FindAsync(unitOfWork.Connection, teacherId, unitOfWork.Transaction, cancellationToken);
+        var teacher = await CopyStore.FindTeacherAsync(unitOfWork.Connection, teacherId, unitOfWork.Transaction, cancellationToken);
         if (teacher is null || !user.CanSeeTeacher(teacher.Id, teacher.SchoolPath))
         {
             return Problems.NotFound("教师不存在或不在你的管理范围内");
@@ -227,7 +227,7 @@ public static class StudyGroupEndpoints
     {
         var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var programYear = await ProgramYearCopy.FindAsync(connection, year, null, cancellationToken);
+        var programYear = await CopyStore.FindYearAsync(connection, year, null, cancellationToken);
         if (programYear is null)
         {
             return Problems.NotFound($"年度 {year} 不存在");
@@ -260,7 +260,7 @@ public static class StudyGroupEndpoints
                 "状态应为 submitted（已提交）、pending（未提交，未到截止日）、late（逾期未提交）、unsubmitted（未提交）或 all", Validation.NotAllowed).ToProblem();
         }
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var programYear = await ProgramYearCopy.FindAsync(connection, year, null, cancellationToken);
+        var programYear = await CopyStore.FindYearAsync(connection, year, null, cancellationToken);
         if (programYear is null)
         {
             return Problems.NotFound($"年度 {year} 不存在");
@@ -292,7 +292,7 @@ public static class StudyGroupEndpoints
     private static async Task<(YearRow? Year, OrganisationRow? Organisation, IResult? Problem)> ArrangeableAsync(UnitOfWork unitOfWork, PlatformUser user,
         string year, string code, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var programYear = await ProgramYearCopy.FindAsync(unitOfWork.Connection, year, unitOfWork.Transaction, cancellationToken);
+        var programYear = await CopyStore.FindYearAsync(unitOfWork.Connection, year, unitOfWork.Transaction, cancellationToken);
         if (programYear is null)
         {
             return (null, null, Problems.NotFound($"年度 {year} 不存在"));
@@ -314,7 +314,7 @@ public static class StudyGroupEndpoints
     private static async Task<(YearRow? Year, GroupRow? Group, IResult? Problem)> EditableGroupAsync(UnitOfWork unitOfWork, PlatformUser user,
         string year, Guid groupId, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var programYear = await ProgramYearCopy.FindAsync(unitOfWork.Connection, year, unitOfWork.Transaction, cancellationToken);
+        var programYear = await CopyStore.FindYearAsync(unitOfWork.Connection, year, unitOfWork.Transaction, cancellationToken);
         if (programYear is null)
         {
             return (null, null, Problems.NotFound($"年度 {year} 不存在"));

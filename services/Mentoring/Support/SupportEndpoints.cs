@@ -154,7 +154,7 @@ public static class SupportEndpoints
         {
             return problem;
         }
-        var teacher = await TeacherCopy.FindAsync(unitOfWork.Connection, request.TeacherId!.Value, unitOfWork.Transaction, cancellationToken);
+        var teacher = await CopyStore.FindTeacherAsync(unitOfWork.Connection, request.TeacherId!.Value, unitOfWork.Transaction, cancellationToken);
         if (teacher is null || !user.CanSeeTeacher(teacher.Id, teacher.SchoolPath))
         {
             return Problems.NotFound("教师不存在或不在你的管理范围内");

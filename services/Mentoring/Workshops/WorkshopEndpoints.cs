@@ -67,7 +67,7 @@ public static class WorkshopEndpoints
     {
         var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var programYear = await ProgramYearCopy.FindAsync(connection, year, null, cancellationToken);
+        var programYear = await CopyStore.FindYearAsync(connection, year, null, cancellationToken);
         if (programYear is null)
         {
             return Problems.NotFound($"年度 {year} 不存在");
@@ -85,7 +85,7 @@ public static class WorkshopEndpoints
     {
         var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var teacher = await TeacherCopy.FindAsync(connection, teacherId, null, cancellationToken);
+        var teacher = await CopyStore.FindTeacherAsync(connection, teacherId, null, cancellationToken);
         if (teacher is null || !user.CanSeeTeacher(teacher.Id, teacher.SchoolPath))
         {
             return Problems.NotFound("教师不存在或不在你的管理范围内");
@@ -233,6 +233,6 @@ public static class WorkshopEndpoints
     /// <summary>The caller's school: a teacher's from their profile copy, a school admin's from the token.</summary>
     private static async Task<Guid?> SchoolOfAsync(NpgsqlConnection connection, PlatformUser user, CancellationToken cancellationToken) =>
         user.TeacherId is { } teacherId
-            ? (await TeacherCopy.FindAsync(connection, teacherId, null, cancellationToken))?.SchoolId
+            ? (await CopyStore.FindTeacherAsync(connection, teacherId, null, cancellationToken))?.SchoolId
             : user.Role == Roles.SchoolAdmin ? user.OrganisationId : null;
 }
