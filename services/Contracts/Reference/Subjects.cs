@@ -27,6 +27,15 @@ public static class Subjects
         [Stages.Kindergarten] = ["幼儿园教师", "园长"],
     };
 
+    /// <summary>
+    /// Every subject code (the subjects are named in Chinese, so the code is the name) → the stages that teach it, for
+    /// documents listing the codes (<c>[Codes(typeof(Subjects))]</c>); read off <see cref="ByStage"/>, so it cannot drift.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> Names = ByStage
+        .SelectMany(stage => stage.Value.Select(subject => (Subject: subject, Stage: StageNames.Names[stage.Key])))
+        .GroupBy(s => s.Subject, StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => string.Join("、", g.Select(s => s.Stage)), StringComparer.Ordinal);
+
     public static bool IsValid(string? stage, string? subject) =>
         stage is not null && subject is not null && ByStage.TryGetValue(stage, out var subjects) && subjects.Contains(subject);
 }
