@@ -28,13 +28,13 @@ public static class Subjects
     };
 
     /// <summary>
-    /// Every subject code (the subjects are named in Chinese, so the code is the name) → the stages that teach it, for
-    /// documents listing the codes (<c>[Codes(typeof(Subjects))]</c>); read off <see cref="ByStage"/>, so it cannot drift.
+    /// Every subject of any stage → the stages (in Chinese) that teach it: the codes a request's subject may take (which
+    /// stage's list applies is the rule's business, <see cref="IsValid"/>).
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string> Names = ByStage
-        .SelectMany(stage => stage.Value.Select(subject => (Subject: subject, Stage: StageNames.Names[stage.Key])))
-        .GroupBy(s => s.Subject, StringComparer.Ordinal)
-        .ToDictionary(g => g.Key, g => string.Join("、", g.Select(s => s.Stage)), StringComparer.Ordinal);
+        .SelectMany(s => s.Value.Select(subject => (Subject: subject, Stage: s.Key)))
+        .GroupBy(s => s.Subject)
+        .ToDictionary(g => g.Key, g => string.Join("、", g.Select(s => StageNames.Names[s.Stage])) + "学科");
 
     public static bool IsValid(string? stage, string? subject) =>
         stage is not null && subject is not null && ByStage.TryGetValue(stage, out var subjects) && subjects.Contains(subject);
@@ -50,6 +50,12 @@ public static class Tiers
     public const string Leading = "leading";          // 领航
 
     public static readonly IReadOnlyList<string> All = [NewTeacher, Rising, Backbone, Master, Leading];
+
+    /// <summary>Each tier as teachers call it, for messages, sheets and the API's documentation.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
+    {
+        [NewTeacher] = "春苗", [Rising] = "扬帆", [Backbone] = "深蓝", [Master] = "卓越", [Leading] = "领航",
+    };
 
     /// <summary>Seed 002: a teacher is new (春苗) for their first three years of service.</summary>
     public const int NewTeacherYears = 3;
