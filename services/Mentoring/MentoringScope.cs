@@ -1,4 +1,3 @@
-using Dapper;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -15,10 +14,10 @@ namespace TrainingPlatform.Services.Mentoring;
 public static class MentoringScope
 {
     /// <summary>The organisation <paramref name="code"/> if the caller may see it, else a 404 problem.</summary>
-    public static async Task<(OrganisationRow? Organisation, IResult? Problem)> VisibleOrganisationAsync(NpgsqlConnection connection, PlatformUser user,
+    public static async Task<(OrganisationRow? Organisation, NotFoundProblem? Problem)> VisibleOrganisationAsync(NpgsqlConnection connection, PlatformUser user,
         string code, CancellationToken cancellationToken)
     {
-        var organisation = await OrganisationCopy.FindByCodeAsync(connection, code, cancellationToken);
+        var organisation = await CopyStore.FindOrganisationAsync(connection, code, cancellationToken);
         return organisation is null || !user.CanSeeOrganisation(organisation.Path)
             ? (null, Problems.NotFound($"机构代码 {code} 不存在或不在你的管理范围内"))
             : (organisation, null);
@@ -26,9 +25,10 @@ public static class MentoringScope
 
     /// <summary>
     /// May the caller arrange the study groups of <paramref name="organisationPath"/> (a school: its own admin; a county's
-    /// cross-school groups: a district admin above it)? Null when allowed, else the problem.
+    /// cross-school groups: a district admin above it)? Null when allowed, else the problem: a
+    /// <see cref="ForbiddenProblem"/>, or a <see cref="RuleProblem"/> for an organisation that has no groups.
     /// </summary>
-    public static IResult? CanArrangeGroups(PlatformUser user, string kind, string organisationPath) => kind switch
+    public static PlatformProblemResult? CanArrangeGroups(PlatformUser user, string kind, string organisationPath) => kind switch
     {
         _ when user.IsOperator => null,
         OrganisationKinds.School when user.Role == Roles.SchoolAdmin && user.OrganisationPath == organisationPath => null,
@@ -39,7 +39,7 @@ public static class MentoringScope
     };
 
     /// <summary>Dates are checked in the province's calendar: group lists may change up to and including the due day.</summary>
-    public static IResult? GroupListsOpen(YearRow year, TimeProvider clock, bool submitted)
+    public static ConflictProblem? GroupListsOpen(YearRow year, TimeProvider clock, bool submitted)
     {
         var today = ProvinceCalendar.Today(clock);
         if (today > year.GroupListsDue)
@@ -49,15 +49,16 @@ public static class MentoringScope
         return submitted ? Problems.Conflict("研修组名单已提交，不能再调整", "group-list-submitted") : null;
     }
 
-    /// <summary>One county's group lists are arranged one request at a time (a school's and the county's draw on the same teachers).</summary>
-    public static Task LockCountyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid yearId, string path,
-        CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(hashtextextended(@Key, 0))",
-            new { Key = $"groups:{yearId}:{CountyOf(path)}" }, transaction, cancellationToken: cancellationToken));
-
     public static string CountyOf(string path) => string.Join('/', path.Split('/').Take(3));
 
     public static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
     public static string By(PlatformUser user) => $"{user.Name} ({user.AccountId})";
+
+    /// <summary>
+    /// A refusal of a shared check that the endpoint's results do not list: a mistake in the endpoint's signature, which
+    /// the tests meet, never a caller's.
+    /// </summary>
+    public static InvalidOperationException Unlisted(IResult problem) =>
+        new($"{problem.GetType().Name} is not among the results this endpoint declares");
 }

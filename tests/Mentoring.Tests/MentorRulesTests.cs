@@ -64,6 +64,6 @@ public sealed class MentorRulesTests
     [InlineData(false, "2026-05-31", "pending")]
     [InlineData(false, "2026-06-01", "late")]
     public void A_group_list_not_submitted_by_its_due_date_is_late(bool submitted, string today, string status) =>
-        Assert.Equal(status, TrainingPlatform.Services.Mentoring.StudyGroups.GroupListSubmission.StatusOf(submitted,
+        Assert.Equal(status, TrainingPlatform.Services.Mentoring.StudyGroups.GroupListStatuses.Of(submitted,
             DateOnly.Parse(today, System.Globalization.CultureInfo.InvariantCulture), new DateOnly(2026, 5, 31)));
 }

@@ -10,6 +10,9 @@ namespace TrainingPlatform.Services.Mentoring.Activities;
 /// </summary>
 public static class ActivityRules
 {
+    /// <summary>The longest record of what was done.</summary>
+    public const int DescriptionLength = 2000;
+
     /// <summary>
     /// Why an activity held on <paramref name="heldOn"/> cannot be logged, or null: only what has happened, and only
     /// inside the pairing's (or guidance's) period — from its first day to the day it ended, early or not.
@@ -65,10 +68,35 @@ public static class ActivityRules
     /// <summary>Why an activity can no longer be confirmed or rejected, or null while it waits.</summary>
     public static string? WhyNotDecide(string status) => status switch
     {
-        "logged" => null,
-        "confirmed" => "该活动已确认并登记学时，不能再次确认或退回",
+        ActivityStatuses.Logged => null,
+        ActivityStatuses.Confirmed => "该活动已确认并登记学时，不能再次确认或退回",
         _ => "该活动已退回；如需登记请教师重新填报",
     };
 
     private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+}
+
+/// <summary>Where a logged activity stands: waiting for the school it served, confirmed (and credited), or rejected.</summary>
+public static class ActivityStatuses
+{
+    public const string Logged = "logged";
+    public const string Confirmed = "confirmed";
+    public const string Rejected = "rejected";
+
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
+    {
+        [Logged] = "待确认", [Confirmed] = "已确认", [Rejected] = "已退回",
+    };
+}
+
+/// <summary>What the served school decides about a logged activity.</summary>
+public static class ActivityDecisions
+{
+    public const string Confirm = "confirm";
+    public const string Reject = "reject";
+
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
+    {
+        [Confirm] = "确认（登记学时）", [Reject] = "退回（须说明原因）",
+    };
 }

@@ -1,40 +1,57 @@
-using Dapper;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.BuildingBlocks.Time;
-using TrainingPlatform.Contracts.Directory;
 using TrainingPlatform.Contracts.Mentoring;
-using TrainingPlatform.Contracts.Reference;
 using TrainingPlatform.Services.Mentoring.Assignment;
 using TrainingPlatform.Services.Mentoring.Copies;
 
 namespace TrainingPlatform.Services.Mentoring.Mentors;
 
-public sealed record MarkMentor(int? Capacity);
+public sealed record MarkMentor(
+    [property: Range(1, MentorRules.MaxCapacity), Description("最多带教的徒弟数；不传为设置 Mentoring:MentorCapacity（默认 3）")] int? Capacity);
 
-public sealed record EndPairing(string? Reason);
+public sealed record EndPairing(
+    [property: Required, MaxLength(MentoringLimits.ReasonLength), Description("提前结束的原因")] string? Reason);
 
 /// <param name="StartsOn">When the pairing began, if before today (sessions already held can then be logged); today if left out.</param>
-public sealed record PairByHand(Guid? MentorId, Guid? MenteeId, string? Reason, DateOnly? StartsOn = null);
+public sealed record PairByHand(
+    [property: Required, Description("导师的教师编号；须已设为导师且名额未满")] Guid? MentorId,
+    [property: Required, Description("新教师的教师编号：在岗，入职 Mentoring:NewTeacherYears 年内或春苗层级，尚无导师")] Guid? MenteeId,
+    [property: MaxLength(MentoringLimits.ReasonLength), Description("导师与新教师学段学科不一致时必填：人工结对的原因")] string? Reason,
+    [property: Description("结对开始日期：今天或本年度内此前的某天（补录已开始的带教）；不传为今天")] DateOnly? StartsOn = null);
 
-public sealed record PairingView
-{
-    public Guid Id { get; init; }
-    public Guid MentorId { get; init; }
-    public string MentorName { get; init; } = "";
-    public Guid MenteeId { get; init; }
-    public string MenteeName { get; init; } = "";
-    public string MenteeSchoolPath { get; init; } = "";
-    public DateOnly StartsOn { get; init; }
-    public DateOnly EndsOn { get; init; }
-    public string Status { get; init; } = "";
-    public string Explanation { get; init; } = "";
-    public DateOnly? EndedOn { get; init; }
-    public string? EndedReason { get; init; }
-}
+public sealed record MentorMarked(Guid TeacherId, string Name, int Capacity, [property: Description("正在带教的徒弟数")] int Mentees);
+
+/// <summary>A run of the mentor pairing: its figures, the period every new pairing lasts, the pairings made and who was left unpaired.</summary>
+public sealed record MentorPairingRun(AssignmentRunSummary Run, PairingPeriod Period, IReadOnlyList<MentorPairingMade> Pairings,
+    IReadOnlyList<UnpairedMentee> Unassigned);
+
+public sealed record PairingPeriod(DateOnly StartsOn, DateOnly EndsOn);
+
+public sealed record MentorPairingMade(Guid PairingId, Guid MentorId, Guid MenteeId, string Mentee,
+    [property: Description("为什么是这位导师：距离、学科学段、负荷")] string Explanation);
+
+public sealed record UnpairedMentee(Guid MenteeId, string Mentee, [property: Description("未能结对的原因")] string Reason);
+
+public sealed record PairedByHand(Guid PairingId, string Mentor, string Mentee, string Explanation);
+
+/// <summary>A mentee of the signed-in mentor and their study: all years, the year asked about, and the courses completed.</summary>
+public sealed record MenteeProgress(PairingView Pairing,
+    [property: Description("历年累计的学习进度")] StudyProgress? Progress,
+    [property: Description("所查年度的学习进度；未指定年度时为 null")] StudyProgress? ProgressThisYear,
+    IReadOnlyList<CompletedCourse> CompletedCourses);
+
+public sealed record CompletedCourse(string Title, decimal Hours, DateTimeOffset CompletedAt);
+
+public sealed record TeacherPairings(
+    [property: Description("作为徒弟的结对")] IReadOnlyList<PairingView> AsMentee,
+    [property: Description("作为导师的结对")] IReadOnlyList<PairingView> AsMentor);
 
 /// <summary>
 /// Mentor pairing (导师带教): schools and districts mark backbone teachers as mentors with a capacity; a district runs
@@ -48,32 +65,47 @@ public static class MentorEndpoints
     {
         var group = app.MapGroup("/api/mentoring").WithTags("Mentors");
         var admins = new[] { Roles.SchoolAdmin, Roles.DistrictAdmin, Roles.PlatformOperator };
-        group.MapPut("/mentors/{teacherId:guid}", MarkAsync).RequireAuthorization(p => p.RequireRole(admins));
-        group.MapPost("/organisations/{code}/mentor-pairings", PairAsync).RequireAuthorization(p => p.RequireRole(Roles.DistrictAdmin, Roles.PlatformOperator));
-        group.MapPost("/mentor-pairings", PairByHandAsync).RequireAuthorization(p => p.RequireRole(admins));
-        group.MapPost("/mentor-pairings/{pairingId:guid}/end", EndAsync).RequireAuthorization(p => p.RequireRole(admins));
-        group.MapGet("/mentors/me/mentees", MyMenteesAsync).RequireAuthorization(p => p.RequireRole(Roles.Teacher, Roles.GuideTeacher));
-        group.MapGet("/teachers/{teacherId:guid}/pairings", PairingsOfAsync);
+        group.MapPut("/mentors/{teacherId:guid}", MarkAsync).RequireAuthorization(p => p.RequireRole(admins))
+            .WithName("MarkMentor")
+            .WithSummary("设为导师")
+            .WithDescription("把范围内骨干（深蓝）、卓越或领航层级的在岗教师设为导师并设定带教名额；再次调用修改名额，但不能少于正在带教的徒弟数。");
+        group.MapPost("/organisations/{code}/mentor-pairings", PairAsync).RequireAuthorization(p => p.RequireRole(Roles.DistrictAdmin, Roles.PlatformOperator))
+            .WithName("PairMentors")
+            .WithSummary("自动结对导师")
+            .WithDescription("为该机构之下尚无导师的在岗新教师（入职 Mentoring:NewTeacherYears 年内或春苗层级）结对导师：学段学科一致，不超过名额，"
+                + "距离不超过 Mentoring:MentorMaxDistance，先近后远、负荷均衡。每对为期 Mentoring:PairingYears 年，自今天起；运行结果留存，"
+                + "每对发布 MentorPaired；未能结对的列出原因。");
+        group.MapPost("/mentor-pairings", PairByHandAsync).RequireAuthorization(p => p.RequireRole(admins))
+            .WithName("PairMentorByHand")
+            .WithSummary("人工结对导师")
+            .WithDescription("学校或教育局为范围内的两位教师结对：导师名额未满，新教师尚无导师；学段学科不一致须说明原因（reason），结对说明中会注明。"
+                + "可补录本年度内已开始的结对（startsOn）。");
+        group.MapPost("/mentor-pairings/{pairingId:guid}/end", EndAsync).RequireAuthorization(p => p.RequireRole(admins))
+            .WithName("EndMentorPairing")
+            .WithSummary("提前结束导师结对")
+            .WithDescription("须说明原因；结束后发布 MentorPairingEnded，此后的带教活动不能再登记。");
+        group.MapGet("/mentors/me/mentees", MyMenteesAsync).RequireAuthorization(p => p.RequireRole(Roles.Teacher, Roles.GuideTeacher))
+            .WithName("ListMyMentees")
+            .WithSummary("我的徒弟")
+            .WithDescription("当前登录导师正在带教的徒弟，以及每人历年和所查年度（year）的学习进度、已完成的课程。");
+        group.MapGet("/teachers/{teacherId:guid}/pairings", PairingsOfAsync)
+            .WithName("ListTeacherPairings")
+            .WithSummary("查看教师的导师结对")
+            .WithDescription("教师本人或其学校之上的管理员可查看：该教师作为徒弟和作为导师的全部结对（含已结束的）。");
         return app;
     }
 
-    private const string PairingSql = """
-        select p.id, p.mentor_id, coalesce(m.name, '') as mentor_name, p.mentee_id, coalesce(e.name, '') as mentee_name,
-               coalesce(e.school_path, '') as mentee_school_path, p.starts_on, p.ends_on, p.status, p.explanation, p.ended_on, p.ended_reason
-        from mentor_pairings p left join teachers m on m.id = p.mentor_id left join teachers e on e.id = p.mentee_id
-        """;
-
-    private static async Task<IResult> MarkAsync(Guid teacherId, MarkMentor request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
-        IOptions<MentoringOptions> options, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<MentorMarked>, ValidationFailed, NotFoundProblem, ConflictProblem, RuleProblem>> MarkAsync(Guid teacherId,
+        MarkMentor request, HttpContext http, NpgsqlDataSource db, TimeProvider clock, IOptions<MentoringOptions> options, CancellationToken cancellationToken)
     {
         var capacity = request.Capacity ?? options.Value.MentorCapacity;
-        if (capacity is < 1 or > 10)
+        if (capacity is < 1 or > MentorRules.MaxCapacity)
         {
-            return new Validation().Require(false, "capacity", "每位导师带 1–10 名徒弟").ToProblem();
+            return new Validation().Require(false, "capacity", $"每位导师带 1–{MentorRules.MaxCapacity} 名徒弟").ToProblem();
         }
         var user = PlatformUser.From(http.User);
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        var teacher = await TeacherCopy.FindAsync(unitOfWork.Connection, teacherId, unitOfWork.Transaction, cancellationToken);
+        var teacher = await CopyStore.FindTeacherAsync(unitOfWork.Connection, teacherId, unitOfWork.Transaction, cancellationToken);
         if (teacher is null || !user.CanSeeTeacher(teacher.Id, teacher.SchoolPath))
         {
             return Problems.NotFound("教师不存在或不在你的管理范围内");
@@ -82,24 +114,20 @@ public static class MentorEndpoints
         {
             return Problems.RuleBroken(why, "mentor-tier");
         }
-        await LockMentorsAsync(unitOfWork, cancellationToken);
-        var mentees = await ActiveMenteesAsync(unitOfWork, teacher.Id, cancellationToken);
+        await MentorStore.LockAsync(unitOfWork, cancellationToken);
+        var mentees = await MentorStore.ActiveMenteesAsync(unitOfWork, teacher.Id, cancellationToken);
         if (capacity < mentees)
         {
             return Problems.Conflict($"{teacher.Name} 正在带 {mentees} 名徒弟，名额不能少于 {mentees}；请先结束部分结对", "capacity-below-mentees", "capacity");
         }
-        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
-            insert into mentors (teacher_id, capacity, marked_by, marked_at) values (@TeacherId, @Capacity, @By, @Now)
-            on conflict (teacher_id) do update set capacity = excluded.capacity, marked_by = excluded.marked_by, marked_at = excluded.marked_at
-            """, new { TeacherId = teacher.Id, Capacity = capacity, By = MentoringScope.By(user), Now = clock.GetUtcNow() }, unitOfWork.Transaction,
-            cancellationToken: cancellationToken));
+        await MentorStore.UpsertMentorAsync(unitOfWork, teacher.Id, capacity, MentoringScope.By(user), clock.GetUtcNow(), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
-        return TypedResults.Ok(new { teacherId = teacher.Id, teacher.Name, capacity, mentees });
+        return TypedResults.Ok(new MentorMarked(teacher.Id, teacher.Name, capacity, mentees));
     }
 
     /// <summary>Pairs the unpaired new teachers below <paramref name="code"/> with the mentors there, through the engine. Stored and announced.</summary>
-    private static async Task<IResult> PairAsync(string code, HttpContext http, NpgsqlDataSource db, TimeProvider clock, IOptions<MentoringOptions> options,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Ok<MentorPairingRun>, NotFoundProblem, RuleProblem>> PairAsync(string code, HttpContext http, NpgsqlDataSource db,
+        TimeProvider clock, IOptions<MentoringOptions> options, CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
         var settings = options.Value;
@@ -109,26 +137,11 @@ public static class MentorEndpoints
         {
             return problem;
         }
-        await LockMentorsAsync(unitOfWork, cancellationToken);
+        await MentorStore.LockAsync(unitOfWork, cancellationToken);
         var today = ProvinceCalendar.Today(clock);
-        var parameters = new DynamicParameters(PlatformUser.ScopeParametersFor(organisation!.Path));
-        parameters.Add("HiredAfter", MentorRules.NewTeacherHiredAfter(today, settings.NewTeacherYears));
-        parameters.Add("NewTier", Tiers.NewTeacher);
-        parameters.Add("MentorTiers", MentorRules.MentorTiers.ToArray());
-        var mentees = (await unitOfWork.Connection.QueryAsync<TeacherRow>(new CommandDefinition($"""
-            {TeacherCopy.SelectSql} t
-            where t.in_post and {PlatformUser.ScopeSql("t.school_path")} and (t.hire_date > @HiredAfter or t.tier = @NewTier)
-              and not exists (select 1 from mentor_pairings p where p.mentee_id = t.id and p.status = 'active')
-              and not exists (select 1 from mentors m where m.teacher_id = t.id)
-            order by t.hire_date desc, t.id
-            """, parameters, unitOfWork.Transaction, cancellationToken: cancellationToken))).ToList();
-        var mentors = (await unitOfWork.Connection.QueryAsync<(Guid Id, string Stage, string Subject, string SchoolPath, int Capacity, int Load)>(
-            new CommandDefinition($"""
-                select t.id, t.stage, t.subject, t.school_path, m.capacity,
-                       (select count(*) from mentor_pairings p where p.mentor_id = t.id and p.status = 'active')::int as load
-                from mentors m join teachers t on t.id = m.teacher_id
-                where t.in_post and t.tier = any(@MentorTiers) and {PlatformUser.ScopeSql("t.school_path")}
-                """, parameters, unitOfWork.Transaction, cancellationToken: cancellationToken))).ToList();
+        var mentees = await MentorStore.UnpairedNewTeachersAsync(unitOfWork, organisation!.Path,
+            MentorRules.NewTeacherHiredAfter(today, settings.NewTeacherYears), cancellationToken);
+        var mentors = await MentorStore.MentorsBelowAsync(unitOfWork, organisation.Path, cancellationToken);
         if (mentees.Count == 0)
         {
             return Problems.RuleBroken($"{organisation.Name} 没有尚未结对的新教师（入职 {settings.NewTeacherYears} 年内或春苗层级）", "no-new-teachers");
@@ -143,45 +156,34 @@ public static class MentorEndpoints
             });
         var now = clock.GetUtcNow();
         var (startsOn, endsOn) = MentorRules.Period(today, settings.PairingYears);
-        var runId = await AssignmentRuns.SaveAsync(unitOfWork, "mentors", null, organisation.Path, result, MentoringScope.By(user), now, cancellationToken);
-        var created = new List<object>();
+        var runId = await AssignmentStore.SaveRunAsync(unitOfWork, "mentors", null, organisation.Path, result, MentoringScope.By(user), now,
+            cancellationToken);
+        var created = new List<MentorPairingMade>();
         var names = mentees.ToDictionary(t => t.Id, t => t.Name);
         foreach (var pair in result.Assignments)
         {
             var pairingId = Guid.CreateVersion7(now);
-            await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
-                insert into mentor_pairings (id, mentor_id, mentee_id, starts_on, ends_on, status, distance, explanation, run_id, created_at)
-                values (@Id, @MentorId, @MenteeId, @StartsOn, @EndsOn, 'active', @Distance, @Explanation, @RunId, @Now)
-                """, new
-            {
-                Id = pairingId, MentorId = pair.ServerId, MenteeId = pair.ClientId, StartsOn = startsOn, EndsOn = endsOn, pair.Distance, pair.Explanation,
-                RunId = runId, Now = now,
-            }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+            await MentorStore.InsertAssignedPairingAsync(unitOfWork, pairingId, pair, startsOn, endsOn, runId, now, cancellationToken);
             await unitOfWork.PublishAsync(new MentorPaired(pairingId, pair.ServerId, pair.ClientId, startsOn, endsOn, pair.Distance, pair.Explanation, now),
                 cancellationToken);
-            created.Add(new { pairingId, mentorId = pair.ServerId, menteeId = pair.ClientId, mentee = names[pair.ClientId], pair.Explanation });
+            created.Add(new MentorPairingMade(pairingId, pair.ServerId, pair.ClientId, names[pair.ClientId], pair.Explanation));
         }
         await unitOfWork.CommitAsync(cancellationToken);
-        return TypedResults.Ok(new
-        {
-            run = AssignmentRuns.Summary(runId, result),
-            period = new { startsOn, endsOn },
-            pairings = created,
-            unassigned = result.Unassigned.Select(u => new { menteeId = u.ClientId, mentee = names[u.ClientId], u.Reason }),
-        });
+        return TypedResults.Ok(new MentorPairingRun(AssignmentStore.Summary(runId, result), new PairingPeriod(startsOn, endsOn), created,
+            [.. result.Unassigned.Select(u => new UnpairedMentee(u.ClientId, names[u.ClientId], u.Reason))]));
     }
 
     /// <summary>
     /// A school or district pairs two teachers by hand: within the mentor's capacity, a new teacher without a mentor; a
     /// different stage or subject only with a reason, which the pairing shows.
     /// </summary>
-    private static async Task<IResult> PairByHandAsync(PairByHand request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
-        IOptions<MentoringOptions> options, CancellationToken cancellationToken)
+    private static async Task<Results<Created<PairedByHand>, ValidationFailed, NotFoundProblem, ConflictProblem, RuleProblem>> PairByHandAsync(
+        PairByHand request, HttpContext http, NpgsqlDataSource db, TimeProvider clock, IOptions<MentoringOptions> options, CancellationToken cancellationToken)
     {
         var validation = new Validation()
             .Require(request.MentorId is not null, "mentorId", "请指定导师")
             .Require(request.MenteeId is not null, "menteeId", "请指定新教师")
-            .Require((request.Reason ?? "").Length <= 500, "reason", "原因不超过 500 字");
+            .Require((request.Reason ?? "").Length <= MentoringLimits.ReasonLength, "reason", $"原因不超过 {MentoringLimits.ReasonLength} 字");
         var today = ProvinceCalendar.Today(clock);
         if (request.StartsOn is { } start && MentorRules.WhyNotStartOn(start, today) is { } late)
         {
@@ -194,15 +196,14 @@ public static class MentorEndpoints
         var user = PlatformUser.From(http.User);
         var settings = options.Value;
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        await LockMentorsAsync(unitOfWork, cancellationToken);
-        var mentor = await TeacherCopy.FindAsync(unitOfWork.Connection, request.MentorId!.Value, unitOfWork.Transaction, cancellationToken);
-        var mentee = await TeacherCopy.FindAsync(unitOfWork.Connection, request.MenteeId!.Value, unitOfWork.Transaction, cancellationToken);
+        await MentorStore.LockAsync(unitOfWork, cancellationToken);
+        var mentor = await CopyStore.FindTeacherAsync(unitOfWork.Connection, request.MentorId!.Value, unitOfWork.Transaction, cancellationToken);
+        var mentee = await CopyStore.FindTeacherAsync(unitOfWork.Connection, request.MenteeId!.Value, unitOfWork.Transaction, cancellationToken);
         if (mentor is null || mentee is null || !user.CanSeeTeacher(mentee.Id, mentee.SchoolPath) || !user.CanSeeTeacher(mentor.Id, mentor.SchoolPath))
         {
             return Problems.NotFound("导师或新教师不存在，或不在你的管理范围内");
         }
-        var capacity = await unitOfWork.Connection.ExecuteScalarAsync<int?>(new CommandDefinition("select capacity from mentors where teacher_id = @Id",
-            new { Id = mentor.Id }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        var capacity = await MentorStore.CapacityAsync(unitOfWork, mentor.Id, cancellationToken);
         if (capacity is null || MentorRules.WhyNotMentor(mentor.Name, mentor.Tier, mentor.InPost) is not null)
         {
             return Problems.RuleBroken(MentorRules.WhyNotMentor(mentor.Name, mentor.Tier, mentor.InPost) ?? $"{mentor.Name} 尚未被设为导师", "not-a-mentor");
@@ -211,7 +212,7 @@ public static class MentorEndpoints
         {
             return Problems.RuleBroken($"{mentee.Name} 不是在岗的新教师（入职 {settings.NewTeacherYears} 年内或春苗层级）", "not-new-teacher");
         }
-        var load = await ActiveMenteesAsync(unitOfWork, mentor.Id, cancellationToken);
+        var load = await MentorStore.ActiveMenteesAsync(unitOfWork, mentor.Id, cancellationToken);
         if (load >= capacity)
         {
             return Problems.Conflict($"{mentor.Name} 已带 {load}/{capacity} 名徒弟，名额已满", "mentor-full", "mentorId");
@@ -228,35 +229,27 @@ public static class MentorEndpoints
         var now = clock.GetUtcNow();
         var (startsOn, endsOn) = MentorRules.Period(request.StartsOn ?? today, settings.PairingYears);
         var id = Guid.CreateVersion7(now);
-        var inserted = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
-            insert into mentor_pairings (id, mentor_id, mentee_id, starts_on, ends_on, status, distance, explanation, forced_reason, created_at)
-            values (@Id, @MentorId, @MenteeId, @StartsOn, @EndsOn, 'active', @Distance, @Explanation, @Forced, @Now)
-            on conflict (mentee_id) where status = 'active' do nothing
-            """, new
-        {
-            Id = id, MentorId = mentor.Id, MenteeId = mentee.Id, StartsOn = startsOn, EndsOn = endsOn, Distance = distance, Explanation = explanation,
-            Forced = matches ? null : reason, Now = now,
-        }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        var inserted = await MentorStore.InsertPairingByHandAsync(unitOfWork, id, mentor.Id, mentee.Id, startsOn, endsOn, distance, explanation,
+            matches ? null : reason, now, cancellationToken);
         if (inserted == 0)
         {
             return Problems.Conflict($"{mentee.Name} 已有导师；请先结束现有结对", "mentee-has-mentor", "menteeId");
         }
         await unitOfWork.PublishAsync(new MentorPaired(id, mentor.Id, mentee.Id, startsOn, endsOn, distance, explanation, now), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
-        return TypedResults.Created($"/api/mentoring/teachers/{mentee.Id}/pairings", new { pairingId = id, mentor = mentor.Name, mentee = mentee.Name, explanation });
+        return TypedResults.Created($"/api/mentoring/teachers/{mentee.Id}/pairings", new PairedByHand(id, mentor.Name, mentee.Name, explanation));
     }
 
-    private static async Task<IResult> EndAsync(Guid pairingId, EndPairing request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Ok<PairingView>, ValidationFailed, NotFoundProblem, ConflictProblem>> EndAsync(Guid pairingId, EndPairing request,
+        HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500)
+        if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > MentoringLimits.ReasonLength)
         {
-            return new Validation().Require(false, "reason", "提前结束结对须说明原因，不超过 500 字").ToProblem();
+            return new Validation().Require(false, "reason", $"提前结束结对须说明原因，不超过 {MentoringLimits.ReasonLength} 字").ToProblem();
         }
         var user = PlatformUser.From(http.User);
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        var pairing = await unitOfWork.Connection.QuerySingleOrDefaultAsync<PairingView>(new CommandDefinition(
-            PairingSql + " where p.id = @Id for update of p", new { Id = pairingId }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        var pairing = await MentorStore.FindForUpdateAsync(unitOfWork, pairingId, cancellationToken);
         if (pairing is null || !user.CanSeeTeacher(pairing.MenteeId, pairing.MenteeSchoolPath))
         {
             return Problems.NotFound("结对不存在或不在你的管理范围内");
@@ -268,17 +261,16 @@ public static class MentorEndpoints
         var now = clock.GetUtcNow();
         var today = ProvinceCalendar.Today(clock);
         var reason = request.Reason.Trim();
-        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
-            update mentor_pairings set status = 'ended', ended_on = @Today, ended_reason = @Reason, ended_by = @By where id = @Id
-            """, new { Id = pairingId, Today = today, Reason = reason, By = MentoringScope.By(user) }, unitOfWork.Transaction,
-            cancellationToken: cancellationToken));
+        await MentorStore.EndAsync(unitOfWork, pairingId, today, reason, MentoringScope.By(user), cancellationToken);
         await unitOfWork.PublishAsync(new MentorPairingEnded(pairingId, pairing.MentorId, pairing.MenteeId, today, reason, now), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(pairing with { Status = "ended", EndedOn = today, EndedReason = reason });
     }
 
     /// <summary>A mentor's current mentees, each with their completed courses and hours (all years, and the given year's).</summary>
-    private static async Task<IResult> MyMenteesAsync(string? year, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<List<MenteeProgress>>, ForbiddenProblem, NotFoundProblem>> MyMenteesAsync(
+        [Description("年度代码；给出时另列该年度的学习进度（progressThisYear）")] string? year, HttpContext http, NpgsqlDataSource db,
+        CancellationToken cancellationToken)
     {
         var teacherId = PlatformUser.From(http.User).TeacherId;
         if (teacherId is null)
@@ -286,56 +278,32 @@ public static class MentorEndpoints
             return Problems.Forbidden("只有教师本人可以查看自己的徒弟");
         }
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var yearId = year is null ? null : (await ProgramYearCopy.FindAsync(connection, year, null, cancellationToken))?.Id;
+        var yearId = year is null ? null : (await CopyStore.FindYearAsync(connection, year, null, cancellationToken))?.Id;
         if (year is not null && yearId is null)
         {
             return Problems.NotFound($"年度 {year} 不存在");
         }
-        var pairings = (await connection.QueryAsync<PairingView>(new CommandDefinition(
-            PairingSql + " where p.mentor_id = @TeacherId and p.status = 'active' order by p.starts_on, mentee_name", new { TeacherId = teacherId },
-            cancellationToken: cancellationToken))).ToList();
+        var pairings = await MentorStore.ActiveOfMentorAsync(connection, teacherId.Value, cancellationToken);
         var ids = pairings.Select(p => p.MenteeId).ToList();
-        var total = await StudyProgressQueries.ForAsync(connection, ids, null, cancellationToken);
-        var inYear = yearId is null ? null : await StudyProgressQueries.ForAsync(connection, ids, yearId, cancellationToken);
-        var courses = (await connection.QueryAsync<(Guid TeacherId, string Title, decimal Hours, DateTimeOffset CompletedAt)>(new CommandDefinition("""
-            select teacher_id, coalesce(title, ''), coalesce(hours, 0), completed_at from course_progress
-            where teacher_id = any(@Ids) and status = 'completed' order by completed_at desc
-            """, new { Ids = ids.ToArray() }, cancellationToken: cancellationToken))).ToLookup(c => c.TeacherId);
-        return TypedResults.Ok(pairings.Select(p => new
-        {
-            pairing = p,
-            progress = total.GetValueOrDefault(p.MenteeId),
-            progressThisYear = inYear?.GetValueOrDefault(p.MenteeId),
-            completedCourses = courses[p.MenteeId].Select(c => new { c.Title, c.Hours, c.CompletedAt }),
-        }));
+        var total = await CopyStore.StudyProgressAsync(connection, ids, null, cancellationToken);
+        var inYear = yearId is null ? null : await CopyStore.StudyProgressAsync(connection, ids, yearId, cancellationToken);
+        var courses = await MentorStore.CompletedCoursesAsync(connection, ids, cancellationToken);
+        return TypedResults.Ok(pairings.Select(p => new MenteeProgress(p, total.GetValueOrDefault(p.MenteeId), inYear?.GetValueOrDefault(p.MenteeId),
+            [.. courses[p.MenteeId].Select(c => new CompletedCourse(c.Title, c.Hours, c.CompletedAt))])).ToList());
     }
 
     /// <summary>A teacher's pairings, as mentee and as mentor: the teacher themselves, or an admin above their school.</summary>
-    private static async Task<IResult> PairingsOfAsync(Guid teacherId, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<TeacherPairings>, NotFoundProblem>> PairingsOfAsync(Guid teacherId, HttpContext http, NpgsqlDataSource db,
+        CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var teacher = await TeacherCopy.FindAsync(connection, teacherId, null, cancellationToken);
+        var teacher = await CopyStore.FindTeacherAsync(connection, teacherId, null, cancellationToken);
         if (teacher is null || !user.CanSeeTeacher(teacher.Id, teacher.SchoolPath))
         {
             return Problems.NotFound("教师不存在或不在你的管理范围内");
         }
-        var pairings = (await connection.QueryAsync<PairingView>(new CommandDefinition(
-            PairingSql + " where p.mentee_id = @Id or p.mentor_id = @Id order by p.created_at desc", new { Id = teacherId },
-            cancellationToken: cancellationToken))).ToList();
-        return TypedResults.Ok(new
-        {
-            asMentee = pairings.Where(p => p.MenteeId == teacherId),
-            asMentor = pairings.Where(p => p.MentorId == teacherId),
-        });
+        var pairings = await MentorStore.OfTeacherAsync(connection, teacherId, cancellationToken);
+        return TypedResults.Ok(new TeacherPairings([.. pairings.Where(p => p.MenteeId == teacherId)], [.. pairings.Where(p => p.MentorId == teacherId)]));
     }
-
-    private static Task LockMentorsAsync(UnitOfWork unitOfWork, CancellationToken cancellationToken) =>
-        unitOfWork.Connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(hashtextextended('mentor-pairings', 0))",
-            transaction: unitOfWork.Transaction, cancellationToken: cancellationToken));
-
-    private static Task<int> ActiveMenteesAsync(UnitOfWork unitOfWork, Guid mentorId, CancellationToken cancellationToken) =>
-        unitOfWork.Connection.ExecuteScalarAsync<int>(new CommandDefinition(
-            "select count(*)::int from mentor_pairings where mentor_id = @Id and status = 'active'", new { Id = mentorId }, unitOfWork.Transaction,
-            cancellationToken: cancellationToken));
 }

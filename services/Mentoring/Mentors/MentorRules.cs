@@ -5,6 +5,9 @@ namespace TrainingPlatform.Services.Mentoring.Mentors;
 /// <summary>Who is a new teacher, who may mentor, and how long a pairing lasts (seed 002: new teachers' first three years).</summary>
 public static class MentorRules
 {
+    /// <summary>The most mentees one mentor may be given.</summary>
+    public const int MaxCapacity = 10;
+
     /// <summary>Backbone (深蓝), master (卓越) and leading (领航) teachers may mentor.</summary>
     public static readonly IReadOnlySet<string> MentorTiers = new HashSet<string>(StringComparer.Ordinal) { Tiers.Backbone, Tiers.Master, Tiers.Leading };
 

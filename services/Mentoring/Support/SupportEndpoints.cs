@@ -1,4 +1,6 @@
-using Dapper;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
@@ -7,15 +9,21 @@ using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Contracts.Directory;
 using TrainingPlatform.Contracts.Mentoring;
+using TrainingPlatform.Contracts.Reference;
 using TrainingPlatform.Services.Mentoring.Copies;
 using TrainingPlatform.Services.Mentoring.Mentors;
 
 namespace TrainingPlatform.Services.Mentoring.Support;
 
-public sealed record MarkSupportTarget(string? Reason);
+public sealed record MarkSupportTarget(
+    [property: Required, MaxLength(MentoringLimits.ReasonLength), Description("列为帮扶对象的原因")] string? Reason);
 
 /// <param name="StartsOn">When the support began, if before today; today if left out.</param>
-public sealed record PairSupport(Guid? TeacherId, string? SchoolCode, int? Years, DateOnly? StartsOn = null);
+public sealed record PairSupport(
+    [property: Required, Description("帮扶教师的编号：骨干（深蓝）、卓越或领航层级的在岗教师，不在被帮扶学校任教")] Guid? TeacherId,
+    [property: Required, Description("被帮扶学校的代码；须已列为帮扶对象")] string? SchoolCode,
+    [property: Range(1, SupportRules.MaxYears), Description("帮扶期（年）；不传为设置 Mentoring:SupportYears（默认 1）")] int? Years,
+    [property: Description("帮扶开始日期：今天或本年度内此前的某天（补录已开始的帮扶）；不传为今天")] DateOnly? StartsOn = null);
 
 /// <summary>A school marked as 帮扶对象, with who marked it and how many pairings support it now.</summary>
 public sealed record SupportTargetView
@@ -26,6 +34,8 @@ public sealed record SupportTargetView
     public string Reason { get; init; } = "";
     public string MarkedBy { get; init; } = "";
     public DateTimeOffset MarkedAt { get; init; }
+
+    [Description("进行中的对口帮扶数")]
     public int ActivePairings { get; init; }
 }
 
@@ -38,13 +48,24 @@ public sealed record SupportPairingView
     public Guid SchoolId { get; init; }
     public string SchoolName { get; init; } = "";
     public string SchoolPath { get; init; } = "";
+
+    [Codes(typeof(TrainingLevels)), Description("帮扶的级别：能同时管到两校的最低一级教育局")]
     public string Level { get; init; } = "";
+
     public DateOnly StartsOn { get; init; }
     public DateOnly EndsOn { get; init; }
+
+    [Description("active＝进行中；ended＝已结束")]
     public string Status { get; init; } = "";
+
     public DateOnly? EndedOn { get; init; }
     public string? EndedReason { get; init; }
 }
+
+public sealed record SupportTargetMarked(string SchoolCode, string School, string Reason);
+
+public sealed record SupportPaired(Guid PairingId, string Teacher, string School,
+    [property: Codes(typeof(TrainingLevels))] string Level, DateOnly StartsOn, DateOnly EndsOn);
 
 /// <summary>
 /// 对口帮扶: a district marks the weak schools below it as 帮扶对象 and pairs backbone (深蓝), master (卓越) or
@@ -58,86 +79,92 @@ public static class SupportEndpoints
     {
         var group = app.MapGroup("/api/mentoring").WithTags("School support");
         var districts = new[] { Roles.DistrictAdmin, Roles.PlatformOperator };
-        group.MapPut("/organisations/{code}/support-target", MarkAsync).RequireAuthorization(p => p.RequireRole(districts));
-        group.MapDelete("/organisations/{code}/support-target", UnmarkAsync).RequireAuthorization(p => p.RequireRole(districts));
-        group.MapGet("/support-targets", TargetsAsync).RequireAuthorization(p => p.RequireRole(Roles.DistrictAdmin, Roles.PlatformOperator, Roles.SchoolAdmin));
-        group.MapPost("/support-pairings", PairAsync).RequireAuthorization(p => p.RequireRole(districts));
-        group.MapPost("/support-pairings/{pairingId:guid}/end", EndAsync).RequireAuthorization(p => p.RequireRole(districts));
-        group.MapGet("/support-pairings", PairingsAsync);
+        group.MapPut("/organisations/{code}/support-target", MarkAsync).RequireAuthorization(p => p.RequireRole(districts))
+            .WithName("MarkSupportTarget")
+            .WithSummary("列为帮扶对象")
+            .WithDescription("教育局把范围内的学校列为帮扶对象（须说明原因）；已列入的，更新原因。");
+        group.MapDelete("/organisations/{code}/support-target", UnmarkAsync).RequireAuthorization(p => p.RequireRole(districts))
+            .WithName("UnmarkSupportTarget")
+            .WithSummary("取消帮扶对象")
+            .WithDescription("学校不再有进行中的对口帮扶时，才能取消。");
+        group.MapGet("/support-targets", TargetsAsync).RequireAuthorization(p => p.RequireRole(Roles.DistrictAdmin, Roles.PlatformOperator, Roles.SchoolAdmin))
+            .WithName("ListSupportTargets")
+            .WithSummary("查看帮扶对象")
+            .WithDescription("范围内的帮扶对象学校，及各校进行中的对口帮扶数。");
+        group.MapPost("/support-pairings", PairAsync).RequireAuthorization(p => p.RequireRole(districts))
+            .WithName("CreateSupportPairing")
+            .WithSummary("对口帮扶结对")
+            .WithDescription("教育局把骨干（深蓝）、卓越或领航层级的在岗教师与帮扶对象学校结对，为期 years 年（不传为 Mentoring:SupportYears）；"
+                + "级别为能同时管到两校的最低一级教育局。发布 SchoolSupportPaired。同一教师与同一学校同时只有一项进行中的帮扶。");
+        group.MapPost("/support-pairings/{pairingId:guid}/end", EndAsync).RequireAuthorization(p => p.RequireRole(districts))
+            .WithName("EndSupportPairing")
+            .WithSummary("提前结束对口帮扶")
+            .WithDescription("须说明原因；结束后发布 SchoolSupportEnded，此后的帮扶活动不能再登记。");
+        group.MapGet("/support-pairings", PairingsAsync)
+            .WithName("ListSupportPairings")
+            .WithSummary("查看对口帮扶")
+            .WithDescription("管理员看学校或帮扶教师在其范围内的帮扶；教师看自己的帮扶。进行中的在前。");
         return app;
     }
 
-    public const string PairingSql = """
-        select p.id, p.teacher_id, coalesce(t.name, '') as teacher_name, coalesce(t.school_path, '') as teacher_school_path, p.school_id,
-               coalesce(o.name, '') as school_name, p.school_path, p.level, p.starts_on, p.ends_on, p.status, p.ended_on, p.ended_reason
-        from support_pairings p left join teachers t on t.id = p.teacher_id left join organisations o on o.id = p.school_id
-        """;
-
-    private static async Task<IResult> MarkAsync(string code, MarkSupportTarget request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SupportTargetMarked>, ValidationFailed, NotFoundProblem, RuleProblem>> MarkAsync(string code,
+        MarkSupportTarget request, HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500)
+        if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > MentoringLimits.ReasonLength)
         {
-            return new Validation().Require(false, "reason", "列为帮扶对象须说明原因，不超过 500 字").ToProblem();
+            return new Validation().Require(false, "reason", $"列为帮扶对象须说明原因，不超过 {MentoringLimits.ReasonLength} 字").ToProblem();
         }
         var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var (school, problem) = await SchoolAsync(connection, user, code, cancellationToken);
         if (problem is not null)
         {
-            return problem;
+            return problem switch { NotFoundProblem p => p, RuleProblem p => p, _ => throw MentoringScope.Unlisted(problem) };
         }
-        await connection.ExecuteAsync(new CommandDefinition("""
-            insert into support_schools (school_id, school_path, reason, marked_by, marked_at) values (@Id, @Path, @Reason, @By, @Now)
-            on conflict (school_id) do update set school_path = excluded.school_path, reason = excluded.reason, marked_by = excluded.marked_by,
-                marked_at = excluded.marked_at
-            """, new { school!.Id, school.Path, Reason = request.Reason.Trim(), By = MentoringScope.By(user), Now = clock.GetUtcNow() },
-            cancellationToken: cancellationToken));
-        return TypedResults.Ok(new { schoolCode = school.Code, school = school.Name, reason = request.Reason.Trim() });
+        var reason = request.Reason.Trim();
+        await SupportStore.MarkAsync(connection, school!.Id, school.Path, reason, MentoringScope.By(user), clock.GetUtcNow(), cancellationToken);
+        return TypedResults.Ok(new SupportTargetMarked(school.Code, school.Name, reason));
     }
 
     /// <summary>A school stops being a support target once no one is supporting it any more.</summary>
-    private static async Task<IResult> UnmarkAsync(string code, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, NotFoundProblem, ConflictProblem, RuleProblem>> UnmarkAsync(string code, HttpContext http,
+        NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var (school, problem) = await SchoolAsync(connection, user, code, cancellationToken);
         if (problem is not null)
         {
-            return problem;
+            return problem switch { NotFoundProblem p => p, RuleProblem p => p, _ => throw MentoringScope.Unlisted(problem) };
         }
-        var active = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-            "select count(*)::int from support_pairings where school_id = @Id and status = 'active'", new { school!.Id }, cancellationToken: cancellationToken));
+        var active = await SupportStore.ActivePairingsAtAsync(connection, school!.Id, cancellationToken);
         if (active > 0)
         {
             return Problems.Conflict($"{school.Name} 还有 {active} 项进行中的对口帮扶，请先结束", "support-active", "code");
         }
-        var removed = await connection.ExecuteAsync(new CommandDefinition("delete from support_schools where school_id = @Id", new { school.Id },
-            cancellationToken: cancellationToken));
-        return removed == 0 ? Problems.NotFound($"{school.Name} 不是帮扶对象") : TypedResults.NoContent();
+        var removed = await SupportStore.UnmarkAsync(connection, school.Id, cancellationToken);
+        if (removed == 0)
+        {
+            return Problems.NotFound($"{school.Name} 不是帮扶对象");
+        }
+        return TypedResults.NoContent();
     }
 
     /// <summary>The support targets in the caller's scope, with who is supporting each now.</summary>
-    private static async Task<IResult> TargetsAsync(HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Ok<List<SupportTargetView>>> TargetsAsync(HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var targets = await connection.QueryAsync<SupportTargetView>(new CommandDefinition($"""
-            select o.code, o.name, s.school_path, s.reason, s.marked_by, s.marked_at,
-                   (select count(*) from support_pairings p where p.school_id = s.school_id and p.status = 'active')::int as active_pairings
-            from support_schools s left join organisations o on o.id = s.school_id
-            where {PlatformUser.ScopeSql("s.school_path")} order by s.school_path
-            """, user.ScopeParameters, cancellationToken: cancellationToken));
-        return TypedResults.Ok(targets);
+        return TypedResults.Ok(await SupportStore.TargetsAsync(connection, user, cancellationToken));
     }
 
-    private static async Task<IResult> PairAsync(PairSupport request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
-        IOptions<MentoringOptions> options, CancellationToken cancellationToken)
+    private static async Task<Results<Created<SupportPaired>, ValidationFailed, NotFoundProblem, ConflictProblem, RuleProblem>> PairAsync(PairSupport request,
+        HttpContext http, NpgsqlDataSource db, TimeProvider clock, IOptions<MentoringOptions> options, CancellationToken cancellationToken)
     {
         var validation = new Validation()
             .Require(request.TeacherId is not null, "teacherId", "请指定帮扶教师")
             .Require(!string.IsNullOrWhiteSpace(request.SchoolCode), "schoolCode", "请指定被帮扶学校")
-            .Require(request.Years is null or (>= 1 and <= 5), "years", "帮扶期为 1–5 年");
+            .Require(request.Years is null or (>= 1 and <= SupportRules.MaxYears), "years", $"帮扶期为 1–{SupportRules.MaxYears} 年");
         var today = ProvinceCalendar.Today(clock);
         if (request.StartsOn is { } start && MentorRules.WhyNotStartOn(start, today) is { } late)
         {
@@ -152,16 +179,14 @@ public static class SupportEndpoints
         var (school, problem) = await SchoolAsync(unitOfWork.Connection, user, request.SchoolCode!, cancellationToken);
         if (problem is not null)
         {
-            return problem;
+            return problem switch { NotFoundProblem p => p, RuleProblem p => p, _ => throw MentoringScope.Unlisted(problem) };
         }
-        var teacher = await TeacherCopy.FindAsync(unitOfWork.Connection, request.TeacherId!.Value, unitOfWork.Transaction, cancellationToken);
+        var teacher = await CopyStore.FindTeacherAsync(unitOfWork.Connection, request.TeacherId!.Value, unitOfWork.Transaction, cancellationToken);
         if (teacher is null || !user.CanSeeTeacher(teacher.Id, teacher.SchoolPath))
         {
             return Problems.NotFound("教师不存在或不在你的管理范围内");
         }
-        var marked = await unitOfWork.Connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "select exists (select 1 from support_schools where school_id = @Id)", new { school!.Id }, unitOfWork.Transaction,
-            cancellationToken: cancellationToken));
+        var marked = await SupportStore.IsTargetAsync(unitOfWork, school!.Id, cancellationToken);
         if (SupportRules.WhyNotSupport(teacher.Name, teacher.Tier, teacher.InPost, teacher.SchoolPath, school.Path, school.Name, marked) is { } why)
         {
             return Problems.RuleBroken(why, marked ? "support-teacher" : "not-a-support-target");
@@ -170,15 +195,8 @@ public static class SupportEndpoints
         var (startsOn, endsOn) = MentorRules.Period(request.StartsOn ?? today, request.Years ?? options.Value.SupportYears);
         var level = SupportRules.LevelOf(teacher.SchoolPath, school.Path);
         var id = Guid.CreateVersion7(now);
-        var inserted = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
-            insert into support_pairings (id, teacher_id, school_id, school_path, level, starts_on, ends_on, status, created_by, created_at)
-            values (@Id, @TeacherId, @SchoolId, @SchoolPath, @Level, @StartsOn, @EndsOn, 'active', @By, @Now)
-            on conflict (teacher_id, school_id) where status = 'active' do nothing
-            """, new
-        {
-            Id = id, TeacherId = teacher.Id, SchoolId = school.Id, SchoolPath = school.Path, Level = level, StartsOn = startsOn, EndsOn = endsOn,
-            By = MentoringScope.By(user), Now = now,
-        }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        var inserted = await SupportStore.InsertPairingAsync(unitOfWork, id, teacher.Id, school.Id, school.Path, level, startsOn, endsOn,
+            MentoringScope.By(user), now, cancellationToken);
         if (inserted == 0)
         {
             return Problems.Conflict($"{teacher.Name} 已在对口帮扶 {school.Name}", "already-supporting", "teacherId");
@@ -186,23 +204,20 @@ public static class SupportEndpoints
         await unitOfWork.PublishAsync(new SchoolSupportPaired(id, teacher.Id, school.Id, school.Path, user.IsOperator ? "" : user.OrganisationPath, startsOn,
             endsOn, now), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
-        return TypedResults.Created($"/api/mentoring/support-pairings?school={school.Code}", new
-        {
-            pairingId = id, teacher = teacher.Name, school = school.Name, level, startsOn, endsOn,
-        });
+        return TypedResults.Created($"/api/mentoring/support-pairings?school={school.Code}",
+            new SupportPaired(id, teacher.Name, school.Name, level, startsOn, endsOn));
     }
 
-    private static async Task<IResult> EndAsync(Guid pairingId, Mentors.EndPairing request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SupportPairingView>, ValidationFailed, NotFoundProblem, ConflictProblem>> EndAsync(Guid pairingId,
+        EndPairing request, HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500)
+        if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > MentoringLimits.ReasonLength)
         {
-            return new Validation().Require(false, "reason", "提前结束帮扶须说明原因，不超过 500 字").ToProblem();
+            return new Validation().Require(false, "reason", $"提前结束帮扶须说明原因，不超过 {MentoringLimits.ReasonLength} 字").ToProblem();
         }
         var user = PlatformUser.From(http.User);
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        var pairing = await unitOfWork.Connection.QuerySingleOrDefaultAsync<SupportPairingView>(new CommandDefinition(
-            PairingSql + " where p.id = @Id for update of p", new { Id = pairingId }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        var pairing = await SupportStore.FindForUpdateAsync(unitOfWork, pairingId, cancellationToken);
         if (pairing is null || !user.CanSeeOrganisation(pairing.SchoolPath) || !user.CanSeeTeacher(pairing.TeacherId, pairing.TeacherSchoolPath))
         {
             return Problems.NotFound("帮扶结对不存在或不在你的管理范围内");
@@ -214,32 +229,23 @@ public static class SupportEndpoints
         var now = clock.GetUtcNow();
         var today = ProvinceCalendar.Today(clock);
         var reason = request.Reason.Trim();
-        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
-            update support_pairings set status = 'ended', ended_on = @Today, ended_reason = @Reason, ended_by = @By where id = @Id
-            """, new { Id = pairingId, Today = today, Reason = reason, By = MentoringScope.By(user) }, unitOfWork.Transaction,
-            cancellationToken: cancellationToken));
+        await SupportStore.EndAsync(unitOfWork, pairingId, today, reason, MentoringScope.By(user), cancellationToken);
         await unitOfWork.PublishAsync(new SchoolSupportEnded(pairingId, pairing.TeacherId, pairing.SchoolId, today, reason, now), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(pairing with { Status = "ended", EndedOn = today, EndedReason = reason });
     }
 
     /// <summary>Admins: the pairings whose school or teacher is in their scope; a teacher: their own.</summary>
-    private static async Task<IResult> PairingsAsync(HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Ok<List<SupportPairingView>>> PairingsAsync(HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var parameters = new DynamicParameters(user.ScopeParameters);
-        parameters.Add("TeacherId", user.TeacherId);
-        var where = user.Role is Roles.PlatformOperator or Roles.DistrictAdmin or Roles.SchoolAdmin
-            ? $"({PlatformUser.ScopeSql("p.school_path")} or {PlatformUser.ScopeSql("t.school_path")})"
-            : "p.teacher_id = @TeacherId";
-        return TypedResults.Ok(await connection.QueryAsync<SupportPairingView>(new CommandDefinition(
-            PairingSql + $" where {where} order by p.status, p.starts_on desc", parameters, cancellationToken: cancellationToken)));
+        return TypedResults.Ok(await SupportStore.VisibleAsync(connection, user, cancellationToken));
     }
 
-    /// <summary>A school in the caller's scope: support targets are schools.</summary>
-    private static async Task<(OrganisationRow? School, IResult? Problem)> SchoolAsync(NpgsqlConnection connection, PlatformUser user, string code,
-        CancellationToken cancellationToken)
+    /// <summary>A school in the caller's scope (support targets are schools); else a 404 or 422.</summary>
+    private static async Task<(OrganisationRow? School, PlatformProblemResult? Problem)> SchoolAsync(NpgsqlConnection connection, PlatformUser user,
+        string code, CancellationToken cancellationToken)
     {
         var (organisation, problem) = await MentoringScope.VisibleOrganisationAsync(connection, user, code, cancellationToken);
         if (problem is not null)

@@ -7,6 +7,9 @@ namespace TrainingPlatform.Services.Mentoring.Support;
 /// <summary>对口帮扶 (seed 002): backbone teachers and experts are paired with weak schools, which a district marks.</summary>
 public static class SupportRules
 {
+    /// <summary>The longest support period a district may set, in years.</summary>
+    public const int MaxYears = 5;
+
     /// <summary>Why this teacher cannot be paired with that school, or null when they can.</summary>
     public static string? WhyNotSupport(string teacherName, string tier, bool inPost, string teacherSchoolPath, string schoolPath, string schoolName,
         bool schoolMarked)
