@@ -216,7 +216,12 @@ public static class PlatformOpenApi
             return;
         }
         var target = schema.Type is { } type && type.HasFlag(JsonSchemaType.Array) && schema.Items is OpenApiSchema items ? items : schema;
-        target.Enum = codes.Names.Keys.Select(code => (JsonNode)JsonValue.Create(code)!).ToList();
+        List<JsonNode?> values = [.. codes.Names.Keys.Select(code => (JsonNode)JsonValue.Create(code)!)];
+        if (target.Type is { } itemType && itemType.HasFlag(JsonSchemaType.Null))
+        {
+            values.Add(null); // a nullable code may be null: an enum without it would refuse what the field accepts
+        }
+        target.Enum = values!;
         schema.Description = Append(schema.Description, "取值：" + string.Join("；", codes.Names.Select(c => $"{c.Key}＝{c.Value}")) + "。");
     }
 
