@@ -83,7 +83,9 @@ public static partial class ContractReport
 
     private static void Describe(StringBuilder text, FindingGroup group)
     {
-        var kinds = string.Join(", ", group.RequestKinds.Select(k => k.Value == 1 ? k.Key : $"{k.Key}×{k.Value}"));
+        const int shown = 8;
+        var kinds = string.Join(", ", group.RequestKinds.Take(shown).Select(k => k.Value == 1 ? k.Key : $"{k.Key}×{k.Value}"))
+                    + (group.RequestKinds.Count > shown ? $", … {group.RequestKinds.Count - shown} more" : "");
         text.AppendLine(CultureInfo.InvariantCulture,
             $"  [{group.Kind}] {group.Operation} as {group.Caller} → {(group.Status == 0 ? "no response" : group.Status.ToString(CultureInfo.InvariantCulture))} ×{group.Count} ({kinds}): {group.Why}");
         text.AppendLine(CultureInfo.InvariantCulture, $"      e.g. {group.Example.Request}");
@@ -95,7 +97,10 @@ public static partial class ContractReport
 
     /// <summary>List positions, ids and byte counts vary between otherwise equal findings.</summary>
     private static string Normalise(string why) =>
-        Numbers().Replace(Guids().Replace(Indexes().Replace(why, "[*]"), "{id}"), m => m.Groups[1].Value + "N bytes");
+        Numbers().Replace(TraceIds().Replace(Guids().Replace(Indexes().Replace(why, "[*]"), "{id}"), "{trace}"), m => m.Groups[1].Value + "N bytes");
+
+    [GeneratedRegex(@"00-[0-9a-f]{32}-[0-9a-f]{16}-0[0-9a-f]")]
+    private static partial Regex TraceIds();
 
     [GeneratedRegex(@"\[\d+\]")]
     private static partial Regex Indexes();

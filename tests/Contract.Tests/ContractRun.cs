@@ -45,6 +45,9 @@ public sealed class ContractRun(string service, ApiDocument document, Func<HttpC
     private static readonly TimeSpan RunBudget = TimeSpan.FromMinutes(3);
 
     private readonly ValuePool _pool = new();
+
+    /// <summary>Real values to draw on from the first request (<see cref="SeedWorld.Prime"/>); responses add more.</summary>
+    public ValuePool Pool => _pool;
     private readonly ResponseChecker _checker = new(document);
 
     public List<OperationTally> Tallies { get; } = [];
@@ -150,7 +153,7 @@ public sealed class ContractRun(string service, ApiDocument document, Func<HttpC
         }
         foreach (var breach in _checker.Check(operation, status, mediaType, body, request.Tolerated))
         {
-            Record(operation, caller, request, breach.Kind, status, breach.Why, ResponseChecker.FirstLine(body));
+            Record(operation, caller, request, breach.Kind, status, breach.Why, ResponseChecker.Gist(body));
         }
         return status;
     }
@@ -169,7 +172,8 @@ public sealed class ContractRun(string service, ApiDocument document, Func<HttpC
     }
 
     private void Record(ApiOperation operation, Caller caller, ContractRequest request, string kind, int status, string why, string response) =>
-        Findings.Add(new Finding(service, operation.Name, caller.Name, request.Kind, kind, status, why, request.Display, response));
+        Findings.Add(new Finding(service, operation.Name, caller.Name, request.Kind + (request.What.Contains(' ', StringComparison.Ordinal) ? " " + request.What[(request.What.IndexOf(' ', StringComparison.Ordinal) + 1)..] : ""),
+            kind, status, why, request.Display, response));
 
     private static string FirstLine(string text) => SchemaValidator.Shorten(text.Split('\n')[0].Trim(), 200);
 

@@ -19,17 +19,14 @@ namespace TrainingPlatform.Contract.Tests;
 /// <c>/openapi/v1.json</c> describes — valid, boundary and malformed requests for every operation, as a platform
 /// operator, a teacher and anonymous — and must answer as the document says: no 5xx, only documented statuses,
 /// errors as problem details, bodies matching their schemas.
+/// Before the run the service learns a small world from Directory's and Catalog's messages (<see cref="SeedWorld"/>),
+/// so the teacher exists and real codes are at hand.
 /// The requests come from CsCheck with a fixed seed (<see cref="Seed"/>; <c>CONTRACT_TEST_SEED</c> tries another),
 /// so a CI run and a local one send the same requests.
 /// </summary>
 public sealed class ContractTests(ITestOutputHelper output, ContractTotals totals) : IClassFixture<ContractTotals>
 {
     public const ulong Seed = 0x1900_C0_FFEE;
-
-    /// <summary>The teacher's school: a real-looking scope, so scope checks run rather than failing on an empty path.</summary>
-    private const string TeacherSchool = "37/3716/371602/S1";
-
-    private static readonly Guid TeacherId = Guid.Parse("3b0a19a2-5c1e-4f7e-9d2b-19c0ffee0019");
 
     public static TheoryData<string> Services => new() { "directory", "catalog", "enrollment", "credits", "mentoring" };
 
@@ -38,7 +35,9 @@ public sealed class ContractTests(ITestOutputHelper output, ContractTotals total
     public async Task Every_operation_answers_as_the_services_own_document_says(string service)
     {
         var tokens = new TestTokens();
-        await using var host = await StartAsync(service, tokens);
+        var (started, assembly) = await StartAsync(service, tokens);
+        await using var host = started;
+        await SeedWorld.PublishAsync(host, assembly);
         using var documentClient = host.CreateClient();
         var document = new ApiDocument(await documentClient.GetStringAsync("/openapi/v1.json"));
         Assert.NotEmpty(document.Operations);
@@ -46,10 +45,11 @@ public sealed class ContractTests(ITestOutputHelper output, ContractTotals total
         Caller[] callers =
         [
             new("operator", tokens.For(Roles.PlatformOperator)),
-            new("teacher", tokens.For(Roles.Teacher, TeacherSchool, TeacherId)),
+            new("teacher", tokens.For(Roles.Teacher, SeedWorld.SchoolPath, SeedWorld.TeacherId)),
             new("anonymous", null),
         ];
         var run = new ContractRun(service, document, host.CreateClient, callers, ChosenSeed());
+        SeedWorld.Prime(run.Pool);
         await run.RunAsync();
 
         var report = ContractReport.Full(service, run);
@@ -64,7 +64,7 @@ public sealed class ContractTests(ITestOutputHelper output, ContractTotals total
             ? ulong.Parse(given, CultureInfo.InvariantCulture)
             : Seed;
 
-    private static async Task<IServiceUnderTest> StartAsync(string service, TestTokens tokens)
+    private static async Task<(IServiceUnderTest Host, System.Reflection.Assembly Assembly)> StartAsync(string service, TestTokens tokens)
     {
         var servers = await TestServers.GetAsync();
         // No demo data (a fixed starting point), and no logs: thousands of refused requests would bury the report,
@@ -73,11 +73,11 @@ public sealed class ContractTests(ITestOutputHelper output, ContractTotals total
         static void Quiet(IServiceCollection services) => services.AddLogging(logging => logging.ClearProviders());
         return service switch
         {
-            "directory" => await ServiceFactory<DirectoryApi>.CreateAsync(servers, tokens, DirectoryApi.DatabaseName, settings, Quiet),
-            "catalog" => await ServiceFactory<CatalogApi>.CreateAsync(servers, tokens, CatalogApi.DatabaseName, settings, Quiet),
-            "enrollment" => await ServiceFactory<EnrollmentApi>.CreateAsync(servers, tokens, EnrollmentApi.DatabaseName, settings, Quiet),
-            "credits" => await ServiceFactory<CreditsApi>.CreateAsync(servers, tokens, CreditsApi.DatabaseName, settings, Quiet),
-            "mentoring" => await ServiceFactory<MentoringApi>.CreateAsync(servers, tokens, MentoringApi.DatabaseName, settings, Quiet),
+            "directory" => (await ServiceFactory<DirectoryApi>.CreateAsync(servers, tokens, DirectoryApi.DatabaseName, settings, Quiet), typeof(DirectoryApi).Assembly),
+            "catalog" => (await ServiceFactory<CatalogApi>.CreateAsync(servers, tokens, CatalogApi.DatabaseName, settings, Quiet), typeof(CatalogApi).Assembly),
+            "enrollment" => (await ServiceFactory<EnrollmentApi>.CreateAsync(servers, tokens, EnrollmentApi.DatabaseName, settings, Quiet), typeof(EnrollmentApi).Assembly),
+            "credits" => (await ServiceFactory<CreditsApi>.CreateAsync(servers, tokens, CreditsApi.DatabaseName, settings, Quiet), typeof(CreditsApi).Assembly),
+            "mentoring" => (await ServiceFactory<MentoringApi>.CreateAsync(servers, tokens, MentoringApi.DatabaseName, settings, Quiet), typeof(MentoringApi).Assembly),
             _ => throw new ArgumentOutOfRangeException(nameof(service)),
         };
     }

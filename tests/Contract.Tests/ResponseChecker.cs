@@ -33,7 +33,7 @@ public sealed class ResponseChecker(ApiDocument document)
     {
         if (status >= 500)
         {
-            yield return new Breach(ServerError, $"{status}: {FirstLine(body)}");
+            yield return new Breach(ServerError, $"{status}: {Gist(body)}");
             yield break;
         }
         var documented = Lookup(operation.Responses, status);
@@ -123,6 +123,28 @@ public sealed class ResponseChecker(ApiDocument document)
         return documented.EndsWith("/*", StringComparison.Ordinal)
             ? actual.StartsWith(documented[..^1], StringComparison.OrdinalIgnoreCase)
             : string.Equals(documented.Split(';')[0].Trim(), actual, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// What a body says, briefly: a problem's members other than its type, instance and trace id (all the same or
+    /// unique per request), or else the first line (an exception's type and message on the developer error page).
+    /// </summary>
+    public static string Gist(byte[] body)
+    {
+        if (TryParse(body) is { } parsed)
+        {
+            using (parsed)
+            {
+                if (parsed.RootElement.ValueKind == JsonValueKind.Object)
+                {
+                    var members = parsed.RootElement.EnumerateObject()
+                        .Where(m => m.Name is not ("type" or "instance" or "traceId" or "status"))
+                        .Select(m => $"{m.Name}: {(m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString() : m.Value.GetRawText())}");
+                    return SchemaValidator.Shorten(string.Join("; ", members), 300);
+                }
+            }
+        }
+        return FirstLine(body);
     }
 
     /// <summary>The first line of a body (an exception's type and message on the developer error page), shortened.</summary>

@@ -70,6 +70,10 @@ public sealed class ValuePool
         return found;
     }
 
+    public void Add(string name, string value) => Add(_strings, name, value);
+
+    public void Add(string name, long value) => Add(_numbers, name, value);
+
     private static void Add<T>(Dictionary<string, List<T>> values, string name, T value)
     {
         if (!values.TryGetValue(name, out var list))
