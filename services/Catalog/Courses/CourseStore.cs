@@ -218,7 +218,7 @@ public static class CourseStore
         Filter("c.search @@ @TsQuery::tsquery", "TsQuery", tsQuery);
         parameters.Add("Phrase", q?.Trim() ?? "");
         parameters.Add("Limit", size);
-        parameters.Add("Offset", (number - 1) * size);
+        parameters.Add("Offset", (number - 1L) * size); // long: a page near int.MaxValue must give an empty page, not a negative offset
         if (!string.IsNullOrWhiteSpace(q) && tsQuery is null)
         {
             where.Add("false"); // punctuation only: nothing can match

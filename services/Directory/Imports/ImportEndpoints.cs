@@ -57,7 +57,16 @@ public static class ImportEndpoints
         {
             return new Validation().Require(false, "file", "请以 multipart/form-data 上传文件，字段名为 file").ToProblem();
         }
-        var form = await http.Request.ReadFormAsync(cancellationToken);
+        IFormCollection form;
+        try
+        {
+            form = await http.Request.ReadFormAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            // A multipart body cut short or without its parts: the client's, not the server's, fault.
+            return new Validation().Require(false, "file", "上传内容不完整或格式不正确，请以 multipart/form-data 重新上传文件，字段名为 file", "unreadable-form").ToProblem();
+        }
         var file = form.Files.GetFile("file");
         if (file is null || file.Length == 0)
         {
