@@ -133,7 +133,19 @@ public sealed record ProgressReport(string Year, ReportUnit? Under, DateOnly AsO
     IReadOnlyList<ProgressUnit> Groups);
 
 public sealed record StandingUnit(string Unit, long Teachers, long Met, long OnTrack, long AtRisk, long NotMet, long NotStarted, long Certificates,
-    decimal AverageHours);
+    decimal AverageHours)
+{
+    /// <summary>The count of one standing (or of no hours yet), by the code the roll-up's members stand for.</summary>
+    public long Count(string standing) => standing switch
+    {
+        "met" => Met,
+        "on_track" => OnTrack,
+        "at_risk" => AtRisk,
+        "not_met" => NotMet,
+        "not_started" => NotStarted,
+        _ => 0,
+    };
+}
 
 public sealed record StandingRollup(int CycleStart, string Under, IReadOnlyList<StandingUnit> Units);
 

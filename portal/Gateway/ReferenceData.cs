@@ -49,6 +49,22 @@ public static class ProgressStatusList
         statuses?.FirstOrDefault(s => s.Code == code)?.Name ?? code;
 }
 
+/// <summary>A standing in the five-year cycle, or a filter of the teacher list, as Credits serves it, in display order.</summary>
+public sealed record StandingInfo(string Code, string Name, int Order, string Meaning);
+
+/// <summary>
+/// Credits' standings (<c>GET /api/credits/reference/compliance-statuses</c>): those a teacher's cycle can have (the
+/// roll-up's figures, a list line's overall) and those the teacher list can be filtered by (the standings and no hours yet).
+/// </summary>
+public sealed record ComplianceStatusList(IReadOnlyList<StandingInfo> Standings, IReadOnlyList<StandingInfo> Filters)
+{
+    /// <summary>The name of a standing or filter as Credits serves it; the code itself if it serves no such one.</summary>
+    public string NameOf(string code) =>
+        Filters.FirstOrDefault(f => f.Code == code)?.Name ?? Standings.FirstOrDefault(s => s.Code == code)?.Name ?? code;
+
+    public StandingInfo? Filter(string code) => Filters.FirstOrDefault(f => f.Code == code);
+}
+
 /// <summary>
 /// The platform's reference lists the portal shows but does not own, fetched from the services that own them and kept
 /// for <see cref="FreshFor"/> (one copy for all users: they are the same for everyone and served anonymously, so a
@@ -61,9 +77,11 @@ public sealed class ReferenceData(IHttpClientFactory clients, TimeProvider time)
 
     public const string ApprovalChainPath = "/api/credits/approval-chain";
     public const string ProgressStatusesPath = "/api/enrollment/reference/progress-statuses";
+    public const string ComplianceStatusesPath = "/api/credits/reference/compliance-statuses";
 
     private readonly Cached<ApprovalChain> _chain = new(ApprovalChainPath);
     private readonly Cached<List<ProgressStatusInfo>> _progress = new(ProgressStatusesPath);
+    private readonly Cached<ComplianceStatusList> _standings = new(ComplianceStatusesPath);
 
     public async Task<ApiResult<ApprovalChain>> ApprovalChainAsync(CancellationToken cancellationToken = default) =>
         await GetAsync(_chain, cancellationToken);
@@ -72,6 +90,12 @@ public sealed class ReferenceData(IHttpClientFactory clients, TimeProvider time)
     {
         var result = await GetAsync(_progress, cancellationToken);
         return new(result.Value?.OrderBy(s => s.Order).ToList(), result.Problem);
+    }
+
+    public async Task<ApiResult<ComplianceStatusList>> ComplianceStatusesAsync(CancellationToken cancellationToken = default)
+    {
+        var result = await GetAsync(_standings, cancellationToken);
+        return new(result.Value is { } v ? new([.. v.Standings.OrderBy(s => s.Order)], [.. v.Filters.OrderBy(f => f.Order)]) : null, result.Problem);
     }
 
     private async Task<ApiResult<T>> GetAsync<T>(Cached<T> cached, CancellationToken cancellationToken) where T : class

@@ -38,6 +38,7 @@ public static class CreditsSetup
             .MapApplicationEndpoints()
             .MapApprovalChainEndpoints()
             .MapComplianceEndpoints()
+            .MapComplianceStatusEndpoints()
             .MapCertificateEndpoints()
             .MapBulkCertificateEndpoints()
             .MapReportEndpoints()

@@ -284,9 +284,11 @@ public sealed class CreditsScopeTests : IAsyncLifetime
         const string Verify = "/api/credits/certificates/{number}/verify";
         probes.Add(new Probe(Verify, "GET", $"/api/credits/certificates/{number}/verify", null, "anonymous", 200, MustContain: "周*"));
 
-        // The approval chain is public reference, like verification: anyone, signed in or not, reads the same steps.
+        // The approval chain and the standings are public reference, like verification: anyone, signed in or not, reads the same.
         const string Chain = "/api/credits/approval-chain";
         Add(Chain, "GET", Chain, null, 200, "anonymous", "teacher", "school admin", "research office", "training institution", "operator");
+        const string Standings = "/api/credits/reference/compliance-statuses";
+        Add(Standings, "GET", Standings, null, 200, "anonymous", "teacher", "school admin", "district admin", "operator");
 
         const string Print = "/api/credits/certificates/{number}/print";
         var print = $"/api/credits/certificates/{number}/print";
@@ -363,7 +365,7 @@ public sealed class CreditsScopeTests : IAsyncLifetime
         var probed = probes.Select(p => $"{p.Method} {p.Route}").ToHashSet();
         Assert.Equal(mapped.Order(), probed.Order());
         var signedOut = probes.Where(p => p.Who == "anonymous" && p.Expected == 401).Select(p => $"{p.Method} {p.Route}").ToHashSet();
-        Assert.Equal(mapped.Where(m => m != $"GET {Verify}" && m != $"GET {Chain}").Order(), signedOut.Order());
+        Assert.Equal(mapped.Where(m => m != $"GET {Verify}" && m != $"GET {Chain}" && m != $"GET {Standings}").Order(), signedOut.Order());
 
         // ---- Run it: nothing refused may change anything ----
         var before = await FingerprintAsync(teachers);

@@ -54,13 +54,18 @@ public static class Ui
         _ => "",
     };
 
-    /// <summary>A teacher's standing in the five-year cycle (Credits' reports).</summary>
-    public static readonly IReadOnlyDictionary<string, string> StandingNames = new Dictionary<string, string>
+    /// <summary>
+    /// The colour of a standing in the five-year cycle in charts (Credits serves the standings, their names and order;
+    /// how they look is the portal's): a standing it does not know yet is shown neutral.
+    /// </summary>
+    public static string StandingTone(string standing) => standing switch
     {
-        ["met"] = "已达标", ["on_track"] = "进度正常", ["at_risk"] = "有风险", ["not_met"] = "未达标", ["not_started"] = "尚无学时",
+        "met" => "good",
+        "on_track" => "fair",
+        "at_risk" => "bad",
+        "not_met" => "off",
+        _ => "idle",
     };
-
-    public static string Standing(string status) => StandingNames.GetValueOrDefault(status, status);
 
     /// <summary>"初中 数学"; a kindergarten group has no subject.</summary>
     public static string StageSubject(string stage, string subject) => string.IsNullOrEmpty(subject) ? Stage(stage) : $"{Stage(stage)} {subject}";

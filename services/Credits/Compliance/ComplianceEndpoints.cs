@@ -19,7 +19,7 @@ public sealed record ComplianceView(
     [property: Description("判定所依据的政策（当前使用的政策）")] PolicyName Policy,
     int CycleStart,
     int CycleEnd,
-    [property: Codes(typeof(ComplianceStatuses)), Description("总体达标情况")] string Overall,
+    [property: Codes(typeof(CycleStandings)), Description("总体达标情况")] string Overall,
     string OverallName,
     [property: Description("未达标或有风险的各项说明，全部达标时为一句总结")] string Summary,
     [property: Description("已满足发证条件")] bool CertificateEligible,

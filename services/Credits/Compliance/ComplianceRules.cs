@@ -18,10 +18,32 @@ public static class ComplianceStatuses
     /// <summary>A year of the cycle that has not begun yet.</summary>
     public const string Pending = "pending";
 
+    /// <summary>Every status a rule can have, in display order (the order pages list and chart them in).</summary>
     public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
     {
         [Met] = "已达标", [OnTrack] = "进度正常", [AtRisk] = "有风险", [NotMet] = "未达标", [Pending] = "未开始",
     };
+
+    /// <summary>What each status means, in words a school or bureau reading a list of teachers by it understands.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Meanings = new Dictionary<string, string>
+    {
+        [Met] = "各项要求均已完成",
+        [OnTrack] = "尚未完成，按目前进度可以按期完成",
+        [AtRisk] = "尚未完成，按目前进度到期难以完成",
+        [NotMet] = "期限已过仍未完成，或有年度考核不合格",
+        [Pending] = "期限尚未开始",
+    };
+}
+
+/// <summary>
+/// A teacher's standing in a whole cycle (<see cref="ComplianceResult.Overall"/>): one of the rule statuses, but never
+/// <see cref="ComplianceStatuses.Pending"/> — <see cref="ComplianceRules.Evaluate"/> calls a cycle whose rules have not
+/// all begun on track.
+/// </summary>
+public static class CycleStandings
+{
+    public static readonly IReadOnlyDictionary<string, string> Names =
+        ComplianceStatuses.Names.Where(n => n.Key != ComplianceStatuses.Pending).ToDictionary(n => n.Key, n => n.Value);
 }
 
 public sealed record RuleStatus(string Key, string Label, string Period, int? Year, decimal Required, decimal Earned, decimal Needed, string Status,

@@ -21,7 +21,7 @@ public sealed record ComplianceLine
     public string Subject { get; init; } = "";
     [Description("本周期已获学时")]
     public decimal Hours { get; init; }
-    [Codes(typeof(ComplianceStatuses))]
+    [Codes(typeof(CycleStandings))]
     public string Overall { get; init; } = "";
     public string Summary { get; init; } = "";
     [Description("本周期有效的合格证编号；尚未发证时为空")]
@@ -52,13 +52,19 @@ public sealed record ComplianceRollup([property: Description("周期起始年份
 /// <summary>Teachers in scope with their standing in one cycle.</summary>
 public sealed record TeacherComplianceList([property: Description("周期起始年份")] int CycleStart, IReadOnlyList<ComplianceLine> Teachers);
 
-/// <summary>The standings a teacher list can be filtered by: those of <see cref="ComplianceStatuses"/>, and no hours yet.</summary>
+/// <summary>
+/// What a teacher list can be filtered by, in display order: the cycle's standings (<see cref="CycleStandings"/>), and no
+/// hours yet (which cuts across them: a teacher without hours is on track or at risk as well).
+/// </summary>
 public static class ReportStatusFilters
 {
     public const string NotStarted = "not_started";
 
     public static readonly IReadOnlyDictionary<string, string> Names =
-        new Dictionary<string, string>(ComplianceStatuses.Names) { [NotStarted] = "本周期尚无学时" };
+        new Dictionary<string, string>(CycleStandings.Names) { [NotStarted] = "尚无学时" };
+
+    public static readonly IReadOnlyDictionary<string, string> Meanings =
+        Names.Keys.ToDictionary(code => code, code => code == NotStarted ? "本周期尚无学时" : ComplianceStatuses.Meanings[code]);
 }
 
 /// <summary>
@@ -98,9 +104,12 @@ public static class ReportEndpoints
         return root.Length == 0 && !user.IsOperator ? null : root.Length == 0 || user.CanSeeOrganisation(root) ? root : null;
     }
 
+    private static readonly string StatusRefusal =
+        $"状态应为 {string.Join("、", ReportStatusFilters.Names.Select(n => $"{n.Key}（{n.Value}）"))} 之一";
+
     private static ValidationFailed? StatusProblem(string? status) =>
         status is not null && !ReportStatusFilters.Names.ContainsKey(status)
-            ? new Validation().Require(false, "status", "状态应为 met、on_track、at_risk、not_met 或 not_started（尚未开始）").ToProblem()
+            ? new Validation().Require(false, "status", StatusRefusal).ToProblem()
             : null;
 
     /// <summary>One line per unit directly below the root (cities for the province, counties for a city, schools for a county).</summary>
