@@ -212,4 +212,61 @@ public sealed class ContractMachineryTests
         Assert.Equal([ResponseChecker.NotProblemJson],
             checker.Check(Operation("GET /teachers/{id}"), 404, null, [], tolerated: 404).Select(b => b.Kind));
     }
+    private const string RangedDocument = """
+        {
+          "openapi": "3.1.1",
+          "paths": {
+            "/reports/compliance": {
+              "get": {
+                "parameters": [
+                  { "name": "cycle", "in": "query", "required": true, "schema": { "type": "integer", "format": "int32", "minimum": 1, "maximum": 10 } },
+                  { "name": "page", "in": "query", "required": true, "schema": { "type": "integer", "format": "int32" } }
+                ],
+                "responses": {
+                  "200": { "description": "", "content": { "application/json": { "schema": { "type": "object" } } } },
+                  "400": { "description": "", "content": { "application/problem+json": { "schema": { "type": "object" } } } }
+                }
+              }
+            }
+          }
+        }
+        """;
+
+    [Fact]
+    public void A_2xx_to_a_request_that_breaks_a_declared_range_is_accepted_malformed_and_one_the_document_allows_is_not()
+    {
+        var document = new ApiDocument(RangedDocument);
+        var operation = document.Operations.Single();
+        var malformed = new RequestFactory(new SchemaGen(document, new ValuePool())).Malformed(operation, new PCG(5, ContractTests.Seed), 64, 64);
+
+        // cycle declares 1..10: 0 breaks it; page declares no range: 0 is odd, not wrong.
+        var cycleZero = malformed.Single(r => r.What == "out-of-range=0 query:cycle");
+        var pageZero = malformed.Single(r => r.What == "out-of-range=0 query:page");
+        Assert.NotNull(cycleZero.Breaks);
+        Assert.Null(pageZero.Breaks);
+        Assert.All(malformed.Where(r => r.What.StartsWith("missing-required", StringComparison.Ordinal) || r.What.StartsWith("wrong-type", StringComparison.Ordinal)),
+            r => Assert.NotNull(r.Breaks));
+
+        var checker = new ResponseChecker(document);
+        var ok = """{"cycleStart":-4}"""u8.ToArray();
+        Assert.Equal([ResponseChecker.AcceptedMalformed],
+            checker.Check(operation, 200, "application/json", ok, cycleZero.Tolerated, cycleZero.Breaks).Select(b => b.Kind));
+        Assert.Empty(checker.Check(operation, 200, "application/json", ok, pageZero.Tolerated, pageZero.Breaks));
+        Assert.Empty(checker.Check(operation, 400, "application/problem+json", """{"title":"x","status":400}"""u8.ToArray(), cycleZero.Tolerated, cycleZero.Breaks));
+    }
+
+    [Fact]
+    public void Body_changes_break_the_document_only_where_it_declares_the_constraint()
+    {
+        var malformed = new RequestFactory(new SchemaGen(_document, new ValuePool())).Malformed(Operation("POST /courses"), new PCG(6, ContractTests.Seed), 500, 500);
+
+        // capacity declares 1..500; code declares maxLength 8; stages' items an enum; code is required.
+        Assert.All(malformed.Where(r => r.What.StartsWith("out-of-range=", StringComparison.Ordinal) && r.What.EndsWith("$.sessions[0].capacity", StringComparison.Ordinal)),
+            r => Assert.Contains("capacity", r.Breaks, StringComparison.Ordinal));
+        Assert.Contains("maxLength", malformed.Single(r => r.What == "huge-string $.code").Breaks, StringComparison.Ordinal);
+        Assert.NotNull(malformed.Single(r => r.What == "unknown-enum $.stages").Breaks);
+        Assert.NotNull(malformed.Single(r => r.What == "missing-required $.code").Breaks);
+        Assert.NotNull(malformed.Single(r => r.What == "invalid-json").Breaks);
+        Assert.NotNull(malformed.Single(r => r.What == "null-required $.code").Breaks);
+    }
 }

@@ -38,6 +38,12 @@ public sealed class ContractRun(string service, ApiDocument document, Func<HttpC
     /// <summary>Always sent whole (nulls in lists, out-of-range integers), even beyond <see cref="MalformedPerCaller"/>.</summary>
     public const int FirstMalformedLimit = 24;
 
+    /// <summary>
+    /// More requests that break the documented request schema (a required member missing, a value outside a declared
+    /// range …), beyond the malformed ones drawn above: each must be refused, never answered 2xx.
+    /// </summary>
+    public const int BreakingPerCaller = 16;
+
     /// <summary>A caller every valid request of whom was refused (401/403) gets only this many malformed ones.</summary>
     public const int MalformedWhenRefused = 4;
 
@@ -102,7 +108,7 @@ public sealed class ContractRun(string service, ApiDocument document, Func<HttpC
                     }
                     var malformed = refused
                         ? factory.Malformed(operation, pcg, MalformedWhenRefused, MalformedWhenRefused)
-                        : factory.Malformed(operation, pcg, MalformedPerCaller, FirstMalformedLimit);
+                        : factory.Malformed(operation, pcg, MalformedPerCaller, FirstMalformedLimit, BreakingPerCaller);
                     foreach (var request in malformed)
                     {
                         await SendAsync(clients[caller.Name], operation, caller, tally, request);
@@ -151,7 +157,7 @@ public sealed class ContractRun(string service, ApiDocument document, Func<HttpC
         {
             Harvest(body);
         }
-        foreach (var breach in _checker.Check(operation, status, mediaType, body, request.Tolerated))
+        foreach (var breach in _checker.Check(operation, status, mediaType, body, request.Tolerated, request.Breaks))
         {
             Record(operation, caller, request, breach.Kind, status, breach.Why, ResponseChecker.Gist(body));
         }

@@ -14,7 +14,14 @@ namespace TrainingPlatform.Contract.Tests;
 /// at all: 404 when a path value breaks its schema (<c>/teachers/not-a-uuid</c> names no route), 415 for a body of a
 /// media type the operation does not take. It must still be problem details.
 /// </param>
-public sealed record ContractRequest(string Category, string What, string Method, string Url, RequestBody? Body, int? Tolerated = null)
+/// <param name="Breaks">
+/// Which documented constraint the request breaks, when the generator knows for certain that it breaks one (a value
+/// outside a declared range, longer than a declared maxLength, not in a declared enum, a required member missing, a
+/// wrong type, a null the schema does not allow …): such a request must be refused, never answered 2xx. Null for a
+/// request the document allows, however odd (an out-of-range number where no range is declared).
+/// </param>
+public sealed record ContractRequest(string Category, string What, string Method, string Url, RequestBody? Body, int? Tolerated = null,
+    string? Breaks = null)
 {
     /// <summary>e.g. <c>malformed:null-in-array</c>: the category and the kind of change, without where it was made.</summary>
     public string Kind => Category + (What.Length == 0 ? "" : ":" + What.Split(' ')[0]);
@@ -54,7 +61,8 @@ public sealed class RequestFactory(SchemaGen gen)
     /// with <paramref name="pcg"/>, the other changes, up to <paramref name="limit"/> in all (the first group is
     /// always sent whole, up to <paramref name="firstLimit"/>).
     /// </summary>
-    public IReadOnlyList<ContractRequest> Malformed(ApiOperation operation, PCG pcg, int limit, int firstLimit)
+    /// <param name="breaking">How many more requests that break the document to add from those not chosen.</param>
+    public IReadOnlyList<ContractRequest> Malformed(ApiOperation operation, PCG pcg, int limit, int firstLimit, int breaking = 0)
     {
         var parameters = Parameters(operation, pcg, Shape.Valid);
         var first = new List<ContractRequest>();
@@ -66,30 +74,41 @@ public sealed class RequestFactory(SchemaGen gen)
         {
             var body = Draw(gen.For(json.Schema, Shape.Full), pcg);
             var bodyText = body?.ToJsonString(Json) ?? "null";
-            first.Add(Build(operation, "malformed", "invalid-json", parameters, Raw("{\"a\":", json.MediaType)));
-            first.Add(Build(operation, "malformed", "empty-body", parameters, Raw("", json.MediaType)));
-            rest.Add(Build(operation, "malformed", "null-body", parameters, Raw("null", json.MediaType)));
-            rest.Add(Build(operation, "malformed", "wrong-root", parameters,
-                Raw(gen.PrimaryType(json.Schema) == "array" ? "{\"unexpected\":true}" : "[1,2]", json.MediaType)));
+            // Only a base the document accepts makes "this one change breaks it" certain.
+            var baseValid = Violations(json.Schema, body) is null;
+            first.Add(Build(operation, "malformed", "invalid-json", parameters, Raw("{\"a\":", json.MediaType))
+                with { Breaks = "the body is not JSON" });
+            first.Add(Build(operation, "malformed", "empty-body", parameters, Raw("", json.MediaType))
+                with { Breaks = operation.Body!.Required ? "the body is required" : null });
+            rest.Add(Build(operation, "malformed", "null-body", parameters, Raw("null", json.MediaType))
+                with { Breaks = Violations(json.Schema, null) });
+            var wrongRoot = gen.PrimaryType(json.Schema) == "array" ? "{\"unexpected\":true}" : "[1,2]";
+            rest.Add(Build(operation, "malformed", "wrong-root", parameters, Raw(wrongRoot, json.MediaType))
+                with { Breaks = Violations(json.Schema, JsonNode.Parse(wrongRoot)) });
             rest.Add(Build(operation, "malformed", "wrong-content-type", parameters, Raw(bodyText, "text/plain")) with { Tolerated = 415 });
             foreach (var (path, display, schema, required) in Slots(json.Schema, body, [], "$", 0))
             {
                 foreach (var (priority, what, change) in Changes(schema, required, pcg))
                 {
                     var changed = Apply(body, path, change);
-                    var request = Build(operation, "malformed", $"{what} {display}", parameters, Raw(changed?.ToJsonString(Json) ?? "null", json.MediaType));
+                    var request = Build(operation, "malformed", $"{what} {display}", parameters, Raw(changed?.ToJsonString(Json) ?? "null", json.MediaType))
+                        with { Breaks = baseValid ? Violations(json.Schema, changed) : null };
                     (priority == 0 ? first : rest).Add(request);
                 }
             }
         }
         else if (media is { } form && form.Kind == BodyKind.Multipart)
         {
-            first.Add(Build(operation, "malformed", "empty-form", parameters, Multipart(form.Schema, pcg, FormFault.NoParts)));
+            var (_, requiredParts, _) = gen.Members(form.Schema);
+            var partsRequired = requiredParts.Count > 0 ? $"the form's members {string.Join(", ", requiredParts)} are required" : null;
+            first.Add(Build(operation, "malformed", "empty-form", parameters, Multipart(form.Schema, pcg, FormFault.NoParts))
+                with { Breaks = partsRequired });
             first.Add(Build(operation, "malformed", "json-instead-of-form", parameters, Raw("{\"file\":null}", "application/json")) with { Tolerated = 415 });
             rest.Add(Build(operation, "malformed", "empty-file", parameters, Multipart(form.Schema, pcg, FormFault.EmptyFile)));
             rest.Add(Build(operation, "malformed", "garbage-file", parameters, Multipart(form.Schema, pcg, FormFault.Garbage)));
             rest.Add(Build(operation, "malformed", "huge-file", parameters, Multipart(form.Schema, pcg, FormFault.Huge)));
-            rest.Add(Build(operation, "malformed", "wrong-part-name", parameters, Multipart(form.Schema, pcg, FormFault.WrongName)));
+            rest.Add(Build(operation, "malformed", "wrong-part-name", parameters, Multipart(form.Schema, pcg, FormFault.WrongName))
+                with { Breaks = partsRequired });
             rest.Add(Build(operation, "malformed", "empty-body", parameters, Raw("", "multipart/form-data; boundary=x")));
         }
         var body0 = BodyOf(operation, pcg, Shape.Valid);
@@ -101,7 +120,11 @@ public sealed class RequestFactory(SchemaGen gen)
             {
                 var changed = new Dictionary<(string, string), string?>(parameters) { [(parameter.In, parameter.Name)] = value };
                 var request = Build(operation, "malformed", $"{what} {parameter.In}:{parameter.Name}", changed, body0)
-                    with { Tolerated = offSchema && parameter.In == "path" ? 404 : null };
+                    with
+                    {
+                        Tolerated = offSchema && parameter.In == "path" ? 404 : null,
+                        Breaks = offSchema ? $"{parameter.In} parameter {parameter.Name} ({what}) against its schema {SchemaValidator.Shorten(JsonSerializer.Serialize(parameter.Schema), 160)}" : null,
+                    };
                 (priority == 0 ? first : rest).Add(request);
             }
         }
@@ -109,6 +132,9 @@ public sealed class RequestFactory(SchemaGen gen)
         var chosen = first.Take(firstLimit).ToList();
         var room = Math.Max(0, limit - chosen.Count);
         chosen.AddRange(Shuffle(rest, pcg).Take(room));
+        // Drawn after the others, so the requests above stay as they were for a given seed.
+        var unsent = first.Concat(rest).Where(r => r.Breaks is not null && !chosen.Contains(r)).ToList();
+        chosen.AddRange(Shuffle(unsent, pcg).Take(breaking));
         return chosen;
     }
 
@@ -182,6 +208,13 @@ public sealed class RequestFactory(SchemaGen gen)
 
     private bool Breaks<T>(JsonElement schema, T value) =>
         gen.Validator.Validate(schema, JsonSerializer.SerializeToElement(value)).Count > 0;
+
+    /// <summary>What of the schema a body breaks, in the validator's words; null when the document allows it.</summary>
+    private string? Violations(JsonElement schema, JsonNode? value)
+    {
+        var errors = gen.Validator.Validate(schema, JsonSerializer.SerializeToElement(value));
+        return errors.Count == 0 ? null : SchemaValidator.Shorten(string.Join("; ", errors), 300);
+    }
 
     /// <summary>Every member of the body (at any depth, through the first item of each list), with its schema.</summary>
     private IEnumerable<(IReadOnlyList<object> Path, string Display, JsonElement Schema, bool Required)> Slots(

@@ -9,7 +9,7 @@ public sealed record Breach(string Kind, string Why);
 /// <summary>
 /// Holds a response to its operation's documented responses: no 5xx; a status the document lists; errors in
 /// <c>application/problem+json</c>; a body where (and only where) the document describes one, of a documented media
-/// type, matching the documented schema.
+/// type, matching the documented schema; and no 2xx to a request that breaks the documented request schema.
 /// </summary>
 public sealed class ResponseChecker(ApiDocument document)
 {
@@ -23,18 +23,26 @@ public sealed class ResponseChecker(ApiDocument document)
     public const string Timeout = "timeout";
     public const string Exception = "exception";
 
+    /// <summary>A 2xx to a request that breaks the operation's documented schema: the document and the rules disagree.</summary>
+    public const string AcceptedMalformed = "accepted-malformed";
+
     /// <summary>Most serious first: the order findings are listed in.</summary>
     public static readonly string[] Severity =
-        [ServerError, Exception, Timeout, UndocumentedStatus, SchemaMismatch, NotProblemJson, UndocumentedContentType, MissingBody, UndocumentedBody];
+        [ServerError, Exception, Timeout, UndocumentedStatus, AcceptedMalformed, SchemaMismatch, NotProblemJson, UndocumentedContentType, MissingBody, UndocumentedBody];
 
     private readonly SchemaValidator _validator = new(document);
 
-    public IEnumerable<Breach> Check(ApiOperation operation, int status, string? mediaType, byte[] body, int? tolerated = null)
+    /// <param name="breaks">What documented constraint the request breaks, if it breaks one: then a 2xx is a breach.</param>
+    public IEnumerable<Breach> Check(ApiOperation operation, int status, string? mediaType, byte[] body, int? tolerated = null, string? breaks = null)
     {
         if (status >= 500)
         {
             yield return new Breach(ServerError, $"{status}: {Gist(body)}");
             yield break;
+        }
+        if (status is >= 200 and < 300 && breaks is not null)
+        {
+            yield return new Breach(AcceptedMalformed, $"{status} to a request the document rules out: {breaks}");
         }
         var documented = Lookup(operation.Responses, status);
         if (documented is null && status != tolerated)
