@@ -56,6 +56,14 @@ public sealed class Validation
     }
 
     /// <summary>
+    /// A filter or field holding a platform code: absent, or one of <paramref name="names"/> (the same <c>Names</c>
+    /// map the document's enum comes from), so an unknown code is refused instead of quietly matching nothing.
+    /// </summary>
+    public Validation RequireKnownCode(string? code, IReadOnlyDictionary<string, string> names, string field, string what) =>
+        Require(code is null || names.ContainsKey(code), field,
+            $"{what}应为 {string.Join("、", names.Select(n => $"{n.Key}（{n.Value}）"))} 之一", NotAllowed);
+
+    /// <summary>
     /// A year the platform holds records for (<see cref="CreditCycles.IsSupported"/>): of a cycle asked for, or of a
     /// date that becomes a credit's or a window's year. A missing year is left to the other checks.
     /// </summary>
