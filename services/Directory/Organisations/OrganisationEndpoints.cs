@@ -74,11 +74,16 @@ public static class OrganisationEndpoints
     }
 
     /// <summary>The organisations at and below <paramref name="under"/> (default: the caller's own), within scope.</summary>
-    private static async Task<Results<Ok<IEnumerable<OrganisationView>>, NotFoundProblem>> ListAsync(
+    private static async Task<Results<Ok<IEnumerable<OrganisationView>>, ValidationFailed, NotFoundProblem>> ListAsync(
         [Description("从哪个机构往下列（机构代码）；不填为本人所属机构，平台运营为全省")] string? under,
         [Codes(typeof(OrganisationKinds)), Description("只列这一类型的机构")] string? kind,
         HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
+        // The document lists the kinds: an unknown one is a mistake to say, not a filter that matches nothing.
+        if (new Validation().RequireKnownCode(kind, OrganisationKinds.Names, "kind", "机构类型") is { IsValid: false } refused)
+        {
+            return refused.ToProblem();
+        }
         var user = PlatformUser.From(http.User);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var root = under is null
