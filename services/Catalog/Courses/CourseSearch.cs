@@ -83,7 +83,13 @@ public static class CourseSearch
             .Require(status is null or CourseStatuses.Published || user.IsOperator, "status", "只有平台运营可以查看草稿和已停用课程")
             .Require(status is null || CourseStatusFilters.Names.ContainsKey(status), "status",
                 "状态应为 draft、published、retired 或 all")
-            .Require((q ?? "").Length <= MaxTextLength, "q", $"搜索词不超过 {MaxTextLength} 字");
+            .Require((q ?? "").Length <= MaxTextLength, "q", $"搜索词不超过 {MaxTextLength} 字")
+            // The document lists the codes: an unknown one is a mistake to say, not a filter that matches nothing.
+            .RequireKnownCode(stage, StageNames.Names, "stage", "学段")
+            .RequireKnownCode(subject, Subjects.Names, "subject", "学科")
+            .RequireKnownCode(category, CourseCategories.Names, "category", "学时类别")
+            .RequireKnownCode(mode, DeliveryModes.Names, "mode", "培训形式")
+            .RequireKnownCode(level, TrainingLevels.Names, "level", "培训级别");
         if (!validation.IsValid)
         {
             return validation.ToProblem();

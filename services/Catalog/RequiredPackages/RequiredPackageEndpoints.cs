@@ -73,9 +73,14 @@ public static class RequiredPackageEndpoints
         return TypedResults.Ok(View(saved));
     }
 
-    private static async Task<Ok<IReadOnlyList<PackageView>>> ListAsync(string year,
+    private static async Task<Results<Ok<IReadOnlyList<PackageView>>, ValidationFailed>> ListAsync(string year,
         [Codes(typeof(StageNames)), Description("只看该学段的必修包")] string? stage, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
+        // The document lists the stages: an unknown one is a mistake to say, not a filter that matches nothing.
+        if (new Validation().RequireKnownCode(stage, StageNames.Names, "stage", "学段") is { IsValid: false } refused)
+        {
+            return refused.ToProblem();
+        }
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var rows = await RequiredPackageStore.ListAsync(connection, year, stage, cancellationToken);
         return TypedResults.Ok<IReadOnlyList<PackageView>>([.. rows.Select(View)]);

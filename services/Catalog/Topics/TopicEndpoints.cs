@@ -67,9 +67,14 @@ public static class TopicEndpoints
         return TypedResults.Ok(saved);
     }
 
-    private static async Task<Ok<IReadOnlyList<TopicRow>>> ListAsync(string year,
+    private static async Task<Results<Ok<IReadOnlyList<TopicRow>>, ValidationFailed>> ListAsync(string year,
         [Codes(typeof(StageNames)), Description("只看适用于该学段的专题")] string? stage, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
+        // The document lists the stages: an unknown one is a mistake to say, not a filter that matches nothing.
+        if (new Validation().RequireKnownCode(stage, StageNames.Names, "stage", "学段") is { IsValid: false } refused)
+        {
+            return refused.ToProblem();
+        }
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         return TypedResults.Ok(await TopicStore.ListAsync(connection, year, stage, cancellationToken));
     }
