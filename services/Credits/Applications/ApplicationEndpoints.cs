@@ -284,7 +284,7 @@ public static class ApplicationEndpoints
     /// Teachers see their own applications; each approver sees those in scope waiting for their step (or, with a
     /// status, any status), the operator all.
     /// </summary>
-    private static async Task<Results<Ok<IReadOnlyList<ApplicationRow>>, ForbiddenProblem>> ListAsync(
+    private static async Task<Results<Ok<IReadOnlyList<ApplicationRow>>, ValidationFailed, ForbiddenProblem>> ListAsync(
         [Codes(typeof(ApplicationStatuses)), Description("只列出此状态的申报；审批人缺省为等待本环节处理的")] string? status, HttpContext http,
         NpgsqlDataSource db, CancellationToken cancellationToken)
     {
@@ -292,6 +292,11 @@ public static class ApplicationEndpoints
         if (user.Role != Roles.Teacher && !user.IsOperator && !Deciders.Contains(user.Role) && user.Role != Roles.DistrictAdmin)
         {
             return Problems.Forbidden("无权查看学时申请");
+        }
+        // The document lists the statuses: an unknown one is a mistake to say, not a filter that matches nothing.
+        if (new Validation().RequireKnownCode(status, ApplicationStatuses.Names, "status", "申报状态") is { IsValid: false } refused)
+        {
+            return refused.ToProblem();
         }
         var waitingFor = ApprovalChain.ByStatus.FirstOrDefault(s => s.Value.Role == user.Role).Key;
         // A teacher sees only their own, always: a teacher token without a teacher id sees nothing, not the school's.

@@ -115,7 +115,7 @@ public static class ComplianceRules
         teacher.HireDate > new DateOnly(year, 1, 1) ? teacher.HireDate : new DateOnly(year, 1, 1);
 
     private static decimal Sum(CreditRule rule, IReadOnlyList<Credit> credits, int fromYear, int toYear) =>
-        credits.Where(c => c.Year >= fromYear && c.Year <= toYear && rule.Filter.Counts(c.Category, c.Mode, c.Level, c.Source)).Sum(c => c.Hours);
+        credits.Where(c => c.Year >= fromYear && c.Year <= toYear && rule.Counting().Counts(c.Category, c.Mode, c.Level, c.Source)).Sum(c => c.Hours);
 
     private static RuleStatus Judge(CreditRule rule, int? year, decimal earned, DateOnly from, DateOnly to, DateOnly today, bool failedYear)
     {

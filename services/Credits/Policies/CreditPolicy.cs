@@ -68,7 +68,14 @@ public sealed record CreditRule(
     /// <summary>No rule asks for more than this many hours.</summary>
     public const int MaxMinHours = 2000;
 
-    public RuleFilter Filter { get; init; } = Filter ?? new RuleFilter();
+    /// <summary>
+    /// Never null once made (null in a request means "count everything"), yet declared nullable so the document lets
+    /// a request leave it null, as the rules do.
+    /// </summary>
+    public RuleFilter? Filter { get; init; } = Filter ?? new RuleFilter();
+
+    /// <summary>The filter this rule counts by: every credit when none was given.</summary>
+    public RuleFilter Counting() => Filter ?? new RuleFilter();
 }
 
 /// <summary>

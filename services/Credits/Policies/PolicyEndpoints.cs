@@ -74,7 +74,7 @@ public static class PolicyEndpoints
                 $"最低学时必须大于 0、不超过 {CreditRule.MaxMinHours}，最多一位小数");
             v.Require(rule.AppliesTo is not null && RuleSubjects.Names.ContainsKey(rule.AppliesTo), $"{at}.appliesTo",
                 "适用对象应为 all、class_teachers、new_normal_school 或 new_other");
-            var filter = rule.Filter;
+            var filter = rule.Counting();
             v.Require(v.Elements(filter.Categories, $"{at}.filter.categories").All(c => CourseCategories.Names.ContainsKey(c.Item)),
                 $"{at}.filter.categories", "有未知的学时类别");
             v.Require(v.Elements(filter.Modes, $"{at}.filter.modes").All(m => DeliveryModes.Names.ContainsKey(m.Item)), $"{at}.filter.modes",
