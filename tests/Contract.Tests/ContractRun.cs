@@ -39,10 +39,11 @@ public sealed class ContractRun(string service, ApiDocument document, Func<HttpC
     public const int FirstMalformedLimit = 24;
 
     /// <summary>
-    /// More requests that break the documented request schema (a required member missing, a value outside a declared
-    /// range …), beyond the malformed ones drawn above: each must be refused, never answered 2xx.
+    /// Requests that break the documented request schema (a required member missing, a value outside a declared
+    /// range …) beyond the malformed ones drawn above: all of them, for a caller not refused — each must be refused,
+    /// never answered 2xx; a few hundred in all, seconds.
     /// </summary>
-    public const int BreakingPerCaller = 16;
+    public const int BreakingPerCaller = int.MaxValue;
 
     /// <summary>A caller every valid request of whom was refused (401/403) gets only this many malformed ones.</summary>
     public const int MalformedWhenRefused = 4;
