@@ -85,15 +85,23 @@ public static class TeacherEndpoints
             : TypedResults.Ok(TeacherView.From(teacher));
     }
 
-    private static async Task<Results<Ok<IEnumerable<TeacherView>>, NotFoundProblem>> ListAsync(
+    private static async Task<Results<Ok<IEnumerable<TeacherView>>, ValidationFailed, NotFoundProblem>> ListAsync(
         [Description("只列这所学校的教师（学校代码）")] string? schoolCode,
         [Range(1, int.MaxValue), Description("页码，从 1 起")] int? page,
         [Range(1, MaxPageSize), Description("每页条数，默认 50")] int? pageSize,
         HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
-        var size = Math.Clamp(pageSize ?? 50, 1, MaxPageSize);
-        // long: a page number near int.MaxValue times the size is past int, and a negative offset is a database error.
-        var offset = (Math.Max(page ?? 1, 1) - 1L) * size;
+        // Refused rather than quietly clamped: page 0 or 9,999 a page is a caller's mistake, and the document says so.
+        var validation = new Validation()
+            .Require(page is null or >= 1, "page", "页码从 1 开始", Validation.OutOfRange)
+            .Require(pageSize is null or (>= 1 and <= MaxPageSize), "pageSize", $"每页 1–{MaxPageSize} 条", Validation.OutOfRange);
+        if (!validation.IsValid)
+        {
+            return validation.ToProblem();
+        }
+        var size = pageSize ?? 50;
+        // long: a page number near int.MaxValue times the size is past int.
+        var offset = ((page ?? 1) - 1L) * size;
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         if (await ListedSchoolProblemAsync(connection, schoolCode, PlatformUser.From(http.User), cancellationToken) is { } problem)
         {
