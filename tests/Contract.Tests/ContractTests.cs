@@ -18,7 +18,7 @@ namespace TrainingPlatform.Contract.Tests;
 /// Each service, started in-process on this assembly's own PostgreSQL and RabbitMQ, is called by what its own
 /// <c>/openapi/v1.json</c> describes — valid, boundary and malformed requests for every operation, as a platform
 /// operator, a teacher and anonymous — and must answer as the document says: no 5xx, only documented statuses,
-/// errors as problem details, bodies matching their schemas.
+/// errors as problem details, bodies matching their schemas, and no 2xx to a request that breaks the documented request schema.
 /// Before the run the service learns a small world from Directory's and Catalog's messages (<see cref="SeedWorld"/>),
 /// so the teacher exists and real codes are at hand.
 /// The requests come from CsCheck with a fixed seed (<see cref="Seed"/>; <c>CONTRACT_TEST_SEED</c> tries another),
