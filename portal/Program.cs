@@ -24,6 +24,7 @@ builder.Services.Configure<ForwardedHeadersOptions>(options =>
 var app = builder.Build();
 
 app.UseForwardedHeaders();
+app.UsePortalSecurityHeaders();                                                    // SecurityHeaders.cs: CSP fitting Blazor Server, nosniff, no framing, HSTS over HTTPS
 app.MapDefaultEndpoints();
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
 app.UseAuthentication();
@@ -32,6 +33,8 @@ app.UseAntiforgery();
 
 app.MapStaticAssets().AllowAnonymous();
 app.MapAccountEndpoints();                                                         // sign-out, printable certificate
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+// Blazor would send a CSP of its own (frame-ancestors 'self', against compression attacks from a framing page); the
+// portal's policy (SecurityHeaders.cs) forbids all framing on every document, and one policy per page is enough.
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode(options => options.ContentSecurityFrameAncestorsPolicy = null);
 
 await app.RunAsync();

@@ -30,6 +30,10 @@ public static class AccountEndpoints
             ((IHostEnvironmentAuthenticationStateProvider)authentication).SetAuthenticationState(
                 Task.FromResult(new AuthenticationState(http.User)));
             var page = await gateway.GetTextAsync($"/api/credits/certificates/{Uri.EscapeDataString(number)}/print", cancellationToken);
+            if (page.Ok)
+            {
+                SecurityHeaders.ForForeignPage(http, page.Value!);
+            }
             return page.Ok
                 ? Results.Content(page.Value, "text/html; charset=utf-8")
                 : Results.Content($"<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><p>{System.Net.WebUtility.HtmlEncode(page.Problem!.Message)}</p></html>",

@@ -30,6 +30,9 @@ public static class Ui
     public static int Percent(decimal done, decimal required) =>
         required <= 0 ? 100 : (int)Math.Clamp(Math.Floor(done * 100 / required), 0, 100);
 
+    /// <summary>The class <c>w-N</c> (app.css) that makes an element N% wide, 0–100: a style attribute would need the CSP to allow inline styles.</summary>
+    public static string WidthClass(int percent) => $"w-{Math.Clamp(percent, 0, 100)}";
+
     /// <summary>A school admin's or teacher's school code: the last part of the organisation path.</summary>
     public static string OwnOrganisationCode(PlatformUser user) => user.OrganisationPath.Split('/')[^1];
 
