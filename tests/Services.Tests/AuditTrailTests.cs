@@ -68,6 +68,10 @@ public sealed class AuditTrailTests : CreditsTestBase
         Assert.Equal([2L, 1], Records(await Send(operatorClient, HttpMethod.Get, $"{Audit}?after=3", null, HttpStatusCode.OK))
             .Select(r => r.GetProperty("seq").GetInt64()));
         Assert.Empty(Records(await Send(operatorClient, HttpMethod.Get, $"{Audit}?actor=someone-else", null, HttpStatusCode.OK)));
+        // Times in Beijing time, as a user would type them.
+        var since = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(-1).ToOffset(TimeSpan.FromHours(8)).ToString("O"));
+        Assert.Equal(4, Records(await Send(operatorClient, HttpMethod.Get, $"{Audit}?from={since}", null, HttpStatusCode.OK)).Count);
+        Assert.Empty(Records(await Send(operatorClient, HttpMethod.Get, $"{Audit}?to={since}", null, HttpStatusCode.OK)));
 
         var verification = await VerifyAsync();
         Assert.True(verification.GetProperty("intact").GetBoolean());

@@ -66,7 +66,9 @@ public static class AuditEndpoints
         {
             return validation.ToProblem();
         }
-        var records = await AuditStore.SearchAsync(db, new AuditQuery(Blank(actor), Blank(target), Blank(action), from, to, after, PageSize),
+        var records = await AuditStore.SearchAsync(db, new AuditQuery(Blank(actor), Blank(target), Blank(action),
+            // PostgreSQL's timestamptz takes UTC only; a caller may well give +08:00.
+            from?.ToUniversalTime(), to?.ToUniversalTime(), after, PageSize),
             cancellationToken);
         return TypedResults.Ok(new AuditPage(records, records.Count == PageSize ? records[^1].Seq : null));
     }
