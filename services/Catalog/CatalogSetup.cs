@@ -1,3 +1,4 @@
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.Services.Catalog.Courses;
@@ -28,7 +29,8 @@ public static class CatalogSetup
             .MapTopicEndpoints()
             .MapTopicChoiceEndpoints()
             .MapRequiredPackageEndpoints()
-            .MapParkedMessageEndpoints(CatalogApi.ServiceName);
+            .MapParkedMessageEndpoints(CatalogApi.ServiceName)
+            .MapAuditEndpoints(CatalogApi.ServiceName);
         return app;
     }
 }

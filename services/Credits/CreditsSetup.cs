@@ -1,3 +1,4 @@
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.Contracts.Enrollment;
@@ -43,7 +44,8 @@ public static class CreditsSetup
             .MapBulkCertificateEndpoints()
             .MapReportEndpoints()
             .MapPolicyEndpoints()
-            .MapParkedMessageEndpoints(CreditsApi.ServiceName);
+            .MapParkedMessageEndpoints(CreditsApi.ServiceName)
+            .MapAuditEndpoints(CreditsApi.ServiceName);
         return app;
     }
 }

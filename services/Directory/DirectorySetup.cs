@@ -1,3 +1,4 @@
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.Services.Directory.Accounts;
@@ -33,6 +34,7 @@ public static class DirectorySetup
         api.MapTeacherAccountEndpoints();
         api.MapImportEndpoints();
         api.MapParkedMessageEndpoints(DirectoryApi.ServiceName);
+        api.MapAuditEndpoints(DirectoryApi.ServiceName);
         return app;
     }
 }

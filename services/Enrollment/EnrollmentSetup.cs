@@ -1,3 +1,4 @@
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.Services.Enrollment.Electives;
@@ -29,7 +30,8 @@ public static class EnrollmentSetup
             .MapOptOutEndpoints()
             .MapReportEndpoints()
             .MapProgressStatusEndpoints()
-            .MapParkedMessageEndpoints(EnrollmentApi.ServiceName);
+            .MapParkedMessageEndpoints(EnrollmentApi.ServiceName)
+            .MapAuditEndpoints(EnrollmentApi.ServiceName);
         return app;
     }
 }

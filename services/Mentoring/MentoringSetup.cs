@@ -1,3 +1,4 @@
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.Services.Mentoring.Activities;
@@ -32,7 +33,8 @@ public static class MentoringSetup
             .MapSupportEndpoints()
             .MapActivityEndpoints()
             .MapHeldRoleEndpoints()
-            .MapParkedMessageEndpoints(MentoringApi.ServiceName);
+            .MapParkedMessageEndpoints(MentoringApi.ServiceName)
+            .MapAuditEndpoints(MentoringApi.ServiceName);
         return app;
     }
 }

@@ -98,6 +98,10 @@ public sealed class ParkedMessageEndpointTests : IAsyncLifetime
         var again = Assert.Single((await QueueAsync(operatorClient, 1)).GetProperty("messages").EnumerateArray());
         Assert.Contains("学时 0 无效", again.GetProperty("reason").GetString());
         Assert.Equal(0, await CountAsync($"select count(*) from inbox_messages where message_id = '{poisonId}'"));
+
+        // Each re-drive is in the audit trail, as the operator's, naming the queue.
+        Assert.Equal(2, await CountAsync(
+            $"select count(*) from audit_records where action = 'parked-messages-redriven' and target_id = '{ActivityQueue}' and actor_role = '{Roles.PlatformOperator}'"));
     }
 
     [Fact]

@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using RabbitMQ.Client.Exceptions;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Security;
 
@@ -56,7 +58,7 @@ public static class ParkedMessageEndpoints
     }
 
     private static async Task<Results<Ok<RedriveOutcome>, ValidationFailed, NotFoundProblem, UnavailableProblem>> RedriveAsync(string queue, RedriveRequest? request, ParkedMessages parked, HttpContext http,
-        ILoggerFactory loggers, CancellationToken cancellationToken)
+        NpgsqlDataSource db, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!parked.Owns(queue))
         {
@@ -92,6 +94,9 @@ public static class ParkedMessageEndpoints
             loggers.CreateLogger(typeof(ParkedMessageEndpoints)).LogInformation(
                 "{Operator} re-drove {Moved} parked messages of {Queue} ({Which})", PlatformUser.From(http.User).Name, outcome.Moved, queue,
                 ids is null ? "all" : $"{ids.Count} by id");
+            // The move is on the broker, not in the database, so the record has a short transaction of its own.
+            await AuditTrail.RecordAloneAsync(db, http, "parked-messages-redriven", "queue", queue,
+                $"重新投递队列 {queue} 的滞留消息{(ids is null ? "（全部）" : $"（按编号 {ids.Count} 个）")}，实际放回 {outcome.Moved} 条", cancellationToken);
             return TypedResults.Ok(outcome);
         }
         catch (Exception e) when (IsBrokerFailure(e))

@@ -24,6 +24,9 @@ public static class Roles
     public const string StudioMaster = "studio_master";
     public const string SupportTeacher = "support_teacher";
 
+    /// <summary>An auditor (审计员): reads every service's audit trail across the province; writes nothing.</summary>
+    public const string Auditor = "auditor";
+
     /// <summary>Staff roles that see everything at and below their organisation.</summary>
     public static readonly IReadOnlyList<string> ScopedStaff = [DistrictAdmin, SchoolAdmin, ResearchOffice, TrainingInstitution];
 
@@ -41,5 +44,6 @@ public static class Roles
         [ResearchOffice] = "教研室",
         [TrainingInstitution] = "教师培训机构",
         [LearningPlatform] = "学习平台对接账号",
+        [Auditor] = "审计员",
     };
 }

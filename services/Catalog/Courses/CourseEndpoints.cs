@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -47,11 +48,13 @@ public static class CourseEndpoints
         {
             return Problems.Conflict($"课程编号 {request.Code} 已存在；修改已发布的课程请创建新版本", "duplicate-code", "code");
         }
+        await AuditTrail.RecordAsync(unitOfWork, http, "course-created", "course", course.Id.ToString(),
+            $"创建课程草稿 {course.Code}“{course.Title}”（第 {course.Version} 版）", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/catalog/courses/{course.Id}", course);
     }
 
-    private static async Task<Results<Ok<CourseRow>, ValidationFailed, NotFoundProblem, ConflictProblem>> UpdateDraftAsync(Guid id, CourseRequest request, NpgsqlDataSource db, TimeProvider clock,
+    private static async Task<Results<Ok<CourseRow>, ValidationFailed, NotFoundProblem, ConflictProblem>> UpdateDraftAsync(Guid id, CourseRequest request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken cancellationToken)
     {
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
@@ -73,11 +76,13 @@ public static class CourseEndpoints
         }
         await CourseStore.UpdateDraftAsync(unitOfWork, id, request, clock.GetUtcNow(), cancellationToken);
         var updated = await CourseStore.LoadAsync(unitOfWork, id, cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "course-draft-updated", "course", id.ToString(),
+            $"修改课程草稿 {course.Code}“{updated!.Title}”（第 {course.Version} 版）", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(updated!);
     }
 
-    private static async Task<Results<Ok<CourseRow>, NotFoundProblem, ConflictProblem, RuleProblem>> PublishAsync(Guid id, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<CourseRow>, NotFoundProblem, ConflictProblem, RuleProblem>> PublishAsync(Guid id, HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
         var course = await CourseStore.LoadAsync(unitOfWork, id, cancellationToken, forUpdate: true);
@@ -94,6 +99,8 @@ public static class CourseEndpoints
             return Problems.RuleBroken(problem, "concentrated-needs-session");
         }
         var published = await CourseStore.PublishAsync(unitOfWork, course, clock.GetUtcNow(), cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "course-published", "course", id.ToString(),
+            $"发布课程 {course.Code}“{course.Title}”（第 {course.Version} 版）", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(published);
     }
@@ -102,7 +109,7 @@ public static class CourseEndpoints
     public sealed record RetireRequest(
         [property: Required, MaxLength(CourseRules.MaxRetireReasonLength), Description("停用原因，教师和管理员可见")] string? Reason);
 
-    private static async Task<Results<Ok<CourseRow>, ValidationFailed, NotFoundProblem, ConflictProblem>> RetireAsync(Guid id, RetireRequest request, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<CourseRow>, ValidationFailed, NotFoundProblem, ConflictProblem>> RetireAsync(Guid id, RetireRequest request, HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > CourseRules.MaxRetireReasonLength)
         {
@@ -119,6 +126,8 @@ public static class CourseEndpoints
             return Problems.Conflict($"课程“{course.Title}”当前状态为 {course.Status}，只有已发布的课程可以停用", "not-published");
         }
         await CourseStore.RetireAsync(unitOfWork, course, request.Reason, clock.GetUtcNow(), cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "course-retired", "course", id.ToString(),
+            $"停用课程 {course.Code}“{course.Title}”（第 {course.Version} 版），原因：{request.Reason.Trim()}", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok((await LoadForAsync(db, id, cancellationToken))!);
     }
@@ -150,6 +159,8 @@ public static class CourseEndpoints
         {
             return Problems.Conflict($"课程 {current.Code} 的第 {current.Version + 1} 版已存在", "version-exists");
         }
+        await AuditTrail.RecordAsync(unitOfWork, http, "course-version-created", "course", draft.Id.ToString(),
+            $"为已发布课程 {current.Code}“{current.Title}”创建第 {draft.Version} 版草稿（原版本 {current.Id}）", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/catalog/courses/{draft.Id}", draft);
     }

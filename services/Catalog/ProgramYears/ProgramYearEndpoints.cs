@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -40,7 +41,7 @@ public static class ProgramYearEndpoints
         return app;
     }
 
-    private static async Task<Results<Created<ProgramYearRow>, ValidationFailed, ConflictProblem>> CreateAsync(ProgramYearRequest request, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<Results<Created<ProgramYearRow>, ValidationFailed, ConflictProblem>> CreateAsync(ProgramYearRequest request, HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
         var validation = ProgramYearRules.Validate(request, out var windows);
         if (!validation.IsValid)
@@ -53,11 +54,14 @@ public static class ProgramYearEndpoints
         {
             return Problems.Conflict($"年度 {request.Code} 已存在", "duplicate-code", "code");
         }
+        await AuditTrail.RecordAsync(unitOfWork, http, "program-year-created", "program-year", year.Code,
+            $"新建培训年度 {year.Code}（{year.Name}）：年度最低 {year.MinAnnualHours:0.#} 学时，选修不少于 {year.MinElectiveHours:0.#} 学时，学习自 {year.Windows.StudyStarts:yyyy-MM-dd} 开始",
+            cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/catalog/years/{year.Code}", year);
     }
 
-    private static async Task<Results<Ok<ProgramYearRow>, ValidationFailed, NotFoundProblem>> ChangeAsync(string code, ProgramYearRequest request, NpgsqlDataSource db, TimeProvider clock,
+    private static async Task<Results<Ok<ProgramYearRow>, ValidationFailed, NotFoundProblem>> ChangeAsync(string code, ProgramYearRequest request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken cancellationToken)
     {
         var validation = ProgramYearRules.Validate(request with { Code = code }, out var windows);
@@ -81,6 +85,9 @@ public static class ProgramYearEndpoints
             return validation.ToProblem();
         }
         var changed = await ProgramYearStore.ChangeAsync(unitOfWork, current, request, windows!, clock.GetUtcNow(), cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "program-year-changed", "program-year", code,
+            $"修改培训年度 {code}（{changed.Name}）：年度最低 {current.MinAnnualHours:0.#}→{changed.MinAnnualHours:0.#} 学时，选修 {current.MinElectiveHours:0.#}→{changed.MinElectiveHours:0.#} 学时，学习开始 {current.Windows.StudyStarts:yyyy-MM-dd}→{changed.Windows.StudyStarts:yyyy-MM-dd}",
+            cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(changed);
     }
@@ -200,6 +207,9 @@ public static class ProgramYearEndpoints
         var adjusted = new SelectionWindowAdjusted(Guid.CreateVersion7(now), year.Id, window, organisation.Id, organisation.Path, opensOn,
             request.ClosesOn.Value, request.Kind!, request.Reason!.Trim(), now);
         await ProgramYearStore.AdjustAsync(unitOfWork, adjusted, CourseEndpoints.By(http), cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "selection-window-adjusted", "program-year", code,
+            $"调整 {code} 年度“{SelectionWindows.Names[window]}”窗口：{organisation.Path} 改为 {opensOn:yyyy-MM-dd} 至 {adjusted.ClosesOn:yyyy-MM-dd}（{WindowAdjustmentKinds.Names[adjusted.Kind]}），原因：{adjusted.Reason}",
+            cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/catalog/years/{code}/windows/adjustments", adjusted);
     }

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -69,6 +70,9 @@ public static class RequiredPackageEndpoints
         }
         var saved = await RequiredPackageStore.SaveAsync(unitOfWork, programYear.Id, request.Stage!, request.Subject ?? "", built,
             CourseEndpoints.By(http), clock.GetUtcNow(), cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "required-package-defined", "required-package",
+            $"{year}/{request.Stage}/{request.Subject ?? ""}",
+            $"设定 {year} 年度必修包：学段 {request.Stage}{(string.IsNullOrEmpty(request.Subject) ? "（通用）" : $"、学科 {request.Subject}")}，共 {items.Count} 项", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(View(saved));
     }

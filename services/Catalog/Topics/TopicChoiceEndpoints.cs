@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -162,6 +163,8 @@ public static class TopicChoiceEndpoints
         var version = (existing?.Version ?? 0) + 1;
         await TopicChoiceStore.SaveAsync(unitOfWork, programYear.Id, organisation, topicIds, version, decision.Change, CourseEndpoints.By(http), now,
             cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "school-topics-chosen", "school-topic-choice", $"{year}/{school}",
+            $"为学校 {school} 选择 {year} 年度专题（第 {version} 次）：{string.Join("、", topicIds.Select(t => topics[t].Name))}", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(await ViewAsync(db, programYear, organisation, clock, cancellationToken));
     }

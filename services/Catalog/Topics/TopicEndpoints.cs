@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -39,7 +40,7 @@ public static class TopicEndpoints
 
     /// <summary>Creates or replaces the topic with code <paramref name="topic"/>: name, stages and the whole course list.</summary>
     private static async Task<Results<Ok<TopicRow>, ValidationFailed, NotFoundProblem>> SaveAsync(string year,
-        [StringLength(MaxCodeLength, MinimumLength = 1), Description("专题代码")] string topic, TopicRequest request, NpgsqlDataSource db, TimeProvider clock,
+        [StringLength(MaxCodeLength, MinimumLength = 1), Description("专题代码")] string topic, TopicRequest request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken cancellationToken)
     {
         var courseIds = request.CourseIds ?? [];
@@ -63,6 +64,8 @@ public static class TopicEndpoints
         }
         var saved = await TopicStore.SaveAsync(unitOfWork, programYear.Id, topic, request.Name!.Trim(), request.Description?.Trim() ?? "", stages,
             courseIds, clock.GetUtcNow(), cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "topic-saved", "topic", $"{year}/{topic}",
+            $"保存 {year} 年度专题 {topic}“{saved.Name}”：学段 {string.Join("、", stages)}，课程 {courseIds.Count} 门", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(saved);
     }

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -236,6 +237,10 @@ public static class ApplicationEndpoints
         await ApplicationStore.StepAsync(unitOfWork, id, decision.Step!.Step, outcome, request.Reason?.Trim(), user, now, cancellationToken);
         await unitOfWork.PublishAsync(new CreditApplicationDecided(id, application.TeacherId, application.Title, decision.Step.Step,
             outcome, request.Reason?.Trim(), decision.NewStatus, now), cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, approve ? "credit-application-approved" : "credit-application-rejected", "credit-application",
+            id.ToString(),
+            $"{(approve ? "通过" : "退回")}学时申请“{application.Title}”（第 {decision.Step.Step} 步，状态改为 {decision.NewStatus}）{(string.IsNullOrWhiteSpace(request.Reason) ? "" : $"，理由：{request.Reason.Trim()}")}",
+            cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok((await ApplicationStore.ViewAsync(db, id, cancellationToken))!);
     }

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -89,8 +90,11 @@ public static class BulkCertificates
             return Problems.NotFound($"机构 {request.Under} 不存在或不在你的管理范围内");
         }
         var id = Guid.CreateVersion7(clock.GetUtcNow());
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await CertificateStore.QueueJobAsync(connection, id, root, $"{user.Name} ({user.AccountId})", clock.GetUtcNow(), cancellationToken);
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        await CertificateStore.QueueJobAsync(unitOfWork.Connection, id, root, $"{user.Name} ({user.AccountId})", clock.GetUtcNow(), cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "certificates-bulk-issue-started", "certificate-job", id.ToString(),
+            $"发起批量发证：评估{(root.Length == 0 ? "全省" : $" {root} 范围内")}在岗教师（该发的发、该撤的撤）并生成可打印证书文件", cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Accepted($"/api/credits/certificates/bulk/{id}", new CertificateJobQueued(id, CertificateJobStatuses.Queued));
     }
 

@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -162,6 +164,9 @@ public static class LedgerEndpoints
             PostedAt = now,
         };
         await LedgerStore.PostAsync(unitOfWork, reversal, cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "ledger-entry-reversed", "ledger-entry", original.Id.ToString(),
+            $"冲销教师 {teacher.Value.Name} 的学时记录“{original.Title}”（{original.Year} 年，{original.Hours:0.#} 学时），冲销记录 {reversal.Id}，原因：{reversal.Reason}",
+            cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/credits/teachers/{original.TeacherId}/transcript", reversal);
     }
@@ -223,6 +228,9 @@ public static class LedgerEndpoints
             PostedAt = now,
         })], cancellationToken);
         var posted = outcomes.Count(o => o == PostOutcome.Posted);
+        await AuditTrail.RecordAsync(unitOfWork, http, "school-based-hours-registered", "school-based-batch", $"{user.OrganisationPath}:{request.BatchId}",
+            $"为 {teacherIds.Count} 名教师登记校本研修“{request.Title!.Trim()}”（{request.OccurredOn:yyyy-MM-dd}，每人 {request.Hours:0.#} 学时），新登记 {posted} 人，已登记过 {teacherIds.Count - posted} 人",
+            cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(new SchoolBasedResult(posted, teacherIds.Count - posted));
     }
@@ -240,9 +248,12 @@ public static class LedgerEndpoints
             return validation.ToProblem();
         }
         var user = PlatformUser.From(http.User);
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await LedgerStore.ReopenAsync(connection, year, request.Until!.Value, request.Reason!.Trim(), $"{user.Name} ({user.AccountId})", clock.GetUtcNow(),
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        await LedgerStore.ReopenAsync(unitOfWork.Connection, year, request.Until!.Value, request.Reason!.Trim(), $"{user.Name} ({user.AccountId})", clock.GetUtcNow(),
             cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "credit-year-reopened", "credit-year", year.ToString(CultureInfo.InvariantCulture),
+            $"重新开放 {year} 年度学分登记至 {request.Until.Value:yyyy-MM-dd}，原因：{request.Reason.Trim()}", cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/credits/years/{year}/reopen", new YearReopened(year, request.Until.Value, request.Reason));
     }
 }

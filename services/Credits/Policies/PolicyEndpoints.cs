@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -107,6 +108,11 @@ public static class PolicyEndpoints
         {
             await PolicyStore.MarkEveryoneAsync(unitOfWork, cancellationToken);
         }
+        await AuditTrail.RecordAsync(unitOfWork, http, existing is null ? "credit-policy-created" : "credit-policy-changed", "credit-policy", code,
+            existing is null
+                ? $"新建学分政策 {code}（{policy.Name}），周期 {policy.CycleYears} 年，自 {policy.FirstCycleYear} 年起，规则 {policy.Rules.Count} 条"
+                : $"修改学分政策 {code}（{policy.Name}），改为第 {policy.Version} 版：周期 {policy.CycleYears} 年，自 {policy.FirstCycleYear} 年起，规则 {policy.Rules.Count} 条{(existing.Active ? "；该政策正在执行，全体教师将重新评估" : "")}",
+            cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(policy);
     }
@@ -115,7 +121,7 @@ public static class PolicyEndpoints
     /// The province switches policy: everyone's standing is evaluated again (in the background), and teachers not yet
     /// certified who meet the new policy are certified. Certificates already issued stay as they are.
     /// </summary>
-    private static async Task<Results<Ok<PolicyActivated>, NotFoundProblem>> ActivateAsync([Description("政策代码")] string code, NpgsqlDataSource db,
+    private static async Task<Results<Ok<PolicyActivated>, NotFoundProblem>> ActivateAsync([Description("政策代码")] string code, HttpContext http, NpgsqlDataSource db,
         CancellationToken cancellationToken)
     {
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
@@ -125,6 +131,8 @@ public static class PolicyEndpoints
         }
         await PolicyStore.ActivateAsync(unitOfWork, code, cancellationToken);
         var marked = await PolicyStore.MarkEveryoneAsync(unitOfWork, cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "credit-policy-activated", "credit-policy", code,
+            $"启用学分政策 {code}，{marked} 名教师将按新政策重新评估", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(new PolicyActivated(code, marked));
     }
