@@ -58,17 +58,17 @@ public sealed partial class SigningKeys(NpgsqlDataSource db, IOptions<KeyRotatio
     /// <summary>Rereads the keys now (after this replica rotated, or when a key is unknown).</summary>
     public async Task<Snapshot> ReloadAsync(CancellationToken cancellationToken)
     {
-        var seen = _snapshot;
+        var asked = clock.GetUtcNow();
         await _reloading.WaitAsync(cancellationToken);
         try
         {
-            // Someone else reread while this caller waited: that is as fresh as this caller needs.
-            if (_snapshot is { } other && !ReferenceEquals(other, seen))
+            // Someone else reread after this caller asked (so after a rotation it just made): as fresh as it needs.
+            if (_snapshot is { } other && other.LoadedAt >= asked)
             {
                 return other;
             }
             var now = clock.GetUtcNow();
-            var rows = seen is null
+            var rows = _snapshot is null
                 ? await SigningKeyStore.EnsureAsync(db, now, cancellationToken)
                 : await SigningKeyStore.LoadAsync(db, now, cancellationToken);
             if (rows.All(r => r.State != SigningKeyStates.Current))

@@ -6,14 +6,15 @@ alter table signing_keys
     add column activated_at timestamptz null,
     add column expires_at   timestamptz null;
 
--- The key that signed until now stays current; any other unretired one (there was none in practice) is retired.
+-- The key that signed until now stays current, counted from today so the first scheduled rotation comes a whole
+-- interval after this upgrade (the next key made at start-up must reach every service first); any other unretired
+-- key (there was none in practice) is retired and kept published for a day, longer than any token lives.
+with newest as (select key_id from signing_keys where retired_at is null order by created_at desc limit 1)
 update signing_keys
-set state = case when key_id = (select key_id from signing_keys where retired_at is null order by created_at desc limit 1)
-                 then 'current' else 'retired' end,
-    activated_at = created_at,
-    retired_at = coalesce(retired_at, now());
-update signing_keys set retired_at = null where state = 'current';
-update signing_keys set expires_at = retired_at + interval '1 day' where state = 'retired';
+set state        = case when key_id in (select key_id from newest) then 'current' else 'retired' end,
+    activated_at = case when key_id in (select key_id from newest) then now() end,
+    retired_at   = case when key_id in (select key_id from newest) then null else coalesce(retired_at, now()) end,
+    expires_at   = case when key_id in (select key_id from newest) then null else coalesce(retired_at, now()) + interval '1 day' end;
 
 alter table signing_keys alter column state set not null;
 
