@@ -26,16 +26,30 @@ public sealed class JwtSettings
 
     /// <summary>Base URL of the issuer. Defaults to the Directory service's discovered endpoint.</summary>
     public string? Authority { get; set; }
+
+    /// <summary>
+    /// How often the issuer's keys are fetched again (at least five minutes, the handler's floor). Directory publishes
+    /// the next key a whole rotation interval before it signs with it, so this only has to be well below that.
+    /// </summary>
+    public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The least time between fetches prompted by a token whose key id is unknown, so forged ids cannot flood the issuer.</summary>
+    public TimeSpan UnknownKeyRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public static class Authentication
 {
     public const string DirectoryServiceName = "directory";
 
+    /// <summary>The configuration manager refuses a shorter automatic refresh.</summary>
+    private static readonly TimeSpan MinimumKeyRefreshInterval = TimeSpan.FromMinutes(5);
+
     /// <summary>
     /// JWT bearer validation for every service and the gateway. Tokens are signed by the Directory service with
-    /// an asymmetric key; everyone else validates against its published keys (fetched once and cached by the
-    /// handler, refreshed when an unknown key id appears), so no call to Directory sits on the request path.
+    /// an asymmetric key; everyone else validates against its published keys (cached by the handler, fetched again
+    /// every <see cref="JwtSettings.KeyRefreshInterval"/> and when an unknown key id appears), so no call to
+    /// Directory sits on the request path. Keys rotate: as Directory publishes the next key long before it signs with
+    /// it, a token signed right after a rotation validates everywhere at once.
     /// Every endpoint requires an authenticated user unless it opts out explicitly.
     /// </summary>
     public static TBuilder AddPlatformAuthentication<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
@@ -83,6 +97,11 @@ public static class Authentication
                         options.MetadataAddress = $"{authority.TrimEnd('/')}/.well-known/openid-configuration";
                         // Inside the platform's private network the issuer is plain HTTP; TLS ends at the edge.
                         options.RequireHttpsMetadata = false;
+                        options.RefreshOnIssuerKeyNotFound = true;
+                        options.AutomaticRefreshInterval = settings.KeyRefreshInterval > MinimumKeyRefreshInterval
+                            ? settings.KeyRefreshInterval : MinimumKeyRefreshInterval;
+                        options.RefreshInterval = settings.UnknownKeyRefreshInterval > TimeSpan.FromSeconds(1)
+                            ? settings.UnknownKeyRefreshInterval : TimeSpan.FromSeconds(1);
                     }
                 }
             });

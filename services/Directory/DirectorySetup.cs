@@ -28,6 +28,7 @@ public static class DirectorySetup
     {
         var api = app.MapGroup("").RefuseNullElements();
         api.MapSignInEndpoints();
+        api.MapSigningKeyEndpoints();
         api.MapAccountEndpoints();
         api.MapOrganisationEndpoints();
         api.MapTeacherEndpoints();

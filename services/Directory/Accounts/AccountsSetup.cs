@@ -11,9 +11,10 @@ namespace TrainingPlatform.Services.Directory.Accounts;
 public static class AccountsSetup
 {
     /// <summary>
-    /// Directory is the token issuer: it signs with keys from its own database and validates with the same keys
-    /// directly (no HTTP call to itself), hashes passwords with ASP.NET Core Identity's PBKDF2 hasher, and creates
-    /// the first platform operator from configuration.
+    /// Directory is the token issuer: it signs with keys from its own database, rotated on a schedule or on the
+    /// operator's command (<see cref="KeyRotation"/>), and validates with the same keys directly (no HTTP call to
+    /// itself), hashes passwords with ASP.NET Core Identity's PBKDF2 hasher, and creates the first platform operator
+    /// from configuration.
     /// </summary>
     public static IHostApplicationBuilder AddDirectoryAccounts(this IHostApplicationBuilder builder)
     {
@@ -21,7 +22,10 @@ public static class AccountsSetup
         builder.Services.AddOptions<AccountsOptions>().BindConfiguration(AccountsOptions.SectionName);
         builder.Services.AddOptions<BootstrapOperatorOptions>().BindConfiguration(BootstrapOperatorOptions.SectionName);
         builder.Services.AddSingleton<IPasswordHasher<AccountRow>, PasswordHasher<AccountRow>>();
+        builder.Services.AddOptions<KeyRotationOptions>().BindConfiguration(KeyRotationOptions.SectionName);
         builder.Services.AddSingleton<SigningKeys>();
+        builder.Services.AddSingleton<KeyRotation>();
+        builder.Services.AddHostedService<KeyRotationSchedule>();
         builder.Services.AddSingleton<TokenIssuer>();
         builder.Services.AddHostedService<AccountsStartup>();
 
@@ -31,7 +35,7 @@ public static class AccountsSetup
                 var configured = options.TokenValidationParameters.IssuerSigningKeys?.ToList() ?? [];
                 options.ConfigurationManager = new StaticConfigurationManager<OpenIdConnectConfiguration>(
                     new OpenIdConnectConfiguration { Issuer = options.TokenValidationParameters.ValidIssuer });
-                options.TokenValidationParameters.IssuerSigningKeyResolver = (_, _, _, _) => keys.Loaded.Concat<SecurityKey>(configured);
+                options.TokenValidationParameters.IssuerSigningKeyResolver = (_, _, kid, _) => keys.Resolve(kid).Concat(configured);
             });
         return builder;
     }

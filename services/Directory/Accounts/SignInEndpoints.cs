@@ -27,7 +27,8 @@ public static class SignInEndpoints
         group.MapGet("/account", GetMeAsync)
             .WithName("GetMyAccount").WithSummary("查看当前登录账号");
 
-        // Other services and the gateway fetch these once to validate tokens (JwtBearer's discovery).
+        // Other services and the gateway fetch these to validate tokens (JwtBearer's discovery), again every few minutes
+        // and when a token names a key they do not know: keys rotate (KeyRotation).
         var keys = app.MapGroup("/.well-known").WithTags("Tokens").AllowAnonymous();
         // Its shape is OpenID Connect Discovery's, snake_case by that standard: left out of the API's own document,
         // whose members are camelCase throughout, as the JWKS it points to is not.

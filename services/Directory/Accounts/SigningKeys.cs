@@ -1,31 +1,49 @@
+using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Security.Cryptography;
-using Dapper;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using Npgsql;
 
 namespace TrainingPlatform.Services.Directory.Accounts;
 
 /// <summary>
-/// The RSA keys that sign tokens. The first replica to start generates one (under a transaction-scoped advisory
-/// lock, so replicas starting together agree on one key); every replica loads the same keys from the database.
+/// The RSA keys that sign tokens, as this replica last read them from the database (<see cref="SigningKeyStore"/>):
+/// the current key signs; the next, current and unexpired retired keys validate and are published. Reread every
+/// <see cref="KeyRotationOptions.ReloadInterval"/>, right after this replica rotates, and when a token names a key
+/// this replica does not know, so a rotation by another replica is picked up without a restart.
 /// </summary>
-public sealed class SigningKeys(NpgsqlDataSource db)
+public sealed partial class SigningKeys(NpgsqlDataSource db, IOptions<KeyRotationOptions> options, TimeProvider clock, ILogger<SigningKeys> logger)
 {
-    private const long GenerationLockKey = 0x6b65_7973; // "keys"
+    /// <summary>Unknown key ids reread the database at most this often, so forged ids cannot turn into a query each.</summary>
+    private static readonly TimeSpan UnknownKeyReloadSpacing = TimeSpan.FromSeconds(5);
 
-    private const string LoadSql = "select key_id, private_key, created_at from signing_keys where retired_at is null order by created_at desc";
+    private readonly SemaphoreSlim _reloading = new(1, 1);
+    private readonly ConcurrentDictionary<string, RsaSecurityKey> _parsed = new();
+    private volatile Snapshot? _snapshot;
 
-    private volatile IReadOnlyList<RsaSecurityKey>? _keys;
+    /// <summary>The key that signs now.</summary>
+    public async Task<RsaSecurityKey> CurrentAsync(CancellationToken cancellationToken) => (await FreshAsync(cancellationToken)).Current;
 
-    /// <summary>The newest key signs; all active keys validate.</summary>
-    public async Task<RsaSecurityKey> CurrentAsync(CancellationToken cancellationToken) => (await AllAsync(cancellationToken))[0];
+    public async Task<IReadOnlyList<RsaSecurityKey>> AllAsync(CancellationToken cancellationToken) => (await FreshAsync(cancellationToken)).All;
 
-    public async Task<IReadOnlyList<RsaSecurityKey>> AllAsync(CancellationToken cancellationToken) =>
-        _keys ??= await LoadOrCreateAsync(cancellationToken);
-
-    /// <summary>For token validation inside Directory itself (it does not fetch its own JWKS over HTTP).</summary>
-    public IReadOnlyList<RsaSecurityKey> Loaded => _keys ?? AllAsync(CancellationToken.None).GetAwaiter().GetResult();
+    /// <summary>
+    /// For token validation inside Directory itself (it does not fetch its own JWKS over HTTP): the loaded keys, reread
+    /// first when the token names a key not among them.
+    /// </summary>
+    public IEnumerable<SecurityKey> Resolve(string? kid)
+    {
+        var snapshot = _snapshot ?? ReloadAsync(CancellationToken.None).GetAwaiter().GetResult();
+        if (kid is not null && snapshot.All.All(k => k.KeyId != kid) && clock.GetUtcNow() - snapshot.LoadedAt >= UnknownKeyReloadSpacing)
+        {
+            snapshot = ReloadAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
+        else if (IsStale(snapshot))
+        {
+            _ = Task.Run(() => FreshAsync(CancellationToken.None));
+        }
+        return snapshot.All;
+    }
 
     public async Task<SigningKeySet> JwksAsync(CancellationToken cancellationToken)
     {
@@ -37,44 +55,81 @@ public sealed class SigningKeys(NpgsqlDataSource db)
         })]);
     }
 
-    private async Task<IReadOnlyList<RsaSecurityKey>> LoadOrCreateAsync(CancellationToken cancellationToken)
+    /// <summary>Rereads the keys now (after this replica rotated, or when a key is unknown).</summary>
+    public async Task<Snapshot> ReloadAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(@GenerationLockKey)",
-            new { GenerationLockKey }, transaction, cancellationToken: cancellationToken));
-
-        var rows = (await connection.QueryAsync<KeyRow>(new CommandDefinition(LoadSql, transaction: transaction,
-            cancellationToken: cancellationToken))).AsList();
-        if (rows.Count == 0)
+        var asked = clock.GetUtcNow();
+        await _reloading.WaitAsync(cancellationToken);
+        try
         {
-            using var rsa = RSA.Create(2048);
-            var row = new KeyRow { KeyId = Guid.NewGuid().ToString("N"), PrivateKey = rsa.ExportPkcs8PrivateKeyPem() };
-            await connection.ExecuteAsync(new CommandDefinition(
-                "insert into signing_keys (key_id, private_key) values (@KeyId, @PrivateKey)", row, transaction,
-                cancellationToken: cancellationToken));
-            rows.Add(row);
+            // Someone else reread after this caller asked (so after a rotation it just made): as fresh as it needs.
+            if (_snapshot is { } other && other.LoadedAt >= asked)
+            {
+                return other;
+            }
+            var now = clock.GetUtcNow();
+            var rows = _snapshot is null
+                ? await SigningKeyStore.EnsureAsync(db, now, cancellationToken)
+                : await SigningKeyStore.LoadAsync(db, now, cancellationToken);
+            if (rows.All(r => r.State != SigningKeyStates.Current))
+            {
+                rows = await SigningKeyStore.EnsureAsync(db, now, cancellationToken);
+            }
+            return _snapshot = Take(rows, now);
         }
-        await transaction.CommitAsync(cancellationToken);
+        finally
+        {
+            _reloading.Release();
+        }
+    }
 
-        return rows.Select(r =>
+    private async Task<Snapshot> FreshAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = _snapshot;
+        if (snapshot is not null && !IsStale(snapshot))
+        {
+            return snapshot;
+        }
+        try
+        {
+            return await ReloadAsync(cancellationToken);
+        }
+        catch (Exception e) when (snapshot is not null && e is NpgsqlException or TimeoutException)
+        {
+            // Keys a minute old still sign and validate correctly; an outage of the database need not stop sign-in's tokens.
+            LogReloadFailed(e);
+            return snapshot;
+        }
+    }
+
+    private bool IsStale(Snapshot snapshot) => clock.GetUtcNow() - snapshot.LoadedAt >= options.Value.ReloadInterval;
+
+    private Snapshot Take(IReadOnlyList<SigningKeyRow> rows, DateTimeOffset now)
+    {
+        var all = rows.Select(r => _parsed.GetOrAdd(r.KeyId, _ =>
         {
             var rsa = RSA.Create();
             rsa.ImportFromPem(r.PrivateKey);
             return new RsaSecurityKey(rsa) { KeyId = r.KeyId };
-        }).ToList();
+        })).ToList();
+        foreach (var dropped in _parsed.Keys.Except(rows.Select(r => r.KeyId)))
+        {
+            _parsed.TryRemove(dropped, out _);
+        }
+        var current = rows.Select((r, i) => (r, i)).First(x => x.r.State == SigningKeyStates.Current).i;
+        return new Snapshot(all[current], all, now);
     }
 
-    private sealed class KeyRow
-    {
-        public string KeyId { get; init; } = "";
-        public string PrivateKey { get; init; } = "";
-        public DateTimeOffset CreatedAt { get; init; }
-    }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not reread the signing keys; signing with the ones loaded before")]
+    private partial void LogReloadFailed(Exception exception);
+
+    public sealed record Snapshot(RsaSecurityKey Current, IReadOnlyList<RsaSecurityKey> All, DateTimeOffset LoadedAt);
 }
 
 /// <summary>A JSON Web Key Set (RFC 7517) of the public halves of the signing keys.</summary>
-public sealed record SigningKeySet([property: Description("有效的签名公钥；最新的一把签发，全部可用于校验")] IReadOnlyList<SigningKey> Keys);
+public sealed record SigningKeySet(
+    [property: Description("已公布的签名公钥：当前签发的一把、下一把（轮换后开始签发，提前公布以便各服务预先取得），以及尚未到期的已退役密钥；按 kid 选用")]
+    IReadOnlyList<SigningKey> Keys);
 
 /// <summary>One RSA public key as a JWK; member names fixed by RFC 7517/7518.</summary>
 public sealed record SigningKey(
