@@ -93,7 +93,7 @@ public sealed class SigningKeyRotationTests : DirectoryTestBase
         (await operatorClient.PostAsync("/api/directory/operations/signing-keys/rotate", null)).EnsureSuccessStatusCode();
         var unseen = await SignInAsync();
 
-        await Eventually.HoldsAsync(async () => await CatalogStatusAsync(unseen) == HttpStatusCode.OK, TimeSpan.FromSeconds(20),
+        await Eventually.HoldsAsync(async () => await CatalogStatusAsync(unseen) == HttpStatusCode.OK, TimeSpan.FromSeconds(90),
             "Catalog to fetch the keys again for a token whose key it does not know");
         Assert.Equal(HttpStatusCode.OK, await CatalogStatusAsync(token));
     }
