@@ -357,6 +357,14 @@ public sealed class CreditsScopeTests : IAsyncLifetime
         Add(Redrive, "POST", $"{Parked}/catalog-teacher-registered/redrive", null, 403, notOperator);
         Add(Redrive, "POST", $"{Parked}/catalog-teacher-registered/redrive", null, 404, "operator");
 
+        // The audit trail: the operator's (and the auditor's, tested in AuditTrailTests), read-only.
+        foreach (var audit in new[] { "/api/credits/operations/audit", "/api/credits/operations/audit/verify" })
+        {
+            AddSignedOut(audit, "GET", audit, null);
+            Add(audit, "GET", audit, null, 403, notOperator);
+            Add(audit, "GET", audit, null, 200, "operator");
+        }
+
         // ---- Every endpoint the service maps is in the table ----
         var mapped = _credits.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText?.StartsWith("/api/credits", StringComparison.Ordinal) == true)
