@@ -42,3 +42,14 @@ ensure_test_browser() {
   fi
   export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 }
+
+# deploy/ is rendered with `kubectl kustomize` in the tests (offline: nothing is applied anywhere). The machine image
+# usually has kubectl; where it does not, Debian's kubernetes-client brings one (kubectl 1.20, kustomize 2.0: the
+# kustomizations keep to what it reads). Only the test command needs it.
+ensure_kubectl() {
+  if ! command -v kubectl >/dev/null 2>&1; then
+    echo "Installing kubernetes-client (apt-get) ..."
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends kubernetes-client >/dev/null
+  fi
+}

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 source scripts/prerequisites.sh
 ensure_prerequisites
 ensure_test_browser
+ensure_kubectl
 
 dotnet build TrainingPlatform.sln -c Release --nologo -v quiet
 

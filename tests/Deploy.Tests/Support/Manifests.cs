@@ -44,17 +44,37 @@ public sealed partial class Manifests
                 continue;
             }
 
-            var result = schema.Evaluate(o, new EvaluationOptions { OutputFormat = OutputFormat.List });
+            var result = schema.Evaluate(o, new EvaluationOptions { OutputFormat = OutputFormat.Hierarchical });
             if (!result.IsValid)
             {
-                errors.AddRange(result.Details
-                    .Where(d => d.Errors is { Count: > 0 })
-                    .SelectMany(d => d.Errors!.Select(e => $"{id} at {d.InstanceLocation}: {e.Key}: {e.Value}"))
-                    .DefaultIfEmpty($"{id}: invalid"));
+                var found = Failures(result).Select(f => $"{id} at {f}").ToList();
+                errors.AddRange(found.Count > 0 ? found : [$"{id}: invalid"]);
             }
         }
 
         return errors;
+    }
+
+    /// <summary>
+    /// The errors along failing branches only: a branch of an anyOf that another branch satisfied (an int-or-string
+    /// given a string) failed too, but is no mistake.
+    /// </summary>
+    private static IEnumerable<string> Failures(EvaluationResults node)
+    {
+        if (node.IsValid)
+        {
+            yield break;
+        }
+
+        foreach (var (keyword, message) in node.Errors ?? new Dictionary<string, string>())
+        {
+            yield return $"{node.InstanceLocation}: {keyword}: {message}";
+        }
+
+        foreach (var failure in (node.Details ?? []).SelectMany(Failures))
+        {
+            yield return failure;
+        }
     }
 
     public static string? Str(JsonNode? node, string property) =>
