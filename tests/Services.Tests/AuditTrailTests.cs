@@ -44,9 +44,16 @@ public sealed class AuditTrailTests : CreditsTestBase
         await Send(As(Roles.DistrictAdmin, "37/3716"), HttpMethod.Put, "/api/credits/policies/audit-b", Policy("越权"), HttpStatusCode.Forbidden);
         await Send(operatorClient, HttpMethod.Put, "/api/credits/policies/audit-b", new { name = "" }, HttpStatusCode.BadRequest);
         await Send(operatorClient, HttpMethod.Post, "/api/credits/policies/nope/activate", null, HttpStatusCode.NotFound);
+        // The 403 is a security event of its own (written in the background, after the response); the 400 and 404 leave nothing.
+        await Eventually.HoldsAsync(async () => await CountAsync("select count(*) from audit_records where action = 'access-refused'") == 1,
+            TimeSpan.FromSeconds(60), "the refused request's access-refused record");
 
         var page = await Send(As(Roles.Auditor), HttpMethod.Get, Audit, null, HttpStatusCode.OK);
-        var records = Records(page);
+        var refusal = Records(page)[0];
+        Assert.Equal(("access-refused", 5L, Roles.DistrictAdmin, "PUT /api/credits/policies/audit-b"),
+            (refusal.GetProperty("action").GetString(), refusal.GetProperty("seq").GetInt64(), refusal.GetProperty("actorRole").GetString(),
+                refusal.GetProperty("targetId").GetString()));
+        var records = Records(page).Skip(1).ToList();
         Assert.Equal(
             ["credit-year-reopened", "credit-policy-activated", "credit-policy-changed", "credit-policy-created"],
             records.Select(r => r.GetProperty("action").GetString()));
@@ -60,7 +67,7 @@ public sealed class AuditTrailTests : CreditsTestBase
         Assert.Equal(["credit-year", "credit-policy", "credit-policy", "credit-policy"], records.Select(r => r.GetProperty("targetKind").GetString()));
         Assert.Equal([Today.Year.ToString(), "audit-a", "audit-a", "audit-a"], records.Select(r => r.GetProperty("targetId").GetString()));
         Assert.Contains("审计测试政策（修订）", records[2].GetProperty("summary").GetString());
-        Assert.Equal(4, await CountAsync("select count(*) from audit_records"));
+        Assert.Equal(5, await CountAsync("select count(*) from audit_records"));
 
         // The filters narrow it: by target, by action, and a page after a seq.
         Assert.Single(Records(await Send(operatorClient, HttpMethod.Get, $"{Audit}?target={Today.Year}", null, HttpStatusCode.OK)));
@@ -70,12 +77,12 @@ public sealed class AuditTrailTests : CreditsTestBase
         Assert.Empty(Records(await Send(operatorClient, HttpMethod.Get, $"{Audit}?actor=someone-else", null, HttpStatusCode.OK)));
         // Times in Beijing time, as a user would type them.
         var since = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(-1).ToOffset(TimeSpan.FromHours(8)).ToString("O"));
-        Assert.Equal(4, Records(await Send(operatorClient, HttpMethod.Get, $"{Audit}?from={since}", null, HttpStatusCode.OK)).Count);
+        Assert.Equal(5, Records(await Send(operatorClient, HttpMethod.Get, $"{Audit}?from={since}", null, HttpStatusCode.OK)).Count);
         Assert.Empty(Records(await Send(operatorClient, HttpMethod.Get, $"{Audit}?to={since}", null, HttpStatusCode.OK)));
 
         var verification = await VerifyAsync();
         Assert.True(verification.GetProperty("intact").GetBoolean());
-        Assert.Equal(4, verification.GetProperty("checked").GetInt64());
+        Assert.Equal(5, verification.GetProperty("checked").GetInt64());
     }
 
     [Fact]
@@ -88,7 +95,10 @@ public sealed class AuditTrailTests : CreditsTestBase
             HttpStatusCode.Forbidden);
         await Send(As(Roles.DistrictAdmin, "37/3716"), HttpMethod.Get, Audit, null, HttpStatusCode.Forbidden);
         await Send(As(Roles.Teacher, "37/3716/371602/S1", Guid.NewGuid()), HttpMethod.Get, $"{Audit}/verify", null, HttpStatusCode.Forbidden);
-        Assert.Equal(0, await CountAsync("select count(*) from audit_records"));
+        // Nothing was written but the four refusals themselves, each a security event.
+        await Eventually.HoldsAsync(async () => await CountAsync("select count(*) from audit_records where action = 'access-refused'") == 4,
+            TimeSpan.FromSeconds(60), "four access-refused records");
+        Assert.Equal(4, await CountAsync("select count(*) from audit_records"));
     }
 
     [Fact]

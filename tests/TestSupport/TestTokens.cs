@@ -36,13 +36,17 @@ public sealed class TestTokens
     public string Issue(string role, string subject = "test-user", IDictionary<string, object>? claims = null, TimeSpan? lifetime = null)
     {
         var allClaims = new Dictionary<string, object>(claims ?? new Dictionary<string, object>()) { ["role"] = role };
+        var expires = DateTime.UtcNow + (lifetime ?? TimeSpan.FromMinutes(10));
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
+            // A negative lifetime gives a token that expired that long ago (its validity began an hour before that).
+            NotBefore = expires < DateTime.UtcNow ? expires.AddHours(-1) : null,
+            IssuedAt = expires < DateTime.UtcNow ? expires.AddHours(-1) : null,
             Issuer = Issuer,
             Audience = Audience,
             Subject = new ClaimsIdentity([new Claim("sub", subject)]),
             Claims = allClaims,
-            Expires = DateTime.UtcNow + (lifetime ?? TimeSpan.FromMinutes(10)),
+            Expires = expires,
             SigningCredentials = new SigningCredentials(_key, SecurityAlgorithms.RsaSha256),
         });
     }

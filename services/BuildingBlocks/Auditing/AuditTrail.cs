@@ -16,7 +16,7 @@ public sealed record AuditActor(Guid AccountId, string Login, string Role, strin
     }
 
     // The gateway (YARP) in front appends the caller's address to X-Forwarded-For; the first entry is the original caller.
-    private static string? ClientAddressOf(HttpContext http)
+    internal static string? ClientAddressOf(HttpContext http)
     {
         var forwarded = http.Request.Headers["X-Forwarded-For"].ToString();
         if (!string.IsNullOrWhiteSpace(forwarded))

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 
 namespace TrainingPlatform.BuildingBlocks.Persistence;
 
@@ -13,7 +14,8 @@ public static class ServiceDatabase
     /// The service's own PostgreSQL database, from <c>ConnectionStrings:&lt;connectionName&gt;</c> (the Aspire
     /// convention): a pooled <see cref="NpgsqlDataSource"/>, a readiness check, and the service's numbered SQL
     /// scripts (embedded under <c>Migrations/</c> in <paramref name="migrationsAssembly"/>) run at start-up,
-    /// before anything else touches the database.
+    /// before anything else touches the database. Also the security events recorded in the audit trail there
+    /// (<see cref="SecurityEvents"/>).
     /// </summary>
     public static TBuilder AddServiceDatabase<TBuilder>(this TBuilder builder, string connectionName, Assembly migrationsAssembly)
         where TBuilder : IHostApplicationBuilder
@@ -40,6 +42,8 @@ public static class ServiceDatabase
         });
 
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        // Refused tokens and 403s go to the audit trail, which lives in this database: every service gets them here.
+        builder.Services.AddSecurityEvents();
         return builder;
     }
 

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -79,6 +80,9 @@ public static class OptOutEndpoints
         }
         await unitOfWork.PublishAsync(new TeacherOptedOut(teacher.Id, programYear.Id, programYear.Code, statementReference,
             request.Reason ?? "", by, now), cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "opt-out-recorded", "teacher", teacher.Id.ToString(),
+            $"登记 {teacher.Name} {year} 年度不参训，保证书编号 {statementReference}" + (string.IsNullOrWhiteSpace(request.Reason) ? "" : $"，原因：{request.Reason}"),
+            cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/enrollment/years/{year}/opt-outs", new OptOutRecorded(teacher.Id, teacher.Name, statementReference, now));
     }

@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -246,6 +247,10 @@ public static class ActivityEndpoints
             await unitOfWork.PublishAsync(new MentoringActivityCredited(activity.Id, activity.TeacherId, activity.Kind, activity.CreditTitle, activity.Hours,
                 activity.Category, activity.Mode, activity.Level, activity.HeldOn.Year, activity.HeldOn, by, now), cancellationToken);
         }
+        await AuditTrail.RecordAsync(unitOfWork, http, confirmed ? "mentoring-activity-confirmed" : "mentoring-activity-rejected", "mentoring-activity",
+            activityId.ToString(), confirmed
+                ? $"确认指导带教活动“{activity.CreditTitle}”（{activity.HeldOn:yyyy-MM-dd}），计 {activity.Hours} 学时"
+                : $"退回指导带教活动“{activity.CreditTitle}”（{activity.HeldOn:yyyy-MM-dd}），原因：{reason}", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(activity with { Status = status, DecidedBy = by, DecidedAt = now, RejectedReason = confirmed ? null : reason });
     }

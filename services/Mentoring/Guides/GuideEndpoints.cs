@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -200,6 +201,9 @@ public static class GuideEndpoints
         {
             return Problems.Conflict($"{teacher.Name} 已是{OrganisationNames.StageSubject(stage!, subject!)}指导教师", "already-guide", "teacherId");
         }
+        await AuditTrail.RecordAsync(unitOfWork, http, "guide-appointed", "guide", guideId.ToString(),
+            $"{district.Name}聘任 {teacher.Name} 为{OrganisationNames.StageSubject(stage!, subject!)}指导教师，负责 {capacity} 个研修组"
+            + (crossReason is null ? "" : $"（跨学科学段，原因：{crossReason}）"), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/mentoring/organisations/{code}/guides",
             new GuideAppointed(guideId, teacher.Id, teacher.Name, stage!, subject!, capacity, crossReason));
@@ -232,8 +236,8 @@ public static class GuideEndpoints
         {
             return validation.ToProblem();
         }
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var (organisation, problem) = await MentoringScope.VisibleOrganisationAsync(connection, user, code, cancellationToken);
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var (organisation, problem) = await MentoringScope.VisibleOrganisationAsync(unitOfWork.Connection, user, code, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -243,8 +247,11 @@ public static class GuideEndpoints
             return Problems.RuleBroken("专家分省级和市级：请给出省或市的代码", "expert-level");
         }
         var id = Guid.CreateVersion7(clock.GetUtcNow());
-        await GuideStore.InsertExpertAsync(connection, id, organisation.Kind, organisation.Id, organisation.Path, request.Name!.Trim(), request.Stage!,
+        await GuideStore.InsertExpertAsync(unitOfWork.Connection, id, organisation.Kind, organisation.Id, organisation.Path, request.Name!.Trim(), request.Stage!,
             request.Subject!, clock.GetUtcNow(), cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "expert-appointed", "expert", id.ToString(),
+            $"{organisation.Name}聘任 {request.Name.Trim()} 为{OrganisationNames.StageSubject(request.Stage!, request.Subject!)}学科专家", cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/mentoring/organisations/{code}/experts", new ExpertAppointed(id, organisation.Kind, request.Name.Trim()));
     }
 
@@ -300,6 +307,8 @@ public static class GuideEndpoints
             await unitOfWork.PublishAsync(new GuideAssigned(pair.ClientId, programYear.Id, pair.ServerId, guideById[pair.ServerId].TeacherId,
                 pair.Distance, pair.Explanation, runId, now), cancellationToken);
         }
+        await AuditTrail.RecordAsync(unitOfWork, http, "guide-assignment-run-completed", "assignment-run", runId.ToString(),
+            $"为{district.Name} {year} 年度的研修组分配指导教师：分配 {result.Assignments.Count} 组，未能分配 {result.Unassigned.Count} 组", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(new GuideAssignmentRun(AssignmentStore.Summary(runId, result),
             [.. result.Assignments.Select(p => new GuideAssignmentView(p.ClientId, groupById[p.ClientId].Name, p.ServerId, guideById[p.ServerId].Name, p.Distance,

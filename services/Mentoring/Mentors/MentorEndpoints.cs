@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -121,6 +122,8 @@ public static class MentorEndpoints
             return Problems.Conflict($"{teacher.Name} 正在带 {mentees} 名徒弟，名额不能少于 {mentees}；请先结束部分结对", "capacity-below-mentees", "capacity");
         }
         await MentorStore.UpsertMentorAsync(unitOfWork, teacher.Id, capacity, MentoringScope.By(user), clock.GetUtcNow(), cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "mentor-marked", "teacher", teacher.Id.ToString(),
+            $"设 {teacher.Name} 为导师，带教名额 {capacity}（现带 {mentees} 名）", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(new MentorMarked(teacher.Id, teacher.Name, capacity, mentees));
     }
@@ -168,6 +171,8 @@ public static class MentorEndpoints
                 cancellationToken);
             created.Add(new MentorPairingMade(pairingId, pair.ServerId, pair.ClientId, names[pair.ClientId], pair.Explanation));
         }
+        await AuditTrail.RecordAsync(unitOfWork, http, "mentor-pairing-run-completed", "assignment-run", runId.ToString(),
+            $"为 {organisation.Name} 自动结对导师：结对 {created.Count} 对，未能结对 {result.Unassigned.Count} 人", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(new MentorPairingRun(AssignmentStore.Summary(runId, result), new PairingPeriod(startsOn, endsOn), created,
             [.. result.Unassigned.Select(u => new UnpairedMentee(u.ClientId, names[u.ClientId], u.Reason))]));
@@ -236,6 +241,8 @@ public static class MentorEndpoints
             return Problems.Conflict($"{mentee.Name} 已有导师；请先结束现有结对", "mentee-has-mentor", "menteeId");
         }
         await unitOfWork.PublishAsync(new MentorPaired(id, mentor.Id, mentee.Id, startsOn, endsOn, distance, explanation, now), cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "mentor-pairing-created", "mentor-pairing", id.ToString(),
+            $"人工结对：导师 {mentor.Name}，新教师 {mentee.Name}，{startsOn:yyyy-MM-dd} 至 {endsOn:yyyy-MM-dd}；{explanation}", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/mentoring/teachers/{mentee.Id}/pairings", new PairedByHand(id, mentor.Name, mentee.Name, explanation));
     }
@@ -263,6 +270,8 @@ public static class MentorEndpoints
         var reason = request.Reason.Trim();
         await MentorStore.EndAsync(unitOfWork, pairingId, today, reason, MentoringScope.By(user), cancellationToken);
         await unitOfWork.PublishAsync(new MentorPairingEnded(pairingId, pairing.MentorId, pairing.MenteeId, today, reason, now), cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "mentor-pairing-ended", "mentor-pairing", pairingId.ToString(),
+            $"提前结束导师结对（{today:yyyy-MM-dd}），原因：{reason}", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(pairing with { Status = "ended", EndedOn = today, EndedReason = reason });
     }

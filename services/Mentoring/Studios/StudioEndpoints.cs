@@ -2,7 +2,9 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
+using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Contracts.Directory;
@@ -107,7 +109,8 @@ public static class StudioEndpoints
             return validation.ToProblem();
         }
         var user = PlatformUser.From(http.User);
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var connection = unitOfWork.Connection;
         var (organisation, problem) = await MentoringScope.VisibleOrganisationAsync(connection, user, code, cancellationToken);
         if (problem is not null)
         {
@@ -134,6 +137,9 @@ public static class StudioEndpoints
         {
             return Problems.Conflict($"{organisation.Name} 已有名为“{name}”的工作室", "duplicate-name", "name");
         }
+        await AuditTrail.RecordAsync(unitOfWork, http, "studio-created", "studio", id.ToString(),
+            $"在{organisation.Name}设立名师工作室“{name}”，主持名师 {master.Name}", cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/mentoring/studios/{id}", new StudioCreated(id, name, organisation.Kind, master.Name));
     }
 
@@ -164,7 +170,8 @@ public static class StudioEndpoints
         Guid teacherId, HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var connection = unitOfWork.Connection;
         var (studio, _, problem) = await AccessAsync(connection, user, studioId, cancellationToken, "添加成员");
         if (problem is not null)
         {
@@ -184,6 +191,9 @@ public static class StudioEndpoints
         {
             return Problems.Conflict($"{teacher.Name} 已是“{studio.Name}”的成员", "already-member");
         }
+        await AuditTrail.RecordAsync(unitOfWork, http, "studio-member-added", "studio", studioId.ToString(),
+            $"{teacher.Name} 加入名师工作室“{studio.Name}”", cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(new StudioMemberAdded(studio.Name, teacher.Name));
     }
 

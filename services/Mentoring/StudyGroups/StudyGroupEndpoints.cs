@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -112,6 +113,8 @@ public static class StudyGroupEndpoints
             crossSchool ? StudyGroupKinds.CrossSchool : StudyGroupKinds.School, organisation, groups, now, cancellationToken);
         var views = await StudyGroupStore.ViewsAsync(unitOfWork.Connection, "g.program_year_id = @YearId and g.organisation_id = @OrganisationId",
             new { YearId = programYear.Id, OrganisationId = organisation.Id }, unitOfWork.Transaction, cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "study-groups-formed", "study-group-list", $"{year}/{organisation.Code}",
+            $"为{organisation.Name}编排 {year} 年度{(crossSchool ? "跨校" : "校本")}研修组 {views.Count} 个，共 {views.Sum(v => v.Members.Count)} 人", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/mentoring/years/{year}/study-groups?organisation={code}", new FormedGroups(views,
         [
@@ -169,6 +172,8 @@ public static class StudyGroupEndpoints
         await StudyGroupStore.MoveMemberAsync(unitOfWork.Connection, unitOfWork.Transaction, programYear.Id, teacher, group.Id, current?.Id,
             clock.GetUtcNow(), cancellationToken);
         var views = await ViewOfAsync(unitOfWork, programYear.Id, current is null ? [group.Id] : [group.Id, current.Id], cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "study-group-member-moved", "study-group", group.Id.ToString(),
+            $"将 {teacher.Name} 调入“{group.Name}”" + (current is null ? "" : $"（调出“{current.Name}”）"), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(views);
     }
@@ -197,6 +202,8 @@ public static class StudyGroupEndpoints
             return Problems.RuleBroken($"组长须是“{group.Name}”的成员；请先把该教师调入本组", "leader-not-member");
         }
         var views = await ViewOfAsync(unitOfWork, programYear!.Id, [group.Id], cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "study-group-leader-set", "study-group", group.Id.ToString(),
+            $"设“{group.Name}”的组长为 {views[0].Members.FirstOrDefault(m => m.TeacherId == request.TeacherId)?.Name ?? request.TeacherId.Value.ToString()}", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(views[0]);
     }
@@ -232,6 +239,8 @@ public static class StudyGroupEndpoints
         await unitOfWork.PublishAsync(new StudyGroupsSubmitted(programYear.Id, programYear.Code, organisation.Id, organisation.Path,
             [.. submitted.Select(g => new StudyGroupSnapshot(g.Id, g.Name, g.Kind, g.Stage, g.Subject, g.LeaderId, [.. g.Members.Select(m => m.TeacherId)]))],
             now), cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "study-group-list-submitted", "study-group-list", $"{year}/{organisation.Code}",
+            $"提交{organisation.Name} {year} 年度研修组名单：{submitted.Count} 个组，共 {submitted.Sum(g => g.Members.Count)} 人", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(new GroupListSubmitted(organisation.Code, submitted.Count, submitted.Sum(g => g.Members.Count), now));
     }

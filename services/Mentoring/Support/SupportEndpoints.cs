@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -115,14 +116,17 @@ public static class SupportEndpoints
             return new Validation().Require(false, "reason", $"列为帮扶对象须说明原因，不超过 {MentoringLimits.ReasonLength} 字").ToProblem();
         }
         var user = PlatformUser.From(http.User);
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var (school, problem) = await SchoolAsync(connection, user, code, cancellationToken);
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var (school, problem) = await SchoolAsync(unitOfWork.Connection, user, code, cancellationToken);
         if (problem is not null)
         {
             return problem switch { NotFoundProblem p => p, RuleProblem p => p, _ => throw MentoringScope.Unlisted(problem) };
         }
         var reason = request.Reason.Trim();
-        await SupportStore.MarkAsync(connection, school!.Id, school.Path, reason, MentoringScope.By(user), clock.GetUtcNow(), cancellationToken);
+        await SupportStore.MarkAsync(unitOfWork.Connection, school!.Id, school.Path, reason, MentoringScope.By(user), clock.GetUtcNow(), cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "support-target-marked", "school", school.Code,
+            $"将 {school.Name} 列为帮扶对象，原因：{reason}", cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(new SupportTargetMarked(school.Code, school.Name, reason));
     }
 
@@ -131,7 +135,8 @@ public static class SupportEndpoints
         NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var connection = unitOfWork.Connection;
         var (school, problem) = await SchoolAsync(connection, user, code, cancellationToken);
         if (problem is not null)
         {
@@ -147,6 +152,8 @@ public static class SupportEndpoints
         {
             return Problems.NotFound($"{school.Name} 不是帮扶对象");
         }
+        await AuditTrail.RecordAsync(unitOfWork, http, "support-target-unmarked", "school", school.Code, $"{school.Name} 不再是帮扶对象", cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.NoContent();
     }
 
@@ -203,6 +210,8 @@ public static class SupportEndpoints
         }
         await unitOfWork.PublishAsync(new SchoolSupportPaired(id, teacher.Id, school.Id, school.Path, user.IsOperator ? "" : user.OrganisationPath, startsOn,
             endsOn, now), cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "support-pairing-created", "support-pairing", id.ToString(),
+            $"{teacher.Name} 对口帮扶 {school.Name}，{startsOn:yyyy-MM-dd} 至 {endsOn:yyyy-MM-dd}", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/mentoring/support-pairings?school={school.Code}",
             new SupportPaired(id, teacher.Name, school.Name, level, startsOn, endsOn));
@@ -231,6 +240,8 @@ public static class SupportEndpoints
         var reason = request.Reason.Trim();
         await SupportStore.EndAsync(unitOfWork, pairingId, today, reason, MentoringScope.By(user), cancellationToken);
         await unitOfWork.PublishAsync(new SchoolSupportEnded(pairingId, pairing.TeacherId, pairing.SchoolId, today, reason, now), cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, "support-pairing-ended", "support-pairing", pairingId.ToString(),
+            $"提前结束对口帮扶（{today:yyyy-MM-dd}），原因：{reason}", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(pairing with { Status = "ended", EndedOn = today, EndedReason = reason });
     }

@@ -2,7 +2,9 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
+using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.Services.Mentoring.Copies;
 
@@ -128,7 +130,8 @@ public static class WorkshopEndpoints
         HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var connection = unitOfWork.Connection;
         var teacher = await CopyStore.FindTeacherAsync(connection, teacherId, null, cancellationToken);
         if (teacher is null || !user.CanSeeTeacher(teacher.Id, teacher.SchoolPath))
         {
@@ -144,6 +147,9 @@ public static class WorkshopEndpoints
         {
             return Problems.Conflict($"{teacher.Name} 已是“{workshop.Name}”工作坊的主持人", "already-host");
         }
+        await AuditTrail.RecordAsync(unitOfWork, http, "workshop-host-appointed", "workshop", workshopId.ToString(),
+            $"聘 {teacher.Name} 为“{workshop.Name}”工作坊的主持人", cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(new WorkshopHostAppointed(workshop.Name, teacher.Name));
     }
 
