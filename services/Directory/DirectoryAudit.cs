@@ -39,12 +39,16 @@ public static class DirectoryAudit
     /// <summary>A login tried at sign-in is whatever was typed: kept, but not without bound.</summary>
     private const int MaxLoginLength = 100;
 
-    /// <summary>Who a sign-in is for: the account (or, when none has that login, the login tried), from the caller's address.</summary>
+    /// <summary>
+    /// Who a sign-in is for, from the caller's address: the account as its tokens name it (the display name, as every
+    /// other record of it does; for a teacher not the ID number that is the login), or, when no account has the
+    /// login, the login tried.
+    /// </summary>
     public static AuditActor SignInActor(HttpContext http, AccountRow? account, string loginTried) =>
         AuditActor.From(http) with
         {
             AccountId = account?.Id ?? Guid.Empty,
-            Login = account?.Login ?? (loginTried.Length > MaxLoginLength ? loginTried[..MaxLoginLength] : loginTried),
+            Login = account?.DisplayName ?? (loginTried.Length > MaxLoginLength ? loginTried[..MaxLoginLength] : loginTried),
             Role = account?.Role ?? "",
             OrganisationPath = account?.OrganisationPath ?? "",
         };
