@@ -30,6 +30,7 @@ public static class DirectorySetup
         api.MapSignInEndpoints();
         api.MapSigningKeyEndpoints();
         api.MapAccountEndpoints();
+        api.MapAccountManagementEndpoints();
         api.MapOrganisationEndpoints();
         api.MapTeacherEndpoints();
         api.MapTeacherAccountEndpoints();

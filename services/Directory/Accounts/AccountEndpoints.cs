@@ -4,7 +4,9 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
+using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.Contracts.Directory;
 
@@ -39,13 +41,13 @@ public static class AccountEndpoints
             return validation.ToProblem();
         }
 
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var organisation = await AccountStore.FindOrganisationAsync(connection, request.OrganisationCode!.Trim(), cancellationToken);
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var organisation = await AccountStore.FindOrganisationAsync(unitOfWork, request.OrganisationCode!.Trim(), cancellationToken);
         if (organisation is null)
         {
             return Problems.RuleBroken($"机构代码 {request.OrganisationCode} 不存在", "unknown-organisation", "organisationCode");
         }
-        if (!PlatformUser.From(http.User).CanSeeOrganisation(organisation.Path) || request.Role == Roles.PlatformOperator && !PlatformUser.From(http.User).IsOperator)
+        if (!PlatformUser.From(http.User).CanSeeOrganisation(organisation.Path) || StaffRoles.OperatorOnly.Contains(request.Role!) && !PlatformUser.From(http.User).IsOperator)
         {
             return Problems.Forbidden($"只能为本辖区内的机构创建账号：{request.OrganisationCode} 不在你的管理范围内。");
         }
@@ -59,12 +61,16 @@ public static class AccountEndpoints
 
         var account = new AccountRow { Id = Guid.CreateVersion7(), Login = AccountRow.NormaliseLogin(request.Login) };
         var initialPassword = InitialPassword(account.Login, request.DisplayName);
-        var inserted = await AccountStore.InsertStaffAsync(connection, account.Id, account.Login, request.DisplayName!.Trim(), request.Role!,
+        var inserted = await AccountStore.InsertStaffAsync(unitOfWork, account.Id, account.Login, request.DisplayName!.Trim(), request.Role!,
             organisation.Id, hasher.HashPassword(account, initialPassword), cancellationToken);
         if (!inserted)
         {
             return Problems.Conflict($"账号 {account.Login} 已存在", "duplicate-login", "login");
         }
+        await AuditTrail.RecordAsync(unitOfWork, http, DirectoryAudit.StaffAccountCreated, DirectoryAudit.Account, account.Id.ToString(),
+            $"创建{Roles.Names[request.Role!]}账号 {account.Login}（{request.DisplayName.Trim()}，{organisation.Name} {organisation.Code}），生成一次性初始密码",
+            cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
 
         // The initial password is shown once, to the admin who hands it over; it only allows setting a new one.
         return TypedResults.Created($"/api/directory/accounts/{account.Id}",
@@ -109,7 +115,12 @@ public static class StaffRoles
         [Roles.TrainingInstitution] = [OrganisationKinds.City, OrganisationKinds.County],
         // The study platform's machine account, which reports progress to Enrollment.
         [Roles.LearningPlatform] = [OrganisationKinds.Province],
+        // Reads every service's audit trail across the province; writes nothing.
+        [Roles.Auditor] = [OrganisationKinds.Province],
     };
+
+    /// <summary>Roles whose accounts only the platform operator creates or changes: they reach across the province.</summary>
+    public static readonly IReadOnlySet<string> OperatorOnly = new HashSet<string>(StringComparer.Ordinal) { Roles.PlatformOperator, Roles.Auditor };
 
     /// <summary>Each staff role with its Chinese name: the codes <see cref="CreateStaffAccount.Role"/> may take.</summary>
     public static readonly IReadOnlyDictionary<string, string> Names = Levels.Keys.ToDictionary(r => r, r => Roles.Names[r], StringComparer.Ordinal);
@@ -121,7 +132,7 @@ public sealed record CreateStaffAccount(
     [property: Required, Length(StaffRoles.MinLoginLength, StaffRoles.MaxLoginLength), Description("登录账号，不区分大小写")] string? Login,
     [property: Required, MaxLength(StaffRoles.MaxDisplayNameLength), Description("姓名或账号名称")] string? DisplayName,
     [property: Required, Codes(typeof(StaffRoles)),
-     Description("角色。平台运营、学习平台对接账号属于省级机构；市/县区管理员、教研室、培训机构属于设区市或县区；学校管理员属于学校")]
+     Description("角色。平台运营、学习平台对接账号、审计员属于省级机构（平台运营、审计员账号只有平台运营能创建）；市/县区管理员、教研室、培训机构属于设区市或县区；学校管理员属于学校")]
     string? Role,
     [property: Required, Description("所属机构代码")] string? OrganisationCode);
 

@@ -15,6 +15,11 @@ public sealed record AccountRow
     public int FailedSignIns { get; init; }
     public DateTimeOffset? LockedUntil { get; init; }
 
+    /// <summary>Disabled by an administrator: cannot sign in.</summary>
+    public bool Disabled { get; init; }
+
+    public string? OrganisationCode { get; init; }
+
     /// <summary>A teacher account's teacher, as registered now: the first sign-in convention needs both.</summary>
     public string? TeacherName { get; init; }
 

@@ -10,7 +10,7 @@ public static class AccountStore
 {
     private const string SelectSql = """
         select a.id, a.login, a.display_name, a.role, a.organisation_id, o.path as organisation_path, a.teacher_id,
-               a.password_hash, a.must_change_password, a.failed_sign_ins, a.locked_until,
+               a.password_hash, a.must_change_password, a.failed_sign_ins, a.locked_until, a.disabled, o.code as organisation_code,
                t.name as teacher_name, t.national_id as teacher_national_id
         from accounts a left join organisations o on o.id = a.organisation_id left join teachers t on t.id = a.teacher_id
         """;
@@ -79,14 +79,15 @@ public static class AccountStore
         unitOfWork.Connection.ExecuteAsync(new CommandDefinition(ChangePasswordSql,
             new { Id = id, Hash = hash, Now = now }, unitOfWork.Transaction, cancellationToken: cancellationToken));
 
-    public static async Task<OrganisationRef?> FindOrganisationAsync(NpgsqlConnection connection, string code, CancellationToken cancellationToken) =>
-        await connection.QuerySingleOrDefaultAsync<OrganisationRef>(new CommandDefinition(
-            "select id, kind, path from organisations where code = @Code", new { Code = code }, cancellationToken: cancellationToken));
+    public static async Task<OrganisationRef?> FindOrganisationAsync(UnitOfWork unitOfWork, string code, CancellationToken cancellationToken) =>
+        await unitOfWork.Connection.QuerySingleOrDefaultAsync<OrganisationRef>(new CommandDefinition(
+            "select id, kind, path, code, name from organisations where code = @Code", new { Code = code }, unitOfWork.Transaction,
+            cancellationToken: cancellationToken));
 
     /// <summary>False when the login is taken.</summary>
-    public static async Task<bool> InsertStaffAsync(NpgsqlConnection connection, Guid id, string login, string displayName, string role,
+    public static async Task<bool> InsertStaffAsync(UnitOfWork unitOfWork, Guid id, string login, string displayName, string role,
         Guid organisationId, string passwordHash, CancellationToken cancellationToken) =>
-        await connection.ExecuteAsync(new CommandDefinition(InsertStaffSql, new
+        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(InsertStaffSql, new
         {
             Id = id,
             Login = login,
@@ -94,7 +95,36 @@ public static class AccountStore
             Role = role,
             OrganisationId = organisationId,
             PasswordHash = passwordHash,
-        }, cancellationToken: cancellationToken)) > 0;
+        }, unitOfWork.Transaction, cancellationToken: cancellationToken)) > 0;
+
+    /// <summary>
+    /// Staff accounts (not teachers' own) whose organisation is inside <paramref name="user"/>'s scope, optionally of
+    /// one role and one organisation; the operator's scope also holds the accounts of no organisation (the first operator).
+    /// </summary>
+    public static Task<IEnumerable<AccountRow>> ListStaffAsync(NpgsqlConnection connection, PlatformUser user, IReadOnlyCollection<string> staffRoles,
+        string? role, string? organisationCode, int limit, long offset, CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters(user.ScopeParameters);
+        parameters.AddDynamicParams(new { StaffRoles = staffRoles.ToArray(), Role = role, OrganisationCode = organisationCode, Limit = limit, Offset = offset });
+        return connection.QueryAsync<AccountRow>(new CommandDefinition($"""
+            {SelectSql}
+            where a.role = any(@StaffRoles) and {PlatformUser.ScopeSql("o.path")}
+              and (@Role::text is null or a.role = @Role) and (@OrganisationCode::text is null or o.code = @OrganisationCode)
+            order by o.path nulls first, a.login
+            limit @Limit offset @Offset
+            """, parameters, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// A staff account's new role, organisation or disabled flag. The one place an account's authority changes: ending
+    /// the account's existing sessions (tokens) when it does belongs here, in the same unit of work.
+    /// </summary>
+    public static Task ChangeStaffAsync(UnitOfWork unitOfWork, Guid id, string role, Guid organisationId, bool disabled,
+        CancellationToken cancellationToken) =>
+        unitOfWork.Connection.ExecuteAsync(new CommandDefinition(
+            "update accounts set role = @Role, organisation_id = @OrganisationId, disabled = @Disabled where id = @Id",
+            new { Id = id, Role = role, OrganisationId = organisationId, Disabled = disabled }, unitOfWork.Transaction,
+            cancellationToken: cancellationToken));
 
     /// <summary>The first platform operator, only while there is none; false when one exists (or the login is taken).</summary>
     public static async Task<bool> CreateFirstOperatorAsync(NpgsqlDataSource db, Guid id, string login, string displayName, string passwordHash,
@@ -112,4 +142,4 @@ public static class AccountStore
     }
 }
 
-public sealed record OrganisationRef(Guid Id, string Kind, string Path);
+public sealed record OrganisationRef(Guid Id, string Kind, string Path, string Code, string Name);

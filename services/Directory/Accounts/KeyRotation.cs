@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 
 namespace TrainingPlatform.Services.Directory.Accounts;
 
@@ -33,9 +34,13 @@ public sealed class KeyRotation(NpgsqlDataSource db, SigningKeys keys, IOptions<
         (signIn.Value.TokenLifetime > signIn.Value.PasswordChangeTokenLifetime ? signIn.Value.TokenLifetime : signIn.Value.PasswordChangeTokenLifetime)
         + rotation.Value.ReloadInterval + ClockAllowance;
 
-    public async Task<IReadOnlyList<SigningKeyRow>> RotateNowAsync(CancellationToken cancellationToken)
+    /// <summary>The operator's command: rotates at once, recorded as theirs.</summary>
+    public async Task<IReadOnlyList<SigningKeyRow>> RotateNowAsync(AuditActor actor, CancellationToken cancellationToken)
     {
-        var (_, rows) = await SigningKeyStore.RotateAsync(db, clock.GetUtcNow(), RetiredKeyLifetime, null, cancellationToken);
+        var (_, rows) = await SigningKeyStore.RotateAsync(db, clock.GetUtcNow(), RetiredKeyLifetime, null,
+            (connection, transaction) => AuditTrail.RecordAsync(connection, transaction, actor, DirectoryAudit.SigningKeysRotated,
+                DirectoryAudit.SigningKeys, "rotation", "按运营指令立即轮换令牌签名密钥：下一把开始签发，原当前密钥退役", cancellationToken),
+            cancellationToken);
         await keys.ReloadAsync(cancellationToken);
         return rows;
     }
@@ -43,7 +48,10 @@ public sealed class KeyRotation(NpgsqlDataSource db, SigningKeys keys, IOptions<
     /// <summary>Rotates when the current key has signed for a whole interval; whether it did.</summary>
     public async Task<bool> RotateIfDueAsync(CancellationToken cancellationToken)
     {
-        var (rotated, _) = await SigningKeyStore.RotateAsync(db, clock.GetUtcNow(), RetiredKeyLifetime, rotation.Value.Interval, cancellationToken);
+        var (rotated, _) = await SigningKeyStore.RotateAsync(db, clock.GetUtcNow(), RetiredKeyLifetime, rotation.Value.Interval,
+            (connection, transaction) => AuditTrail.RecordAsync(connection, transaction, DirectoryAudit.System(), DirectoryAudit.SigningKeysRotated,
+                DirectoryAudit.SigningKeys, "rotation", $"按计划轮换令牌签名密钥（当前密钥已签发满 {rotation.Value.Interval}）", cancellationToken),
+            cancellationToken);
         if (rotated)
         {
             await keys.ReloadAsync(cancellationToken);

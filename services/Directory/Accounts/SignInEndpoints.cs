@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -61,15 +62,24 @@ public static class SignInEndpoints
         }
 
         var now = clock.GetUtcNow();
+        var login = AccountRow.NormaliseLogin(request.Login);
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        var account = await AccountStore.FindByLoginForUpdateAsync(unitOfWork, AccountRow.NormaliseLogin(request.Login), cancellationToken);
+        var account = await AccountStore.FindByLoginForUpdateAsync(unitOfWork, login, cancellationToken);
+        // Each attempt leaves one audit record, in the transaction that counts it (the actor is the account, or the login tried).
+        var actor = DirectoryAudit.SignInActor(http, account, login);
         if (account is null)
         {
+            await AuditTrail.RecordAsync(unitOfWork, actor, DirectoryAudit.SignInFailed, DirectoryAudit.Account, Guid.Empty.ToString(),
+                "登录失败：没有这个账号", cancellationToken);
+            await unitOfWork.CommitAsync(cancellationToken);
             await Task.Delay(options.Value.SlowdownPerFailure, clock, cancellationToken);
             return WrongCredentials();
         }
         if (SignInPolicy.IsLocked(account.LockedUntil, now))
         {
+            await AuditTrail.RecordAsync(unitOfWork, actor, DirectoryAudit.SignInFailed, DirectoryAudit.Account, account.Id.ToString(),
+                $"登录被拒：账号锁定中（至 {account.LockedUntil:yyyy-MM-dd HH:mm:ss} UTC），未核对密码", cancellationToken);
+            await unitOfWork.CommitAsync(cancellationToken);
             return Locked(http, account.LockedUntil!.Value - now);
         }
 
@@ -78,14 +88,31 @@ public static class SignInEndpoints
         {
             var (failures, lockedUntil) = SignInPolicy.AfterFailure(account.FailedSignIns, now, options.Value);
             await AccountStore.RecordFailureAsync(unitOfWork, account.Id, failures, lockedUntil, cancellationToken);
+            await (lockedUntil is { } lockEnds
+                ? AuditTrail.RecordAsync(unitOfWork, actor, DirectoryAudit.AccountLocked, DirectoryAudit.Account, account.Id.ToString(),
+                    $"连续第 {account.FailedSignIns + 1} 次密码错误，账号锁定至 {lockEnds:yyyy-MM-dd HH:mm:ss} UTC", cancellationToken)
+                : AuditTrail.RecordAsync(unitOfWork, actor, DirectoryAudit.SignInFailed, DirectoryAudit.Account, account.Id.ToString(),
+                    $"登录失败：密码错误（连续第 {failures} 次）", cancellationToken));
             await unitOfWork.CommitAsync(cancellationToken);
             await Task.Delay(SignInPolicy.SlowdownFor(account.FailedSignIns + 1, options.Value), clock, cancellationToken);
             return lockedUntil is { } until ? Locked(http, until - now) : WrongCredentials();
+        }
+        if (account.Disabled)
+        {
+            await AuditTrail.RecordAsync(unitOfWork, actor, DirectoryAudit.SignInFailed, DirectoryAudit.Account, account.Id.ToString(),
+                "登录被拒：账号已停用", cancellationToken);
+            await unitOfWork.CommitAsync(cancellationToken);
+            return Problems.Unauthorized("登录失败 (sign-in failed)", "账号已停用，请联系管理员。(The account is disabled.)", "account-disabled");
         }
 
         var rehash = verdict == PasswordVerificationResult.SuccessRehashNeeded ? hasher.HashPassword(account, request.Password!) : null;
         await AccountStore.RecordSuccessAsync(unitOfWork, account.Id, now, rehash, cancellationToken);
         var person = await PersonOfAsync(unitOfWork, account, cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, actor, DirectoryAudit.SignedIn, DirectoryAudit.Account, account.Id.ToString(),
+            account.PasswordHash.Length == 0 ? "首次登录（身份证号与姓名拼音），只能设置密码"
+            : account.MustChangePassword ? "以初始密码登录，须先修改密码"
+            : person.Id != account.Id ? $"登录，以所关联的教师账号 {person.Id} 的身份签发令牌"
+            : "登录成功", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         // No hash: the first-sign-in convention let them in, for nothing but setting a password.
         return TypedResults.Ok(await issuer.IssueAsync(account.PasswordHash.Length == 0 ? account with { MustChangePassword = true } : person,
@@ -122,6 +149,9 @@ public static class SignInEndpoints
 
         await AccountStore.ChangePasswordAsync(unitOfWork, account.Id, hasher.HashPassword(account, request.NewPassword!), clock.GetUtcNow(),
             cancellationToken);
+        // The caller's token is the account's own (perhaps a first-sign-in one); its claims may predate a role change, the row does not.
+        await AuditTrail.RecordAsync(unitOfWork, DirectoryAudit.SignInActor(http, account, account.Login), DirectoryAudit.PasswordChanged,
+            DirectoryAudit.Account, account.Id.ToString(), account.MustChangePassword ? "首次设置本人密码" : "修改本人密码", cancellationToken);
         var person = await PersonOfAsync(unitOfWork, account with { MustChangePassword = false }, cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
 

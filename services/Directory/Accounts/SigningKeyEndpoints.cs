@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Security;
 
@@ -24,8 +25,8 @@ public static class SigningKeyEndpoints
     private static async Task<Ok<IReadOnlyList<SigningKeyView>>> ListAsync(KeyRotation rotation, CancellationToken cancellationToken) =>
         TypedResults.Ok(View(await rotation.ListAsync(cancellationToken)));
 
-    private static async Task<Ok<IReadOnlyList<SigningKeyView>>> RotateAsync(KeyRotation rotation, CancellationToken cancellationToken) =>
-        TypedResults.Ok(View(await rotation.RotateNowAsync(cancellationToken)));
+    private static async Task<Ok<IReadOnlyList<SigningKeyView>>> RotateAsync(KeyRotation rotation, HttpContext http, CancellationToken cancellationToken) =>
+        TypedResults.Ok(View(await rotation.RotateNowAsync(AuditActor.From(http), cancellationToken)));
 
     private static IReadOnlyList<SigningKeyView> View(IReadOnlyList<SigningKeyRow> rows) =>
         [.. rows.Select(r => new SigningKeyView(r.KeyId, r.State, r.CreatedAt, r.ActivatedAt, r.RetiredAt, r.ExpiresAt))];

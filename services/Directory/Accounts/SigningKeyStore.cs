@@ -56,10 +56,12 @@ public static class SigningKeyStore
     /// The next key becomes current, a new next key is made, the previous current one is retired and published until
     /// <paramref name="retiredKeyExpiresAfter"/> has passed; expired keys are dropped. With <paramref name="onlyIfActiveLongerThan"/>,
     /// only when the current key has signed that long already — checked under the lock, so when two replicas find
-    /// the same key due, one rotates and the other finds the fresh key and leaves it.
+    /// the same key due, one rotates and the other finds the fresh key and leaves it. <paramref name="whenRotated"/>
+    /// (the audit record) runs in the rotation's transaction, only when it rotates.
     /// </summary>
     public static async Task<(bool Rotated, IReadOnlyList<SigningKeyRow> Keys)> RotateAsync(NpgsqlDataSource db, DateTimeOffset now,
-        TimeSpan retiredKeyExpiresAfter, TimeSpan? onlyIfActiveLongerThan, CancellationToken cancellationToken)
+        TimeSpan retiredKeyExpiresAfter, TimeSpan? onlyIfActiveLongerThan, Func<NpgsqlConnection, NpgsqlTransaction, Task> whenRotated,
+        CancellationToken cancellationToken)
     {
         var rotated = false;
         var keys = await UnderLockAsync(db, now, async (connection, transaction, keys) =>
@@ -75,6 +77,7 @@ public static class SigningKeyStore
             await connection.ExecuteAsync(new CommandDefinition(PromoteNextSql, new { Now = now }, transaction, cancellationToken: cancellationToken));
             await InsertAsync(connection, transaction, SigningKeyStates.Next, now, cancellationToken);
             await connection.ExecuteAsync(new CommandDefinition(DropExpiredSql, new { Now = now }, transaction, cancellationToken: cancellationToken));
+            await whenRotated(connection, transaction);
             return rotated = true;
         }, cancellationToken);
         return (rotated, keys);

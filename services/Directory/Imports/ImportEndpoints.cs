@@ -2,7 +2,9 @@ using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
+using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.BuildingBlocks.Spreadsheets;
 using TrainingPlatform.Services.Directory.Teachers;
@@ -85,7 +87,13 @@ public static class ImportEndpoints
             return new Validation().Require(false, "file", notASheet).ToProblem();
         }
         var id = Guid.CreateVersion7();
-        await ImportStore.QueueAsync(db, id, kind, Path.GetFileName(file.FileName), buffer.ToArray(), PlatformUser.From(http.User), cancellationToken);
+        var fileName = Path.GetFileName(file.FileName);
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        await ImportStore.QueueAsync(unitOfWork, id, kind, fileName, buffer.ToArray(), PlatformUser.From(http.User), AuditActor.From(http),
+            cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, DirectoryAudit.ImportStarted, DirectoryAudit.ImportJob, id.ToString(),
+            $"上传{ImportKinds.Names[kind]}表格「{fileName}」（{file.Length:N0} 字节），排队导入", cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Accepted($"/api/directory/imports/{id}", new ImportJobQueued(id, ImportJobStatuses.Queued));
     }
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Dapper;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
+using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
 
 namespace TrainingPlatform.Services.Directory.Imports;
@@ -12,8 +14,9 @@ namespace TrainingPlatform.Services.Directory.Imports;
 public static class ImportStore
 {
     private const string InsertJobSql = """
-        insert into import_jobs (id, kind, file_name, content, status, requested_by, requester_role, requester_scope)
-        values (@Id, @Kind, @FileName, @Content, 'queued', @RequestedBy, @Role, @Scope)
+        insert into import_jobs (id, kind, file_name, content, status, requested_by, requester_role, requester_scope, requester_login,
+                                 requester_client_address, requester_trace_id)
+        values (@Id, @Kind, @FileName, @Content, 'queued', @RequestedBy, @Role, @Scope, @Login, @ClientAddress, @TraceId)
         """;
 
     private const string FindJobSql = """
@@ -30,7 +33,8 @@ public static class ImportStore
             order by created_at
             limit 1
             for update skip locked)
-        returning id, kind, file_name, content, requested_by, requester_role, requester_scope
+        returning id, kind, file_name, content, requested_by, requester_role, requester_scope, requester_login, requester_client_address,
+                  requester_trace_id
         """;
 
     private const string ProgressSql = "update import_jobs set rows_done = @Done, total_rows = @Total where id = @Id";
@@ -47,11 +51,10 @@ public static class ImportStore
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static async Task QueueAsync(NpgsqlDataSource db, Guid id, string kind, string fileName, byte[] content, PlatformUser uploader,
-        CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(InsertJobSql, new
+    /// <summary>The job keeps the uploader's scope (the worker imports within it) and who they are (the worker's audit record names them).</summary>
+    public static Task QueueAsync(UnitOfWork unitOfWork, Guid id, string kind, string fileName, byte[] content, PlatformUser uploader,
+        AuditActor actor, CancellationToken cancellationToken) =>
+        unitOfWork.Connection.ExecuteAsync(new CommandDefinition(InsertJobSql, new
         {
             Id = id,
             Kind = kind,
@@ -60,8 +63,10 @@ public static class ImportStore
             RequestedBy = uploader.AccountId,
             Role = uploader.Role,
             Scope = uploader.OrganisationPath,
-        }, cancellationToken: cancellationToken));
-    }
+            actor.Login,
+            actor.ClientAddress,
+            actor.TraceId,
+        }, unitOfWork.Transaction, cancellationToken: cancellationToken));
 
     public static async Task<ImportJobView?> FindAsync(NpgsqlDataSource db, Guid id, CancellationToken cancellationToken)
     {
@@ -85,11 +90,10 @@ public static class ImportStore
     }
 
     /// <summary>Records the outcome; at most <paramref name="maxErrorsListed"/> errors are kept, all are counted.</summary>
-    public static async Task FinishAsync(NpgsqlDataSource db, Guid id, string status, ImportOutcome outcome, int maxErrorsListed,
+    public static async Task FinishAsync(UnitOfWork unitOfWork, Guid id, string status, ImportOutcome outcome, int maxErrorsListed,
         CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(FinishSql, new
+        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(FinishSql, new
         {
             Id = id,
             Status = status,
@@ -100,7 +104,7 @@ public static class ImportStore
             outcome.Unchanged,
             Errors = JsonSerializer.Serialize(outcome.Errors.Take(maxErrorsListed), JsonOptions),
             ErrorCount = outcome.Errors.Count,
-        }, cancellationToken: cancellationToken));
+        }, unitOfWork.Transaction, cancellationToken: cancellationToken));
     }
 
     /// <summary>The row errors as stored by <see cref="FinishAsync"/>.</summary>
@@ -116,4 +120,10 @@ public sealed class ClaimedJob
     public Guid RequestedBy { get; init; }
     public string RequesterRole { get; init; } = "";
     public string RequesterScope { get; init; } = "";
+    public string? RequesterLogin { get; init; }
+    public string? RequesterClientAddress { get; init; }
+    public string? RequesterTraceId { get; init; }
+
+    /// <summary>The uploader, as the upload's audit record named them (a job queued before they were kept has no login).</summary>
+    public AuditActor Requester => new(RequestedBy, RequesterLogin ?? "", RequesterRole, RequesterScope, RequesterClientAddress, RequesterTraceId);
 }

@@ -1,4 +1,6 @@
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
+using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
 
 namespace TrainingPlatform.Services.Directory.Imports;
@@ -61,7 +63,17 @@ public sealed partial class ImportWorker(NpgsqlDataSource db, TeacherImport teac
         }
 
         var status = outcome.Errors.Count > 0 ? ImportJobStatuses.Failed : ImportJobStatuses.Succeeded;
-        await ImportStore.FinishAsync(db, job.Id, status, outcome, MaxErrorsListed, cancellationToken);
+        await using (var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken))
+        {
+            await ImportStore.FinishAsync(unitOfWork, job.Id, status, outcome, MaxErrorsListed, cancellationToken);
+            // Recorded as the uploader's: the worker only carries out what they started.
+            await AuditTrail.RecordAsync(unitOfWork, job.Requester, DirectoryAudit.ImportFinished, DirectoryAudit.ImportJob, job.Id.ToString(),
+                status == ImportJobStatuses.Succeeded
+                    ? $"{ImportKinds.Names[job.Kind]}表格「{job.FileName}」导入完成：共 {outcome.TotalRows} 行，新增 {outcome.Created}、更新 {outcome.Updated}、未变 {outcome.Unchanged}"
+                    : $"{ImportKinds.Names[job.Kind]}表格「{job.FileName}」导入失败：{outcome.Errors.Count} 处错误，未导入任何行",
+                cancellationToken);
+            await unitOfWork.CommitAsync(cancellationToken);
+        }
         LogJobFinished(job.Id, status, outcome.TotalRows, outcome.Errors.Count);
         return true;
     }

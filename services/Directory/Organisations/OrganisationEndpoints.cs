@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -30,7 +31,7 @@ public static class OrganisationEndpoints
     }
 
     private static async Task<Results<Created<OrganisationView>, ValidationFailed, RuleProblem, ConflictProblem>> RegisterAsync(
-        RegisterOrganisation request, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
+        RegisterOrganisation request, HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
         var validation = OrganisationRules.Validate(request);
         if (!validation.IsValid)
@@ -47,13 +48,19 @@ public static class OrganisationEndpoints
             case ConflictProblem conflict:
                 return conflict;
         }
+        await AuditTrail.RecordAsync(unitOfWork, http, DirectoryAudit.OrganisationRegistered, DirectoryAudit.Organisation, registered!.Code,
+            $"登记{OrganisationKinds.Name(registered.Kind)}「{registered.Name}」（代码 {registered.Code}"
+            + (request.ParentCode is null ? "" : $"，上级 {request.ParentCode}")
+            + (registered.Stages.Count == 0 ? "" : $"，学段 {string.Join("、", registered.Stages.Select(DirectoryAudit.StageName))}") + "）",
+            cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/directory/organisations/{registered!.Code}", ToView(registered, request.ParentCode));
     }
 
     /// <summary>Renames an organisation or changes a school's stages; its place in the tree stays.</summary>
     private static async Task<Results<Ok<OrganisationView>, ValidationFailed, NotFoundProblem>> ChangeAsync(
-        [Description("机构代码")] string code, ChangeOrganisation request, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
+        [Description("机构代码")] string code, ChangeOrganisation request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
+        CancellationToken cancellationToken)
     {
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
         var current = await OrganisationStore.FindForUpdateAsync(unitOfWork, code, cancellationToken);
@@ -69,6 +76,21 @@ public static class OrganisationEndpoints
 
         var changed = await OrganisationStore.ChangeAsync(unitOfWork, current.Code, request.Name!, request.Stages ?? [], clock.GetUtcNow(),
             cancellationToken);
+        var changes = new List<string>();
+        if (changed!.Name != current.Name)
+        {
+            changes.Add($"名称：{current.Name} → {changed.Name}");
+        }
+        if (!changed.Stages.Order().SequenceEqual(current.Stages.Order()))
+        {
+            changes.Add($"学段：{string.Join("、", current.Stages.Select(DirectoryAudit.StageName))} → {string.Join("、", changed.Stages.Select(DirectoryAudit.StageName))}");
+        }
+        // Saving the same name and stages again changes nothing, and records nothing.
+        if (changes.Count > 0)
+        {
+            await AuditTrail.RecordAsync(unitOfWork, http, DirectoryAudit.OrganisationChanged, DirectoryAudit.Organisation, current.Code,
+                $"修改{OrganisationKinds.Name(current.Kind)}「{current.Name}」（代码 {current.Code}）：{string.Join("；", changes)}", cancellationToken);
+        }
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(current with { Name = changed!.Name, Stages = [.. changed.Stages] });
     }

@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -71,6 +72,13 @@ public static class TeacherAccountEndpoints
             issued[i] = (accounts[i].AccountId, accounts[i].NationalId, accounts[i].Name, password, hasher.HashPassword(new AccountRow(), password));
         });
         await TeacherStore.SetInitialPasswordsAsync(unitOfWork, issued.Select(a => (a.Id, a.Hash)), cancellationToken);
+        // Who was given one, by name; the passwords themselves are in the sheet only. Nobody without a password: nothing changed.
+        if (issued.Length > 0)
+        {
+            await AuditTrail.RecordAsync(unitOfWork, http, DirectoryAudit.InitialPasswordsIssued, DirectoryAudit.School, school.Code,
+                $"为 {school.Name}（{school.Code}）的 {issued.Length} 名教师生成一次性初始密码：{DirectoryAudit.Names([.. issued.Select(a => a.Name)])}",
+                cancellationToken);
+        }
         await unitOfWork.CommitAsync(cancellationToken);
 
         var sheet = XlsxSheet.Write("初始密码", ["身份证号", "姓名", "初始密码"],
@@ -108,8 +116,13 @@ public static class TeacherAccountEndpoints
             return stageProblem;
         }
 
-        await teachers.UpdateProfileAsync(unitOfWork, teacher, input, cancellationToken);
+        var changed = await teachers.UpdateProfileAsync(unitOfWork, teacher, input, cancellationToken);
         var updated = await TeacherStore.FindAsync(unitOfWork, id, cancellationToken);
+        if (changed)
+        {
+            await AuditTrail.RecordAsync(unitOfWork, http, DirectoryAudit.TeacherProfileUpdated, DirectoryAudit.Teacher, teacher.Id.ToString(),
+                $"修改教师 {teacher.Name}（{teacher.SchoolName}）的档案：{string.Join("；", DirectoryAudit.ProfileChanges(teacher, updated!))}", cancellationToken);
+        }
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(TeacherView.From(updated!));
     }

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -69,6 +70,9 @@ public static class TeacherEndpoints
                 ? $"身份证号 {nationalId.Value} 的教师已在本校登记"
                 : $"身份证号 {nationalId.Value} 的教师已在其他学校（{existing?.SchoolName}）登记；如为调动，请办理调动而不是重新登记", "teacher-registered", "nationalId");
         }
+        var t = registered.Teacher;
+        await AuditTrail.RecordAsync(unitOfWork, http, DirectoryAudit.TeacherRegistered, DirectoryAudit.Teacher, t.Id.ToString(),
+            $"登记教师 {t.Name}（{t.SchoolName}，{DirectoryAudit.StageName(t.Stage)}{t.Subject}），开通登录账号并生成初始密码", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/directory/teachers/{registered.Teacher.Id}",
             new RegisteredTeacherView(TeacherView.From(registered.Teacher), registered.Teacher.NationalId, registered.InitialPassword));
@@ -144,6 +148,8 @@ public static class TeacherEndpoints
         }
 
         var moved = await TeacherStore.TransferAsync(unitOfWork, teacher, school, clock.GetUtcNow(), user.AccountId, cancellationToken);
+        await AuditTrail.RecordAsync(unitOfWork, http, DirectoryAudit.TeacherTransferred, DirectoryAudit.Teacher, teacher.Id.ToString(),
+            $"教师 {teacher.Name} 由 {teacher.SchoolName}（{teacher.SchoolCode}）调入 {school.Name}（{school.Code}），登录账号随之调动", cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(TeacherView.From(moved));
     }
