@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Security;
 
 namespace TrainingPlatform.BuildingBlocks.Persistence;
 
@@ -30,6 +31,8 @@ public static class ServiceDatabase
 
         builder.Services.AddSingleton(new DatabaseMigrations(connectionString, migrationsAssembly));
         builder.Services.AddHostedService<DatabaseMigrationService>();
+        // After the migrations: every service refuses the tokens of ended sessions, from its own copy in memory.
+        builder.Services.AddSessionVersions();
 
         builder.Services.AddSingleton(sp =>
         {

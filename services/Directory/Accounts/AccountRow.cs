@@ -15,6 +15,9 @@ public sealed record AccountRow
     public int FailedSignIns { get; init; }
     public DateTimeOffset? LockedUntil { get; init; }
 
+    /// <summary>Put in every token issued; tokens below the account's current version are refused everywhere.</summary>
+    public int SessionVersion { get; init; }
+
     /// <summary>A teacher account's teacher, as registered now: the first sign-in convention needs both.</summary>
     public string? TeacherName { get; init; }
 

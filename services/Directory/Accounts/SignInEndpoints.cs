@@ -8,6 +8,7 @@ using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.Contracts.Directory;
 using TrainingPlatform.ServiceDefaults;
 
 namespace TrainingPlatform.Services.Directory.Accounts;
@@ -24,6 +25,9 @@ public static class SignInEndpoints
         group.MapPut("/account/password", ChangePasswordAsync).AllowPendingPasswordChange()
             .WithName("ChangePassword").WithSummary("修改本人密码")
             .WithDescription("成功后返回新的访问令牌。首次登录（初始密码或拼音约定）取得的令牌也可调用。");
+        group.MapPost("/account/sign-out", SignOutAsync).AllowPendingPasswordChange()
+            .WithName("SignOut").WithSummary("退出登录（结束本账号的全部会话）")
+            .WithDescription("本账号此前取得的全部访问令牌随即作废：各服务在数秒内拒绝它们（401）。其他设备上的登录也一并结束。");
         group.MapGet("/account", GetMeAsync)
             .WithName("GetMyAccount").WithSummary("查看当前登录账号");
 
@@ -78,6 +82,11 @@ public static class SignInEndpoints
         {
             var (failures, lockedUntil) = SignInPolicy.AfterFailure(account.FailedSignIns, now, options.Value);
             await AccountStore.RecordFailureAsync(unitOfWork, account.Id, failures, lockedUntil, cancellationToken);
+            if (lockedUntil is not null)
+            {
+                // Someone is guessing: whatever they may already hold stops working too.
+                await AccountStore.EndSessionsAsync(unitOfWork, account.Id, SessionEndReasons.LockedOut, now, cancellationToken);
+            }
             await unitOfWork.CommitAsync(cancellationToken);
             await Task.Delay(SignInPolicy.SlowdownFor(account.FailedSignIns + 1, options.Value), clock, cancellationToken);
             return lockedUntil is { } until ? Locked(http, until - now) : WrongCredentials();
@@ -122,10 +131,27 @@ public static class SignInEndpoints
 
         await AccountStore.ChangePasswordAsync(unitOfWork, account.Id, hasher.HashPassword(account, request.NewPassword!), clock.GetUtcNow(),
             cancellationToken);
-        var person = await PersonOfAsync(unitOfWork, account with { MustChangePassword = false }, cancellationToken);
+        // A new password ends every other session (one signed in with the old, perhaps stolen, password); the token returned starts the new one.
+        var version = await AccountStore.EndSessionsAsync(unitOfWork, account.Id, SessionEndReasons.PasswordChanged, clock.GetUtcNow(), cancellationToken);
+        var person = await PersonOfAsync(unitOfWork, account with { MustChangePassword = false, SessionVersion = version }, cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
 
         return TypedResults.Ok(await issuer.IssueAsync(person, cancellationToken));
+    }
+
+    /// <summary>Ends the caller's sessions server-side: a token copied from this browser is worthless once this answers.</summary>
+    private static async Task<Results<NoContent, NotFoundProblem>> SignOutAsync(HttpContext http, NpgsqlDataSource db, TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var version = await AccountStore.EndSessionsAsync(unitOfWork, PlatformUser.From(http.User).AccountId, SessionEndReasons.SignedOut,
+            clock.GetUtcNow(), cancellationToken);
+        if (version == 0)
+        {
+            return Problems.NotFound("账号不存在");
+        }
+        await unitOfWork.CommitAsync(cancellationToken);
+        return TypedResults.NoContent();
     }
 
     private static async Task<Results<Ok<AccountView>, NotFoundProblem>> GetMeAsync(HttpContext http, NpgsqlDataSource db,
