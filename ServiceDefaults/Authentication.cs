@@ -74,7 +74,14 @@ public static class Authentication
                 };
                 options.Events = new JwtBearerEvents
                 {
-                    OnTokenValidated = PasswordChangeGate.OnTokenValidated,
+                    OnTokenValidated = async context =>
+                    {
+                        await PasswordChangeGate.OnTokenValidated(context);
+                        if (context.Result is null)
+                        {
+                            await SessionRevocation.OnTokenValidated(context);
+                        }
+                    },
                     // WebApplication runs authentication ahead of the status-code-pages middleware, so the
                     // handler writes its own problem details: a 401 or 403 always says why.
                     OnChallenge = async context =>
@@ -123,8 +130,9 @@ public static class Authentication
             {
                 Status = status,
                 Title = status == StatusCodes.Status401Unauthorized ? "未登录或登录已失效 (unauthorized)" : "无权访问 (forbidden)",
-                // Only the password-change gate's reason is meant for the user; token validation details are not.
-                Detail = reason is not null && reason.StartsWith("请先修改初始密码", StringComparison.Ordinal) ? reason : null,
+                // Only our own gates' reasons are meant for the user; token validation details are not.
+                Detail = reason is not null && (reason.StartsWith("请先修改初始密码", StringComparison.Ordinal)
+                    || reason == SessionRevocation.EndedDetail) ? reason : null,
             },
         });
     }

@@ -13,11 +13,17 @@ public static class AccountEndpoints
     {
         // A form post with the antiforgery token, checked here (an endpoint that binds no form is not checked for
         // us): otherwise another site could sign anyone out.
-        app.MapPost("/account/sign-out", async (HttpContext http, IAntiforgery antiforgery) =>
+        app.MapPost("/account/sign-out", async (HttpContext http, IAntiforgery antiforgery, GatewayClient gateway, CancellationToken cancellationToken) =>
         {
             if (!await antiforgery.IsRequestValidAsync(http))
             {
                 return Results.LocalRedirect("/");
+            }
+            // The session ends at Directory first, so the token is refused everywhere, not merely forgotten by this
+            // browser. Whatever that answers (already ended, gateway unreachable), the cookie goes.
+            if (PortalSignIn.AccessToken(http.User) is { } token)
+            {
+                await gateway.WithTokenAsync<object>(token, HttpMethod.Post, "/api/directory/account/sign-out", null, cancellationToken);
             }
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.LocalRedirect(PortalSignIn.SignInPath);

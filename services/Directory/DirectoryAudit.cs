@@ -28,6 +28,7 @@ public static class DirectoryAudit
     public const string SignInFailed = "sign-in-failed";
     public const string AccountLocked = "account-locked";
     public const string PasswordChanged = "password-changed";
+    public const string SignedOut = "signed-out";
 
     public const string Organisation = "organisation";
     public const string Teacher = "teacher";

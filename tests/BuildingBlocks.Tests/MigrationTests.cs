@@ -20,10 +20,11 @@ public sealed class MigrationTests
 
         await using var connection = new NpgsqlConnection(connectionString);
         var scripts = (await connection.QueryAsync<string>("select scriptname from schemaversions order by schemaversionsid")).ToList();
-        Assert.Equal(3, scripts.Count);
+        Assert.Equal(4, scripts.Count);
         Assert.EndsWith("0001_outbox_and_inbox.sql", scripts[0]);
         Assert.EndsWith("0002_audit_records.sql", scripts[1]);
-        Assert.EndsWith("0001_test_effects.sql", scripts[2]);
+        Assert.EndsWith("0003_session_versions.sql", scripts[2]);
+        Assert.EndsWith("0001_test_effects.sql", scripts[3]);
     }
 
     [Fact]

@@ -48,6 +48,8 @@ public static class ServiceMessaging
             bus.DisableUsageTelemetry();
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(queuePrefix, includeNamespace: false));
             bus.AddConsumers(consumersAssembly);
+            // Every service keeps a copy of the ended sessions (SessionVersions), whichever assembly it is.
+            bus.AddConsumer<TrainingPlatform.BuildingBlocks.Security.AccountSessionsEndedCopy>();
             configure?.Invoke(bus);
             bus.AddConfigureEndpointsCallback((_, queue, endpoint) =>
             {

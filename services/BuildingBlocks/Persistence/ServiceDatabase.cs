@@ -5,6 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Auditing;
+using TrainingPlatform.BuildingBlocks.Security;
 
 namespace TrainingPlatform.BuildingBlocks.Persistence;
 
@@ -32,6 +33,8 @@ public static class ServiceDatabase
 
         builder.Services.AddSingleton(new DatabaseMigrations(connectionString, migrationsAssembly));
         builder.Services.AddHostedService<DatabaseMigrationService>();
+        // After the migrations: every service refuses the tokens of ended sessions, from its own copy in memory.
+        builder.Services.AddSessionVersions();
 
         builder.Services.AddSingleton(sp =>
         {

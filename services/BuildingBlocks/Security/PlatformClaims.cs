@@ -21,4 +21,10 @@ public static class PlatformClaims
     /// (ServiceDefaults refuses it everywhere else).
     /// </summary>
     public const string PasswordChangeRequired = TrainingPlatform.ServiceDefaults.PasswordChangeGate.ClaimType;
+
+    /// <summary>
+    /// The account's session version when the token was issued (absent = 0): a token below the account's current
+    /// version belongs to a session that has ended, and every service refuses it (ServiceDefaults' SessionRevocation).
+    /// </summary>
+    public const string SessionVersion = TrainingPlatform.ServiceDefaults.SessionRevocation.ClaimType;
 }

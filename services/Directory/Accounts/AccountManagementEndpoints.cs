@@ -61,7 +61,8 @@ public static class AccountManagementEndpoints
     }
 
     private static async Task<Results<Ok<StaffAccountView>, ValidationFailed, NotFoundProblem, RuleProblem, ForbiddenProblem>> ChangeAsync(
-        [Description("账号编号")] Guid id, ChangeStaffAccount request, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+        [Description("账号编号")] Guid id, ChangeStaffAccount request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
+        CancellationToken cancellationToken)
     {
         var validation = new Validation()
             .RequireKnownCode(request.Role, StaffRoles.Names, "role", "角色")
@@ -137,6 +138,8 @@ public static class AccountManagementEndpoints
         if (changes.Count > 0)
         {
             await AccountStore.ChangeStaffAsync(unitOfWork, account.Id, role, organisation.Id, disabled, cancellationToken);
+            // Tokens carry the role and organisation they were issued with: a change (or disabling) ends them at once.
+            await AccountStore.EndSessionsAsync(unitOfWork, account.Id, SessionEndReasons.AccountChanged, clock.GetUtcNow(), cancellationToken);
             await AuditTrail.RecordAsync(unitOfWork, http, DirectoryAudit.AccountChanged, DirectoryAudit.Account, account.Id.ToString(),
                 $"修改账号 {account.Login}（{account.DisplayName}）：{string.Join("；", changes)}", cancellationToken);
             await unitOfWork.CommitAsync(cancellationToken);

@@ -20,6 +20,9 @@ public sealed record AccountRow
 
     public string? OrganisationCode { get; init; }
 
+    /// <summary>Put in every token issued; tokens below the account's current version are refused everywhere.</summary>
+    public int SessionVersion { get; init; }
+
     /// <summary>A teacher account's teacher, as registered now: the first sign-in convention needs both.</summary>
     public string? TeacherName { get; init; }
 

@@ -2,15 +2,17 @@ using Dapper;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.Contracts.Directory;
 
 namespace TrainingPlatform.Services.Directory.Accounts;
 
 /// <summary>The SQL of accounts: sign-in, password changes, staff accounts and the first operator.</summary>
 public static class AccountStore
 {
-    private const string SelectSql = """
+    private const string SelectSql = $"""
         select a.id, a.login, a.display_name, a.role, a.organisation_id, o.path as organisation_path, a.teacher_id,
                a.password_hash, a.must_change_password, a.failed_sign_ins, a.locked_until, a.disabled, o.code as organisation_code,
+               {NextSessionVersionSql} - 1 as session_version,
                t.name as teacher_name, t.national_id as teacher_national_id
         from accounts a left join organisations o on o.id = a.organisation_id left join teachers t on t.id = a.teacher_id
         """;
@@ -78,6 +80,61 @@ public static class AccountStore
     public static Task ChangePasswordAsync(UnitOfWork unitOfWork, Guid id, string hash, DateTimeOffset now, CancellationToken cancellationToken) =>
         unitOfWork.Connection.ExecuteAsync(new CommandDefinition(ChangePasswordSql,
             new { Id = id, Hash = hash, Now = now }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// Raises the session version of the accounts <paramref name="where"/> selects (alias <c>a</c>), writes it to this
+    /// service's <c>session_versions</c> and announces it, all in the caller's transaction: the tokens issued before
+    /// are refused by every service once the change commits, or by none if it does not.
+    /// </summary>
+    private static async Task<IReadOnlyList<(Guid AccountId, int Version)>> EndSessionsWhereAsync(UnitOfWork unitOfWork, string where,
+        object parameters, string reason, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var args = new DynamicParameters(parameters);
+        args.AddDynamicParams(new { Reason = reason, Now = now });
+        var ended = (await unitOfWork.Connection.QueryAsync<(Guid, int)>(new CommandDefinition($"""
+            with ended as (
+                update accounts a set session_version = {NextSessionVersionSql} where {where}
+                returning a.id, a.session_version
+            ), saved as (
+                {SaveEndedSql}
+            )
+            select id, session_version from ended
+            """, args, unitOfWork.Transaction, cancellationToken: cancellationToken))).ToList();
+        foreach (var (accountId, version) in ended)
+        {
+            await unitOfWork.PublishAsync(new AccountSessionsEnded(accountId, version, reason, now), cancellationToken);
+        }
+        return ended;
+    }
+
+    /// <summary>
+    /// The next session version of account <c>a</c>. The copy in <c>session_versions</c> counts too: it is what every
+    /// service checks, so a token is never issued below it, whatever wrote it.
+    /// </summary>
+    internal const string NextSessionVersionSql =
+        "greatest(a.session_version, coalesce((select v.session_version from session_versions v where v.account_id = a.id), 0)) + 1";
+
+    /// <summary>The rows of a CTE <c>ended(id, session_version)</c> into <c>session_versions</c>; versions only grow.</summary>
+    internal const string SaveEndedSql = """
+        insert into session_versions (account_id, session_version, reason, changed_at)
+        select id, session_version, @Reason, @Now from ended
+        on conflict (account_id) do update
+        set session_version = excluded.session_version, reason = excluded.reason, changed_at = excluded.changed_at,
+            changed_xact = pg_current_xact_id()
+        where session_versions.session_version < excluded.session_version
+        """;
+
+    /// <summary>Ends every session of the account; returns its new session version (0 when there is no such account).</summary>
+    public static async Task<int> EndSessionsAsync(UnitOfWork unitOfWork, Guid accountId, string reason, DateTimeOffset now,
+        CancellationToken cancellationToken) =>
+        (await EndSessionsWhereAsync(unitOfWork, "a.id = @Id", new { Id = accountId }, reason, now, cancellationToken))
+            .Select(e => e.Version).FirstOrDefault();
+
+    /// <summary>Ends the sessions of the teacher's accounts: their own sign-in only, or also staff accounts tied to them.</summary>
+    public static Task EndTeacherSessionsAsync(UnitOfWork unitOfWork, Guid teacherId, bool ownSignInOnly, string reason, DateTimeOffset now,
+        CancellationToken cancellationToken) =>
+        EndSessionsWhereAsync(unitOfWork, "a.teacher_id = @TeacherId and (not @OwnOnly or a.role = @Teacher)",
+            new { TeacherId = teacherId, OwnOnly = ownSignInOnly, Teacher = Roles.Teacher }, reason, now, cancellationToken);
 
     public static async Task<OrganisationRef?> FindOrganisationAsync(UnitOfWork unitOfWork, string code, CancellationToken cancellationToken) =>
         await unitOfWork.Connection.QuerySingleOrDefaultAsync<OrganisationRef>(new CommandDefinition(

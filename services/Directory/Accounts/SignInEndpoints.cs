@@ -9,6 +9,7 @@ using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.Contracts.Directory;
 using TrainingPlatform.ServiceDefaults;
 
 namespace TrainingPlatform.Services.Directory.Accounts;
@@ -25,6 +26,9 @@ public static class SignInEndpoints
         group.MapPut("/account/password", ChangePasswordAsync).AllowPendingPasswordChange()
             .WithName("ChangePassword").WithSummary("修改本人密码")
             .WithDescription("成功后返回新的访问令牌。首次登录（初始密码或拼音约定）取得的令牌也可调用。");
+        group.MapPost("/account/sign-out", SignOutAsync).AllowPendingPasswordChange()
+            .WithName("SignOut").WithSummary("退出登录（结束本账号的全部会话）")
+            .WithDescription("本账号此前取得的全部访问令牌随即作废：各服务在数秒内拒绝它们（401）。其他设备上的登录也一并结束。");
         group.MapGet("/account", GetMeAsync)
             .WithName("GetMyAccount").WithSummary("查看当前登录账号");
 
@@ -88,6 +92,11 @@ public static class SignInEndpoints
         {
             var (failures, lockedUntil) = SignInPolicy.AfterFailure(account.FailedSignIns, now, options.Value);
             await AccountStore.RecordFailureAsync(unitOfWork, account.Id, failures, lockedUntil, cancellationToken);
+            if (lockedUntil is not null)
+            {
+                // Someone is guessing: whatever they may already hold stops working too.
+                await AccountStore.EndSessionsAsync(unitOfWork, account.Id, SessionEndReasons.LockedOut, now, cancellationToken);
+            }
             await (lockedUntil is { } lockEnds
                 ? AuditTrail.RecordAsync(unitOfWork, actor, DirectoryAudit.AccountLocked, DirectoryAudit.Account, account.Id.ToString(),
                     $"连续第 {account.FailedSignIns + 1} 次密码错误，账号锁定至 {lockEnds:yyyy-MM-dd HH:mm:ss} UTC", cancellationToken)
@@ -152,10 +161,29 @@ public static class SignInEndpoints
         // The caller's token is the account's own (perhaps a first-sign-in one); its claims may predate a role change, the row does not.
         await AuditTrail.RecordAsync(unitOfWork, DirectoryAudit.SignInActor(http, account, account.Login), DirectoryAudit.PasswordChanged,
             DirectoryAudit.Account, account.Id.ToString(), account.MustChangePassword ? "首次设置本人密码" : "修改本人密码", cancellationToken);
-        var person = await PersonOfAsync(unitOfWork, account with { MustChangePassword = false }, cancellationToken);
+        // A new password ends every other session (one signed in with the old, perhaps stolen, password); the token returned starts the new one.
+        var version = await AccountStore.EndSessionsAsync(unitOfWork, account.Id, SessionEndReasons.PasswordChanged, clock.GetUtcNow(), cancellationToken);
+        var person = await PersonOfAsync(unitOfWork, account with { MustChangePassword = false, SessionVersion = version }, cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
 
         return TypedResults.Ok(await issuer.IssueAsync(person, cancellationToken));
+    }
+
+    /// <summary>Ends the caller's sessions server-side: a token copied from this browser is worthless once this answers.</summary>
+    private static async Task<Results<NoContent, NotFoundProblem>> SignOutAsync(HttpContext http, NpgsqlDataSource db, TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        var version = await AccountStore.EndSessionsAsync(unitOfWork, PlatformUser.From(http.User).AccountId, SessionEndReasons.SignedOut,
+            clock.GetUtcNow(), cancellationToken);
+        if (version == 0)
+        {
+            return Problems.NotFound("账号不存在");
+        }
+        await AuditTrail.RecordAsync(unitOfWork, http, DirectoryAudit.SignedOut, DirectoryAudit.Account,
+            PlatformUser.From(http.User).AccountId.ToString(), "退出登录：本账号此前签发的令牌全部失效", cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
+        return TypedResults.NoContent();
     }
 
     private static async Task<Results<Ok<AccountView>, NotFoundProblem>> GetMeAsync(HttpContext http, NpgsqlDataSource db,

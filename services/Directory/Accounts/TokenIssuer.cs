@@ -20,6 +20,7 @@ public sealed class TokenIssuer(SigningKeys keys, IOptions<SignInOptions> option
         {
             [PlatformClaims.Name] = account.DisplayName,
             [PlatformClaims.Role] = account.Role,
+            [PlatformClaims.SessionVersion] = account.SessionVersion,
         };
         if (account.OrganisationId is { } org)
         {

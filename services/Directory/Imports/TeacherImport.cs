@@ -8,6 +8,7 @@ using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.BuildingBlocks.Text;
 using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Contracts.Directory;
+using TrainingPlatform.Services.Directory.Accounts;
 using TrainingPlatform.Services.Directory.Teachers;
 
 namespace TrainingPlatform.Services.Directory.Imports;
@@ -30,7 +31,8 @@ public sealed class TeacherImport(NpgsqlDataSource db, TimeProvider clock)
             birth_date date not null, sex text not null, school_id uuid not null, stage text not null, subject text not null,
             hire_date date not null, normal_school_graduate boolean not null, class_teacher boolean not null, title text null,
             tier text not null, in_post boolean not null,
-            is_new boolean not null default true, changed boolean not null default false, existing_school_id uuid null
+            is_new boolean not null default true, changed boolean not null default false, existing_school_id uuid null,
+            left_post boolean not null default false
         ) on commit drop
         """;
 
@@ -47,7 +49,8 @@ public sealed class TeacherImport(NpgsqlDataSource db, TimeProvider clock)
         set teacher_id = t.id, is_new = false,
             changed = (t.name, t.stage, t.subject, t.hire_date, t.normal_school_graduate, t.class_teacher, t.title, t.tier, t.in_post)
                       is distinct from (r.name, r.stage, r.subject, r.hire_date, r.normal_school_graduate, r.class_teacher, r.title, r.tier, r.in_post),
-            existing_school_id = t.school_id
+            existing_school_id = t.school_id,
+            left_post = t.in_post and not r.in_post
         from teachers t
         where t.national_id = r.national_id;
         """;
@@ -59,7 +62,7 @@ public sealed class TeacherImport(NpgsqlDataSource db, TimeProvider clock)
         where not r.is_new and r.existing_school_id <> r.school_id
         """;
 
-    private const string ApplySql = """
+    private const string ApplySql = $"""
         insert into teachers (id, national_id, name, birth_date, sex, school_id, stage, subject, hire_date,
                               normal_school_graduate, class_teacher, title, tier, in_post, version, created_at, updated_at)
         select teacher_id, national_id, name, birth_date, sex, school_id, stage, subject, hire_date,
@@ -92,6 +95,22 @@ public sealed class TeacherImport(NpgsqlDataSource db, TimeProvider clock)
                @TraceParent, @TraceState
         from import_rows r join teachers t on t.id = r.teacher_id join organisations s on s.id = t.school_id
         where r.is_new or r.changed;
+
+        -- Teachers who left post are signed out everywhere, under every account tied to them: versions raised, kept
+        -- for this service's check and announced, for all of them at once.
+        with ended as (
+            update accounts a set session_version = {AccountStore.NextSessionVersionSql}
+            from import_rows r
+            where r.left_post and a.teacher_id = r.teacher_id
+            returning a.id, a.session_version
+        ), saved as (
+            {AccountStore.SaveEndedSql}
+        )
+        insert into outbox_messages (message_id, message_type, body, trace_parent, trace_state)
+        select gen_random_uuid(), @SessionsEndedType,
+               jsonb_build_object('accountId', id, 'sessionVersion', session_version, 'reason', @Reason, 'endedAt', @Now),
+               @TraceParent, @TraceState
+        from ended;
         """;
 
     public async Task<ImportOutcome> RunAsync(byte[] content, string fileName, PlatformUser uploader, Func<int, int, Task> reportProgress,
@@ -131,6 +150,8 @@ public sealed class TeacherImport(NpgsqlDataSource db, TimeProvider clock)
         {
             Now = clock.GetUtcNow(),
             MessageType = MessageTypes.NameOf(typeof(TeacherProfileChanged)),
+            SessionsEndedType = MessageTypes.NameOf(typeof(AccountSessionsEnded)),
+            Reason = SessionEndReasons.LeftPost,
             TraceParent = activity?.Id,
             TraceState = activity?.TraceStateString,
         }, unitOfWork.Transaction, commandTimeout: 600, cancellationToken: cancellationToken));

@@ -91,6 +91,8 @@ public sealed class TeacherStore(IPasswordHasher<AccountRow> hasher, TimeProvide
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(
             "update accounts set organisation_id = @SchoolId where teacher_id = @Id and role = 'teacher'", new { SchoolId = school.Id, teacher.Id },
             unitOfWork.Transaction, cancellationToken: cancellationToken));
+        // Their tokens still name the old school, and would keep its scope for hours: they sign in again, at the new one.
+        await AccountStore.EndTeacherSessionsAsync(unitOfWork, teacher.Id, ownSignInOnly: true, SessionEndReasons.Transferred, now, cancellationToken);
         await unitOfWork.PublishAsync(moved!.ToEvent(TeacherChanges.Transferred), cancellationToken);
         return moved;
     }
@@ -202,11 +204,17 @@ public sealed class TeacherStore(IPasswordHasher<AccountRow> hasher, TimeProvide
             return false;
         }
 
+        var now = clock.GetUtcNow();
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(UpdateProfileSql, new
         {
             existing.Id, Name = TextRules.NormalisePersonName(input.Name!), input.Stage, input.Subject, input.HireDate, input.NormalSchoolGraduate,
-            input.ClassTeacher, Title = title, Tier = tier, InPost = inPost, Now = clock.GetUtcNow(),
+            input.ClassTeacher, Title = title, Tier = tier, InPost = inPost, Now = now,
         }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        if (existing.InPost && !inPost)
+        {
+            // A teacher who has left is signed out everywhere, under every account tied to them.
+            await AccountStore.EndTeacherSessionsAsync(unitOfWork, existing.Id, ownSignInOnly: false, SessionEndReasons.LeftPost, now, cancellationToken);
+        }
         var updated = await FindAsync(unitOfWork, existing.Id, cancellationToken);
         await unitOfWork.PublishAsync(updated!.ToEvent(TeacherChanges.Updated), cancellationToken);
         return true;
