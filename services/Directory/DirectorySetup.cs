@@ -32,6 +32,7 @@ public static class DirectorySetup
         api.MapAccountEndpoints();
         api.MapOrganisationEndpoints();
         api.MapTeacherEndpoints();
+        api.MapNationalIdEndpoints();
         api.MapTeacherAccountEndpoints();
         api.MapImportEndpoints();
         api.MapParkedMessageEndpoints(DirectoryApi.ServiceName);
