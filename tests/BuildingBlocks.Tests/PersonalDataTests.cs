@@ -32,6 +32,17 @@ public sealed class PersonalDataTests
     public void Only_a_login_shaped_like_an_id_number_is_masked(string login, string shown) =>
         Assert.Equal(shown, PersonalData.ShownLogin(login));
 
+    [Theory]
+    [InlineData("张三丰", "张**")]
+    [InlineData("阿依古丽·买买提", "阿*******")]
+    [InlineData("𠀀明", "𠀀*")]          // a surrogate pair stays whole
+    [InlineData("明𠀀", "明*")]          // and counts as one hidden character
+    [InlineData("José", "J***")]
+    [InlineData("王", "王")]
+    [InlineData("", "")]
+    public void A_name_keeps_its_first_character_and_hides_the_rest_one_star_each(string name, string shown) =>
+        Assert.Equal(shown, PersonalData.MaskName(name));
+
     [Fact]
     public void Id_numbers_inside_a_summary_are_masked_and_other_numbers_are_not() =>
         Assert.Equal("登记教师 王丽（3716**********0028），学校 371602001，流水号 123456789012345678901",

@@ -31,6 +31,20 @@ public static partial class PersonalData
         return string.Concat(value.AsSpan(0, kept), new string(MaskCharacter, value.Length - 2 * kept), value.AsSpan(value.Length - kept));
     }
 
+    /// <summary>
+    /// A person's name as shown to anyone who may only confirm it (a certificate's verification): the first character,
+    /// the rest one star each (张**). Counted in text elements, so a rare character outside the BMP (𠀀) or a letter
+    /// with its combining mark is kept or hidden whole, never split into half a character.
+    /// </summary>
+    public static string MaskName(string? name)
+    {
+        var value = (name ?? "").Trim();
+        var elements = new System.Globalization.StringInfo(value);
+        return elements.LengthInTextElements <= 1
+            ? value
+            : elements.SubstringByTextElements(0, 1) + new string(MaskCharacter, elements.LengthInTextElements - 1);
+    }
+
     /// <summary>Whether a value has the shape of an ID number (18 characters: 17 digits and a digit or X; or the old 15 digits).</summary>
     public static bool LooksLikeNationalId(string? value) => value is not null && WholeNationalId().IsMatch(value.Trim());
 
