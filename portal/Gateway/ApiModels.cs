@@ -10,8 +10,12 @@ namespace TrainingPlatform.Portal.Gateway;
 
 public sealed record IssuedToken(string AccessToken, int ExpiresIn, bool MustChangePassword);
 
+// NationalId is masked (3716**********0028) in every list and page; the full number is a TeacherNationalId, read on request.
 public sealed record TeacherSummary(Guid Id, string NationalId, string Name, string SchoolCode, string SchoolName, string Stage, string Subject,
     bool ClassTeacher, bool InPost);
+
+/// <summary>A teacher's full ID number, read by an administrator on an explicit request that Directory audits.</summary>
+public sealed record TeacherNationalId(Guid TeacherId, string NationalId);
 
 public sealed record Organisation(Guid Id, string Code, string Name, string Kind, string Path, string[] Stages);
 

@@ -33,6 +33,7 @@ public static class DirectorySetup
         api.MapAccountManagementEndpoints();
         api.MapOrganisationEndpoints();
         api.MapTeacherEndpoints();
+        api.MapNationalIdEndpoints();
         api.MapTeacherAccountEndpoints();
         api.MapImportEndpoints();
         api.MapParkedMessageEndpoints(DirectoryApi.ServiceName);

@@ -111,8 +111,9 @@ internal static class ElectiveRulesFlow
     {
         // Another teacher's id: her own transcript, never a colleague's (Credits, as Directory in ThroughTheGatewayAsync).
         var school = await Gateway.SignInAsync(http, $"school-{School}", password);
+        var hers = (await Gateway.GetAsync(http, "/api/directory/account", teacher)).GetProperty("teacherId").GetGuid();
         var colleague = (await Gateway.GetAsync(http, "/api/directory/teachers", school)).EnumerateArray()
-            .First(t => t.GetProperty("nationalId").GetString() != Teacher).GetProperty("id").GetGuid();
+            .First(t => t.GetProperty("id").GetGuid() != hers).GetProperty("id").GetGuid();
         await Gateway.SendOkAsync(http, HttpMethod.Get, $"/api/credits/teachers/{colleague}/transcript", teacher, null, HttpStatusCode.NotFound);
 
         var platform = await Gateway.SignInAsync(http, "learning-platform", password);

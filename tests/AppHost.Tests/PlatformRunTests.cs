@@ -72,12 +72,15 @@ public sealed class PlatformRunTests(ITestOutputHelper output)
     private async Task OneElectiveChoiceIsOneTraceAsync(RunningPlatform platform, HttpClient http, string password, List<JsonElement> schoolTeachers)
     {
         var year = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8)).Year.ToString(CultureInfo.InvariantCulture);
-        var wangLi = schoolTeachers.Single(t => t.GetProperty("nationalId").GetString() == "371602198503120028");
-        var hers = await Gateway.GetAsync(http, $"/api/enrollment/years/{year}/me", await Gateway.SignInAsync(http, "371602198503120028", password));
+        var herToken = await Gateway.SignInAsync(http, "371602198503120028", password);
+        var herId = (await Gateway.GetAsync(http, "/api/directory/account", herToken)).GetProperty("teacherId").GetGuid();
+        var wangLi = schoolTeachers.Single(t => t.GetProperty("id").GetGuid() == herId);
+        var hers = await Gateway.GetAsync(http, $"/api/enrollment/years/{year}/me", herToken);
         // A colleague of the same stage chooses one of her electives: a course of a topic their school chose.
         var colleague = schoolTeachers.First(t => t.GetProperty("stage").GetString() == wangLi.GetProperty("stage").GetString()
-                                                  && t.GetProperty("nationalId").GetString() != "371602198503120028");
-        var token = await Gateway.SignInAsync(http, colleague.GetProperty("nationalId").GetString()!, password);
+                                                  && t.GetProperty("id").GetGuid() != herId);
+        var token = await Gateway.SignInAsync(http,
+            await Gateway.TeacherLoginAsync(http, colleague, await Gateway.SignInAsync(http, "school-371602001", password)), password);
         var course = hers.GetProperty("electiveCourses")[0].GetProperty("courseId").GetGuid();
 
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
@@ -322,8 +325,9 @@ public sealed class PlatformRunTests(ITestOutputHelper output)
         var schoolAdminToken = await Gateway.SignInAsync(http, "school-371602001", demoPassword);
         using var list = await Gateway.SendAsync(http, HttpMethod.Get, "/api/directory/teachers", schoolAdminToken);
         var colleagues = (await list.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().ToList();
-        var me = colleagues.Single(t => t.GetProperty("nationalId").GetString() == "371602198503120028").GetProperty("id").GetString();
-        var colleague = colleagues.First(t => t.GetProperty("nationalId").GetString() != "371602198503120028").GetProperty("id").GetString();
+        // The list shows ID numbers masked: the teacher's own id comes from her account.
+        var me = (await Gateway.GetAsync(http, "/api/directory/account", teacherToken)).GetProperty("teacherId").GetString();
+        var colleague = colleagues.First(t => t.GetProperty("id").GetString() != me).GetProperty("id").GetString();
         using (var mine = await Gateway.SendAsync(http, HttpMethod.Get, $"/api/directory/teachers/{me}", teacherToken))
         {
             Assert.Equal(HttpStatusCode.OK, mine.StatusCode);

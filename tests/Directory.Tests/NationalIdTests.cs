@@ -34,6 +34,7 @@ public sealed class NationalIdTests
     [InlineData("440524188001010014", "出生日期")]     // checksum right, but born before 1900
     [InlineData("11010519491231002Y", "最后一位")]
     [InlineData(null, "18 位")]
+    [InlineData("3716**********0028", "脱敏")]       // copied from a list or an ordinary export
     public void An_invalid_number_is_refused_with_the_reason(string? input, string reasonContains)
     {
         Assert.False(NationalId.TryParse(input, Today, out var id, out var error));

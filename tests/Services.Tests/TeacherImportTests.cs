@@ -116,11 +116,18 @@ public sealed class TeacherImportTests : DirectoryTestBase
     }
 
     [Fact]
-    public async Task An_exported_workbook_imports_back_unchanged_and_an_edit_in_it_is_applied()
+    public async Task An_exported_workbook_with_full_ID_numbers_imports_back_unchanged_and_an_edit_in_it_is_applied()
     {
         await ImportAsync(TeachersCsv($"371602198503120028,王丽,{_school},高中,语文,2008-09-01,是,是,一级教师,深蓝"));
 
-        using var export = await _district.GetAsync($"/api/directory/teachers/export?schoolCode={_school}");
+        // The ordinary export masks the ID numbers, and a masked number cannot be imported: said so, row by row.
+        using var masked = await _district.GetAsync($"/api/directory/teachers/export?schoolCode={_school}");
+        var refused = await ImportAsync(await masked.Content.ReadAsByteArrayAsync(), "teachers.xlsx");
+        Assert.Equal("failed", refused.GetProperty("status").GetString());
+        Assert.Contains("脱敏", Assert.Single(refused.GetProperty("errors").EnumerateArray()).GetProperty("reason").GetString());
+
+        // The export for editing carries the full numbers (an audited export).
+        using var export = await _district.GetAsync($"/api/directory/teachers/export?schoolCode={_school}&fullNationalIds=true");
         Assert.Equal(HttpStatusCode.OK, export.StatusCode);
         var workbook = await export.Content.ReadAsByteArrayAsync();
 

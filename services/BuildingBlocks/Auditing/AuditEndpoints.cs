@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.BuildingBlocks.Text;
 
 namespace TrainingPlatform.BuildingBlocks.Auditing;
 
@@ -47,7 +48,7 @@ public static class AuditEndpoints
     }
 
     private static async Task<Results<Ok<AuditPage>, ValidationFailed>> SearchAsync(
-        [Description("操作人：登录名或账号编号"), MaxLength(MaxFilterLength)] string? actor,
+        [Description("操作人：登录名或账号编号（教师的登录名即身份证号，答复中脱敏显示）"), MaxLength(MaxFilterLength)] string? actor,
         [Description("操作对象的编号（如政策代码、课程编号）"), MaxLength(MaxFilterLength)] string? target,
         [Description("操作（kebab-case，如 credit-policy-activated）"), MaxLength(MaxFilterLength)] string? action,
         [Description("起始时间（含）")] DateTimeOffset? from,
@@ -70,8 +71,16 @@ public static class AuditEndpoints
             // PostgreSQL's timestamptz takes UTC only; a caller may well give +08:00.
             from?.ToUniversalTime(), to?.ToUniversalTime(), after, PageSize),
             cancellationToken);
-        return TypedResults.Ok(new AuditPage(records, records.Count == PageSize ? records[^1].Seq : null));
+        return TypedResults.Ok(new AuditPage(records.Select(Shown).ToList(), records.Count == PageSize ? records[^1].Seq : null));
     }
+
+    /// <summary>
+    /// A record as answered: a teacher's login is their ID number, and the trail is not a way round its masking, so
+    /// ID-shaped logins and numbers in summaries are masked (the account id still finds the person). The stored
+    /// record, which the hash covers, stays as it was; verification reads that.
+    /// </summary>
+    internal static AuditRecord Shown(AuditRecord record) =>
+        record with { ActorLogin = PersonalData.ShownLogin(record.ActorLogin), Summary = PersonalData.MaskNationalIdsIn(record.Summary) };
 
     private static async Task<Ok<AuditVerification>> VerifyAsync(NpgsqlDataSource db, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using TrainingPlatform.BuildingBlocks.Text;
 using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Services.Credits.Compliance;
 using TrainingPlatform.Services.Credits.Policies;
@@ -123,5 +124,5 @@ public static class CertificateRules
         string.Create(CultureInfo.InvariantCulture, $"JXJY-{cycleStart}-{sequence:D8}");
 
     /// <summary>A name as shown to anyone verifying a number: the surname, the rest hidden (张**).</summary>
-    public static string MaskName(string name) => name.Length <= 1 ? name : name[0] + new string('*', name.Length - 1);
+    public static string MaskName(string name) => PersonalData.MaskName(name);
 }

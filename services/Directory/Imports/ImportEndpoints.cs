@@ -41,7 +41,8 @@ public static class ImportEndpoints
             .RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator, Roles.DistrictAdmin, Roles.SchoolAdmin))
             .Produces(StatusCodes.Status200OK, typeof(Stream), XlsxContentType)
             .WithName("ExportTeachers").WithSummary("导出辖区内的教师（XLSX）")
-            .WithDescription("表头与教师导入相同：导出的表格修改后可直接再导入。");
+            .WithDescription("表头与教师导入相同。身份证号默认脱敏（如 3716**********0028）；需要修改后再导入时，以 fullNationalIds=true 导出完整号码，"
+                + "此类导出记入审计记录（teachers-exported-with-national-ids）。");
         return app;
     }
 
@@ -112,6 +113,7 @@ public static class ImportEndpoints
 
     private static async Task<Results<FileContentHttpResult, NotFoundProblem>> ExportTeachersAsync(
         [Description("只导出这所学校的教师（学校代码）；不填为辖区内全部")] string? schoolCode,
+        [Description("导出完整身份证号（默认脱敏）；导出的表格可修改后再导入。每次此类导出都记入审计记录")] bool? fullNationalIds,
         HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
@@ -119,8 +121,17 @@ public static class ImportEndpoints
         {
             return problem;
         }
-        var teachers = await TeacherStore.ListInScopeAsync(connection, PlatformUser.From(http.User), schoolCode, int.MaxValue, 0, cancellationToken);
-        var workbook = XlsxSheet.Write("教师", TeacherSheet.ExportHeaders, teachers.Select(TeacherSheet.ExportRow));
+        var teachers = (await TeacherStore.ListInScopeAsync(connection, PlatformUser.From(http.User), schoolCode, int.MaxValue, 0, cancellationToken)).ToList();
+        var full = fullNationalIds == true;
+        if (full)
+        {
+            // Recorded before the sheet leaves: a bulk copy of ID numbers is the read the trail most needs to show.
+            var user = PlatformUser.From(http.User);
+            await AuditTrail.RecordAloneAsync(db, http, NationalIdEndpoints.ExportAction, schoolCode is null ? "organisation" : "school",
+                schoolCode ?? (user.IsOperator ? "province" : user.OrganisationPath),
+                $"导出 {teachers.Count} 名教师的完整身份证号（{(schoolCode is null ? "辖区内全部" : $"学校 {schoolCode}")}）", cancellationToken);
+        }
+        var workbook = XlsxSheet.Write("教师", TeacherSheet.ExportHeaders, teachers.Select(t => TeacherSheet.ExportRow(t, full)));
         return TypedResults.File(workbook, XlsxContentType, $"teachers-{(schoolCode ?? "all")}.xlsx");
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using TrainingPlatform.BuildingBlocks.Text;
 using TrainingPlatform.Contracts.Directory;
 using TrainingPlatform.Contracts.Reference;
 using TrainingPlatform.Services.Directory.Teachers;
@@ -45,9 +46,10 @@ public static class TeacherSheet
     public static readonly IReadOnlyList<string> ExportHeaders =
         ["身份证号", "姓名", "学校代码", "学校名称", "学段", "学科", "入职日期", "是否师范毕业", "是否班主任", "职称", "发展层级", "是否在岗"];
 
-    public static IReadOnlyList<object?> ExportRow(TeacherRow t) =>
+    /// <summary>A teacher as an export row; the ID number masked unless the export is the audited full one.</summary>
+    public static IReadOnlyList<object?> ExportRow(TeacherRow t, bool fullNationalId) =>
     [
-        t.NationalId, t.Name, t.SchoolCode, t.SchoolName,
+        fullNationalId ? t.NationalId : PersonalData.MaskNationalId(t.NationalId), t.Name, t.SchoolCode, t.SchoolName,
         StageNames.Names[t.Stage], t.Subject, t.HireDate,
         t.NormalSchoolGraduate ? "是" : "否", t.ClassTeacher ? "是" : "否", t.Title,
         Tiers.Names[t.Tier], t.InPost ? "是" : "否",

@@ -1,4 +1,5 @@
 using System.Globalization;
+using TrainingPlatform.BuildingBlocks.Text;
 
 namespace TrainingPlatform.Services.Directory.Teachers;
 
@@ -32,6 +33,12 @@ public sealed record NationalId
     {
         id = null;
         var value = (input ?? "").Trim().ToUpperInvariant();
+        // A number copied from a list or an ordinary export is masked; said plainly rather than as "not digits".
+        if (value.Contains(PersonalData.MaskCharacter))
+        {
+            error = "身份证号是脱敏显示的号码（含 *），请填写完整号码；如要修改导出的表格后再导入，请导出含完整身份证号的表格";
+            return false;
+        }
         if (value.Length != 18)
         {
             error = $"身份证号必须是 18 位（当前 {value.Length} 位）";

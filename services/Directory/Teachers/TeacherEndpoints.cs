@@ -6,6 +6,7 @@ using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
+using TrainingPlatform.BuildingBlocks.Text;
 using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Contracts.Directory;
 using TrainingPlatform.Contracts.Reference;
@@ -31,7 +32,7 @@ public static class TeacherEndpoints
             .WithDescription($"按学校、姓名排序分页；pageSize 默认 50，超出 1–{MaxPageSize} 按边界取值，page 从 1 起。");
         group.MapGet("/{id:guid}", GetAsync)
             .WithName("GetTeacher").WithSummary("查看教师档案")
-            .WithDescription("教师可看本人档案；管理员可看辖区内教师。不在范围内的与不存在的一样答 404。");
+            .WithDescription("教师可看本人档案（含完整身份证号）；管理员可看辖区内教师（身份证号脱敏）。不在范围内的与不存在的一样答 404。");
         group.MapPost("/{id:guid}/transfer", TransferAsync).RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator, Roles.DistrictAdmin))
             .WithName("TransferTeacher").WithSummary("教师调动（调入另一所学校）")
             .WithDescription("教师本人的登录账号随之调动；调入学校须开设该教师的学段，且在调动人的管理范围内。");
@@ -84,9 +85,10 @@ public static class TeacherEndpoints
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
         var teacher = await TeacherStore.FindAsync(unitOfWork, id, cancellationToken);
         // Out of scope looks the same as missing: a teacher's existence elsewhere is not this caller's business.
-        return teacher is null || !PlatformUser.From(http.User).CanSeeTeacher(teacher.Id, teacher.SchoolPath)
+        var user = PlatformUser.From(http.User);
+        return teacher is null || !user.CanSeeTeacher(teacher.Id, teacher.SchoolPath)
             ? Problems.NotFound($"教师 {id} 不存在")
-            : TypedResults.Ok(TeacherView.From(teacher));
+            : TypedResults.Ok(TeacherView.For(teacher, user));
     }
 
     private static async Task<Results<Ok<IEnumerable<TeacherView>>, ValidationFailed, NotFoundProblem>> ListAsync(
@@ -194,10 +196,16 @@ public sealed record TransferRequest([property: Required, Description("调入学
 /// <summary>A registered teacher, the login of their account, and its one-time initial password (shown only in this answer).</summary>
 public sealed record RegisteredTeacherView(
     TeacherView Teacher,
-    [property: Description("登录账号（身份证号）")] string Login,
+    [property: Description("登录账号：完整身份证号（登记人刚刚录入，连同初始密码交给教师；之后各处只显示脱敏号码）")] string Login,
     [property: Description("初始密码，只在此返回一次；首次登录后必须修改")] string InitialPassword);
 
-public sealed record TeacherView(Guid Id, string NationalId, string Name, DateOnly BirthDate,
+/// <summary>
+/// A teacher's profile as shown. The ID number is masked (<see cref="PersonalData.MaskNationalId"/>) for everyone but
+/// the teacher: administrators read the full number only on an explicit, audited request (GetTeacherNationalId).
+/// </summary>
+public sealed record TeacherView(Guid Id,
+    [property: Description("身份证号：脱敏显示（如 3716**********0028）；教师本人查看本人档案时为完整号码。管理员查看完整号码请调用“查看教师完整身份证号”（记入审计）")] string NationalId,
+    string Name, DateOnly BirthDate,
     [property: Description("性别：male 或 female，由身份证号读出")] string Sex, string SchoolCode, string SchoolName,
     [property: Codes(typeof(StageNames))] string Stage,
     [property: Codes(typeof(Subjects))] string Subject,
@@ -206,7 +214,14 @@ public sealed record TeacherView(Guid Id, string NationalId, string Name, DateOn
     bool NormalSchoolGraduate, bool ClassTeacher, string? Title,
     [property: Codes(typeof(Tiers))] string Tier, bool InPost)
 {
-    public static TeacherView From(TeacherRow t) => new(t.Id, t.NationalId, t.Name, t.BirthDate, t.Sex, t.SchoolCode, t.SchoolName,
+    /// <summary>The view with the ID number masked: what lists, pages and every administrator's answer show.</summary>
+    public static TeacherView From(TeacherRow t) => From(t, fullNationalId: false);
+
+    /// <summary>The view for <paramref name="user"/>: the full ID number only for the teacher themself.</summary>
+    public static TeacherView For(TeacherRow t, PlatformUser user) => From(t, fullNationalId: user.TeacherId == t.Id);
+
+    private static TeacherView From(TeacherRow t, bool fullNationalId) => new(t.Id,
+        fullNationalId ? t.NationalId : PersonalData.MaskNationalId(t.NationalId), t.Name, t.BirthDate, t.Sex, t.SchoolCode, t.SchoolName,
         t.Stage, t.Subject, t.HireDate, YearsBetween(t.HireDate, DateOnly.FromDateTime(DateTime.UtcNow)), t.NormalSchoolGraduate,
         t.ClassTeacher, t.Title, t.Tier, t.InPost);
 
