@@ -1,5 +1,7 @@
 using System.Net;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Security;
 using Xunit;
 
@@ -10,6 +12,8 @@ public sealed class CatalogAuditTests : CatalogTestBase
 {
     private async Task<IReadOnlyList<(long Seq, string Action, string TargetKind, string TargetId, string ActorLogin)>> RecordsAsync()
     {
+        // Records are chained after their actions commit; chain them now, as the trail's readers do.
+        await Catalog.Services.GetRequiredService<AuditSealer>().SealPendingAsync(CancellationToken.None);
         await using var connection = await Db.OpenConnectionAsync();
         return [.. await connection.QueryAsync<(long, string, string, string, string)>(
             "select seq, action, target_kind, target_id, actor_login from audit_records order by seq")];

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 
 namespace TrainingPlatform.BuildingBlocks.Persistence;
 
@@ -40,6 +41,8 @@ public static class ServiceDatabase
         });
 
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        // Every service's database has the shared audit tables; its audited actions leave records for this to chain.
+        builder.Services.AddAuditSealer();
         return builder;
     }
 
