@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.Services.Credits;
@@ -120,10 +121,10 @@ public sealed class AuditTrailTests : CreditsTestBase
         await Task.WhenAll(Enumerable.Range(0, Writes).Select(i => Send(Client(i % 2 == 1), HttpMethod.Post, $"/api/credits/years/{Today.Year}/reopen",
             new { until = Today.AddDays(1 + i), reason = $"并发补登 {i}" }, HttpStatusCode.Created)));
 
+        var verification = await VerifyAsync();
         await using var connection = await Db.OpenConnectionAsync();
         Assert.Equal(Enumerable.Range(1, Writes).Select(i => (long)i),
             await connection.QueryAsync<long>("select seq from audit_records order by seq"));
-        var verification = await VerifyAsync();
         Assert.True(verification.GetProperty("intact").GetBoolean(), verification.ToString());
         Assert.Equal(Writes, verification.GetProperty("checked").GetInt64());
     }
@@ -137,6 +138,8 @@ public sealed class AuditTrailTests : CreditsTestBase
             await Send(operatorClient, HttpMethod.Post, $"/api/credits/years/{Today.Year}/reopen",
                 new { until = Today.AddDays(1 + i), reason = $"补登 {i}" }, HttpStatusCode.Created);
         }
+        // Records are chained after their actions commit; chain them now, as the trail's readers do.
+        await CreditsService.Services.GetRequiredService<AuditSealer>().SealPendingAsync(CancellationToken.None);
         await using var connection = await Db.OpenConnectionAsync();
         var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() =>
             connection.ExecuteAsync("update audit_records set summary = '改' where seq = 3"));

@@ -1,5 +1,7 @@
 using System.Net;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.TestSupport;
 using Xunit;
@@ -11,6 +13,8 @@ public sealed class CatalogAuditTests : CatalogTestBase
 {
     private async Task<IReadOnlyList<(long Seq, string Action, string TargetKind, string TargetId, string ActorLogin)>> RecordsAsync()
     {
+        // Records are chained after their actions commit; chain them now, as the trail's readers do.
+        await Catalog.Services.GetRequiredService<AuditSealer>().SealPendingAsync(CancellationToken.None);
         await using var connection = await Db.OpenConnectionAsync();
         return [.. await connection.QueryAsync<(long, string, string, string, string)>(
             // Security events (the 403s below) are written in the background; the privileged writes are numbered among themselves.

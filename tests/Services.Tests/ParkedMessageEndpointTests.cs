@@ -7,6 +7,7 @@ using Dapper;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.BuildingBlocks.Time;
@@ -99,7 +100,8 @@ public sealed class ParkedMessageEndpointTests : IAsyncLifetime
         Assert.Contains("学时 0 无效", again.GetProperty("reason").GetString());
         Assert.Equal(0, await CountAsync($"select count(*) from inbox_messages where message_id = '{poisonId}'"));
 
-        // Each re-drive is in the audit trail, as the operator's, naming the queue.
+        // Each re-drive is in the audit trail, as the operator's, naming the queue (chained now, as the trail's readers do).
+        await _credits.Services.GetRequiredService<AuditSealer>().SealPendingAsync(CancellationToken.None);
         Assert.Equal(2, await CountAsync(
             $"select count(*) from audit_records where action = 'parked-messages-redriven' and target_id = '{ActivityQueue}' and actor_role = '{Roles.PlatformOperator}'"));
     }

@@ -21,7 +21,8 @@ public sealed record AuditVerification(
     [property: Description("整条链完好：序号连续、每条记录的哈希与内容一致、每条的前一哈希等于上一条的哈希")] bool Intact,
     [property: Description("检查通过的记录数")] long Checked,
     [property: Description("第一处断裂所在的序号；链完好时为空")] long? BrokenAtSeq,
-    [property: Description("断裂处的问题；链完好时为空")] string? Problem);
+    [property: Description("断裂处的问题；链完好时为空")] string? Problem,
+    [property: Description("已提交但尚未链入哈希链的记录数：校验开始时已先把此前提交的记录全部链入，此数只含校验期间新提交的")] long Pending);
 
 /// <summary>
 /// The audit trail of a service, the same under every service (<c>/api/&lt;service&gt;/operations/audit</c>): the
@@ -54,7 +55,7 @@ public static class AuditEndpoints
         [Description("起始时间（含）")] DateTimeOffset? from,
         [Description("截止时间（不含）")] DateTimeOffset? to,
         [Description("只列出序号小于此值的记录（上一页的 nextAfter）"), Range(1, long.MaxValue)] long? after,
-        NpgsqlDataSource db, CancellationToken cancellationToken)
+        NpgsqlDataSource db, AuditSealer sealer, CancellationToken cancellationToken)
     {
         var validation = new Validation();
         foreach (var (field, value) in new[] { ("actor", actor), ("target", target), ("action", action) })
@@ -67,6 +68,7 @@ public static class AuditEndpoints
         {
             return validation.ToProblem();
         }
+        await sealer.SealPendingAsync(cancellationToken);
         var records = await AuditStore.SearchAsync(db, new AuditQuery(Blank(actor), Blank(target), Blank(action),
             // PostgreSQL's timestamptz takes UTC only; a caller may well give +08:00.
             from?.ToUniversalTime(), to?.ToUniversalTime(), after, PageSize),
@@ -82,10 +84,12 @@ public static class AuditEndpoints
     internal static AuditRecord Shown(AuditRecord record) =>
         record with { ActorLogin = PersonalData.ShownLogin(record.ActorLogin), Summary = PersonalData.MaskNationalIdsIn(record.Summary) };
 
-    private static async Task<Ok<AuditVerification>> VerifyAsync(NpgsqlDataSource db, CancellationToken cancellationToken)
+    private static async Task<Ok<AuditVerification>> VerifyAsync(NpgsqlDataSource db, AuditSealer sealer, CancellationToken cancellationToken)
     {
+        await sealer.SealPendingAsync(cancellationToken);
         var walker = await AuditStore.VerifyAsync(db, cancellationToken);
-        return TypedResults.Ok(new AuditVerification(walker.Break is null, walker.Checked, walker.Break?.Seq, walker.Break?.Problem));
+        var pending = await AuditPendingStore.CountAsync(db, cancellationToken);
+        return TypedResults.Ok(new AuditVerification(walker.Break is null, walker.Checked, walker.Break?.Seq, walker.Break?.Problem, pending));
     }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

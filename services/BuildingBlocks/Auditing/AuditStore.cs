@@ -10,34 +10,13 @@ public sealed record AuditQuery(string? Actor, string? Target, string? Action, D
 public static class AuditStore
 {
     // Any constant works; it only has to be the same for every replica of the service. Distinct from the migration lock.
-    private const long AppendLockKey = 0x6175_6469_745f_6c6f; // "audit_lo"
+    // Held only by the sealer (AuditPendingStore.SealBatchAsync), never inside an action's transaction.
+    internal const long AppendLockKey = 0x6175_6469_745f_6c6f; // "audit_lo"
 
     private const string Columns = """
         seq, at, actor_account_id, actor_login, actor_role, actor_organisation_path, action, target_kind, target_id,
         summary, client_address, trace_id, prev_hash, hash
         """;
-
-    /// <summary>
-    /// Appends <paramref name="draft"/> as the next link, inside the caller's transaction. The transaction-scoped
-    /// advisory lock makes appends one at a time across replicas until the caller commits or rolls back, so no two
-    /// records claim the same seq and a rolled-back append leaves no gap.
-    /// </summary>
-    public static async Task<AuditRecord> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AuditRecord draft,
-        CancellationToken cancellationToken)
-    {
-        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(@AppendLockKey)", new { AppendLockKey },
-            transaction, cancellationToken: cancellationToken));
-        // No record yet reads as (0, null): the first link follows the genesis hash.
-        var last = await connection.QueryFirstOrDefaultAsync<(long Seq, string? Hash)>(new CommandDefinition(
-            "select seq, hash from audit_records order by seq desc limit 1", transaction: transaction, cancellationToken: cancellationToken));
-        var record = AuditChain.Seal(draft, last.Seq, last.Hash);
-        await connection.ExecuteAsync(new CommandDefinition($"""
-            insert into audit_records ({Columns})
-            values (@Seq, @At, @ActorAccountId, @ActorLogin, @ActorRole, @ActorOrganisationPath, @Action, @TargetKind, @TargetId,
-                    @Summary, @ClientAddress, @TraceId, @PrevHash, @Hash)
-            """, record, transaction, cancellationToken: cancellationToken));
-        return record;
-    }
 
     /// <summary>Newest first, keyset by seq: <c>After</c> is the last seq of the previous page.</summary>
     public static async Task<IReadOnlyList<AuditRecord>> SearchAsync(NpgsqlDataSource db, AuditQuery query, CancellationToken cancellationToken)

@@ -47,6 +47,8 @@ public static class ServiceDatabase
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         // Refused tokens and 403s go to the audit trail, which lives in this database: every service gets them here.
         builder.Services.AddSecurityEvents();
+        // Every service's database has the shared audit tables; its audited actions leave records for this to chain.
+        builder.Services.AddAuditSealer();
         return builder;
     }
 

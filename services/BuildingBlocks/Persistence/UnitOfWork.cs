@@ -13,6 +13,7 @@ public sealed class UnitOfWork : IAsyncDisposable
 {
     private readonly List<(object Message, ActivityContext Trace)> _outgoing = [];
     private bool _wroteOutbox;
+    private List<Action>? _afterCommit;
 
     private UnitOfWork(NpgsqlConnection connection, NpgsqlTransaction transaction)
     {
@@ -63,6 +64,12 @@ public sealed class UnitOfWork : IAsyncDisposable
     public void WroteOutboxRows() => _wroteOutbox = true;
 
     /// <summary>
+    /// Runs <paramref name="action"/> once this transaction has committed (never if it rolls back): a building block
+    /// that wrote rows for a background worker wakes it, as the outbox's dispatcher is woken.
+    /// </summary>
+    public void AfterCommit(Action action) => (_afterCommit ??= []).Add(action);
+
+    /// <summary>
     /// Writes the queued messages to the outbox in one statement, commits, and then wakes the dispatchers: a request
     /// that changes one row and announces it pays three round trips. A rolled-back transaction wakes nobody.
     /// </summary>
@@ -78,6 +85,11 @@ public sealed class UnitOfWork : IAsyncDisposable
         if (wroteOutbox)
         {
             OutboxSignal.Raise();
+        }
+        if (_afterCommit is { } afterCommit)
+        {
+            _afterCommit = null;
+            afterCommit.ForEach(action => action());
         }
     }
 
