@@ -33,10 +33,11 @@ public sealed class DirectoryAuditTests : DirectoryTestBase
 
     private async Task<IReadOnlyList<Row>> RecordsAsync(string? action = null)
     {
+        await AuditRows.SealAsync(DirectoryService.Services);
         await using var connection = await DirectoryService.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
-        return [.. await connection.QueryAsync<Row>("""
+        return [.. await connection.QueryAsync<Row>($"""
             select seq, action, target_kind, target_id, actor_account_id, actor_login, actor_role, actor_organisation_path, summary, client_address
-            from audit_records where @Action::text is null or action = @Action order by seq
+            from audit_records where (@Action::text is null and {AuditRows.NotSecurityEvents}) or action = @Action order by seq
             """, new { Action = action })];
     }
 

@@ -38,8 +38,10 @@ public abstract class DirectoryTestBase : IAsyncLifetime
         return client;
     }
 
+    /// <summary>Counts after chaining pending audit records, so a count of the trail sees what the auditor would.</summary>
     protected async Task<long> CountAsync(string sql)
     {
+        await AuditRows.SealAsync(DirectoryService.Services);
         await using var connection = await DirectoryService.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
         return await connection.ExecuteScalarAsync<long>(sql);
     }

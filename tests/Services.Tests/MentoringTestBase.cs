@@ -134,8 +134,10 @@ public abstract class MentoringTestBase : IAsyncLifetime
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
 
+    /// <summary>Counts after chaining pending audit records, so a count of the trail sees what the auditor would.</summary>
     protected async Task<long> CountAsync(string sql, object? parameters = null)
     {
+        await AuditRows.SealAsync(Mentoring.Services);
         await using var connection = await Db.OpenConnectionAsync();
         return await connection.ExecuteScalarAsync<long>(sql, parameters);
     }

@@ -15,6 +15,10 @@ public sealed class NationalIdMaskingTests : DirectoryTestBase
 {
     private const string Id = "371602198503120028";
     private const string Masked = "3716**********0028";
+
+    /// <summary>The records a full number leaves (setting up the school and its teachers leaves records of its own).</summary>
+    private const string FullNumberReads =
+        "select count(*) from audit_records where action in ('national-id-read', 'teachers-exported-with-national-ids')";
     private const string Audit = "/api/directory/operations/audit";
 
     private string _province = "", _county = "", _school = "", _otherSchool = "", _farSchool = "", _teacherId = "";
@@ -63,7 +67,7 @@ public sealed class NationalIdMaskingTests : DirectoryTestBase
 
         var own = await Teacher(_teacherId).GetFromJsonAsync<JsonElement>($"/api/directory/teachers/{_teacherId}");
         Assert.Equal(Id, own.GetProperty("nationalId").GetString());
-        Assert.Equal(0, await CountAsync("select count(*) from audit_records"));
+        Assert.Equal(0, await CountAsync(FullNumberReads));
     }
 
     [Fact]
@@ -106,7 +110,7 @@ public sealed class NationalIdMaskingTests : DirectoryTestBase
         using var unknown = await Operator().GetAsync($"/api/directory/teachers/{Guid.NewGuid()}/national-id");
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
 
-        Assert.Equal(0, await CountAsync("select count(*) from audit_records"));
+        Assert.Equal(0, await CountAsync(FullNumberReads));
     }
 
     [Fact]
@@ -120,7 +124,7 @@ public sealed class NationalIdMaskingTests : DirectoryTestBase
         var records = await AuditRecordsAsync("teachers-exported-with-national-ids");
         Assert.Equal([("organisation", _county), ("school", _school)], records.Select(r => (r.GetProperty("targetKind").GetString(), r.GetProperty("targetId").GetString())));
         Assert.All(records, r => Assert.Contains("1 名教师", r.GetProperty("summary").GetString()));
-        Assert.Equal(2, await CountAsync("select count(*) from audit_records"));
+        Assert.Equal(2, await CountAsync(FullNumberReads));
     }
 
     [Fact]
