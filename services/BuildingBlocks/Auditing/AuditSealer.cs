@@ -1,3 +1,4 @@
+using TrainingPlatform.BuildingBlocks.Time;
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -96,7 +97,7 @@ public sealed partial class AuditSealer(NpgsqlDataSource dataSource, IOptions<Au
                 {
                     // The records wait in audit_pending, and the trail's readers seal on their own: back off and retry.
                     failures++;
-                    var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 7))));
+                    var delay = Backoff.After(failures);
                     LogSealFailed(ex, delay);
                     await Task.Delay(delay, stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
                 }

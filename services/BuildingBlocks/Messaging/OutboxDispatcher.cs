@@ -1,3 +1,4 @@
+using TrainingPlatform.BuildingBlocks.Time;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
@@ -82,7 +83,7 @@ public sealed partial class OutboxDispatcher(
             catch (Exception ex)
             {
                 failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 7))));
+                var delay = Backoff.After(failures);
                 LogDispatchFailed(ex, delay);
                 await Task.Delay(delay, stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
             }
