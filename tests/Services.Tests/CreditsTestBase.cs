@@ -19,7 +19,7 @@ public abstract class CreditsTestBase : IAsyncLifetime
 
     protected TestTokens Tokens { get; } = new();
 
-    protected ServiceFactory<CreditsApi> CreditsService { get; private set; } = null!;
+    protected ServiceFactory<CreditsApi> CreditsService { get; set; } = null!;
 
     protected NpgsqlDataSource Db => CreditsService.Services.GetRequiredService<NpgsqlDataSource>();
 
