@@ -31,7 +31,7 @@ public sealed class AuditPageTests(PortalPlatform platform)
         await session.Main.Locator("button[data-search]").ClickAsync();
         var rows = session.Main.Locator("table[data-audit-records] tbody tr");
         await Expect(rows.First).ToContainTextAsync("seed-004");
-        await Expect(rows.First).ToContainTextAsync("operator");
+        await Expect(rows.First).ToContainTextAsync("省级平台运营");
         await Expect(rows.First).ToContainTextAsync("启用学分政策 seed-004");
         await Expect(rows.Filter(new() { HasNotText = "credit-policy-activated" })).ToHaveCountAsync(0);
         await session.ShotAsync("found");
