@@ -107,8 +107,8 @@ public static class AuditEndpoints
         var sheet = XlsxSheet.Write("审计记录",
             ["序号", "时间（UTC）", "操作人", "账号编号", "角色", "机构", "操作", "对象类型", "对象", "摘要", "来源地址", "追踪号", "前一哈希", "哈希"],
             records.Select(r => (IReadOnlyList<object?>)[r.Seq, r.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", System.Globalization.CultureInfo.InvariantCulture),
-                r.ActorLogin, r.ActorAccountId, r.ActorRole, r.ActorOrganisationPath, r.Action, r.TargetKind, r.TargetId, r.Summary, r.ClientAddress,
-                r.TraceId, r.PrevHash, r.Hash]));
+                Cell(r.ActorLogin), r.ActorAccountId, Cell(r.ActorRole), Cell(r.ActorOrganisationPath), Cell(r.Action), Cell(r.TargetKind), Cell(r.TargetId),
+                Cell(r.Summary), Cell(r.ClientAddress), Cell(r.TraceId), r.PrevHash, r.Hash]));
         return TypedResults.File(sheet, XlsxSheet.ContentType, $"audit-{service}-{DateTime.UtcNow:yyyyMMddHHmmss}.xlsx");
     }
 
@@ -138,6 +138,33 @@ public static class AuditEndpoints
     // PostgreSQL's timestamptz takes UTC only; a caller may well give +08:00.
     private static AuditQuery Query(string? actor, string? target, string? action, DateTimeOffset? from, DateTimeOffset? to, long? after, int limit) =>
         new(Blank(actor), Blank(target), Blank(action), from?.ToUniversalTime(), to?.ToUniversalTime(), after, limit);
+
+    /// <summary>
+    /// A recorded text as a cell: an XLSX is XML, which cannot hold control characters or lone surrogates, and a
+    /// recorded summary may quote whatever a caller typed. Those become U+FFFD; the record itself keeps them.
+    /// </summary>
+    private static string? Cell(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        var cleaned = new System.Text.StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (i + 1 < text.Length && System.Xml.XmlConvert.IsXmlSurrogatePair(text[i + 1], text[i]))
+            {
+                cleaned.Append(text, i, 2);
+                i++;
+            }
+            else
+            {
+                cleaned.Append(System.Xml.XmlConvert.IsXmlChar(text[i]) ? text[i] : '\uFFFD');
+            }
+        }
+        // An Excel cell holds at most 32,767 characters.
+        return cleaned.Length > 32_000 ? cleaned.ToString(0, 32_000) + "…" : cleaned.ToString();
+    }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }
