@@ -223,3 +223,10 @@ public sealed record ParkedMessage(string? MessageId, string? MessageType, strin
 public sealed record ParkedQueue(string Queue, long Count, IReadOnlyList<ParkedMessage> Messages);
 
 public sealed record RedriveOutcome(string Queue, int Moved, IReadOnlyList<string> NotFound);
+
+public sealed record AuditRecordView(long Seq, DateTimeOffset At, Guid ActorAccountId, string ActorLogin, string ActorRole, string ActorOrganisationPath,
+    string Action, string TargetKind, string TargetId, string Summary, string? ClientAddress, string? TraceId, string PrevHash, string Hash);
+
+public sealed record AuditPageView(IReadOnlyList<AuditRecordView> Records, long? NextAfter);
+
+public sealed record AuditVerificationView(bool Intact, long Checked, long? BrokenAtSeq, string? Problem, long? ArchivedThroughSeq, int Archives);

@@ -358,7 +358,8 @@ public sealed class CreditsScopeTests : IAsyncLifetime
         Add(Redrive, "POST", $"{Parked}/catalog-teacher-registered/redrive", null, 404, "operator");
 
         // The audit trail: the operator's (and the auditor's, tested in AuditTrailTests), read-only.
-        foreach (var audit in new[] { "/api/credits/operations/audit", "/api/credits/operations/audit/verify" })
+        foreach (var audit in new[] { "/api/credits/operations/audit", "/api/credits/operations/audit/verify", "/api/credits/operations/audit/export",
+                     "/api/credits/operations/audit/archives" })
         {
             AddSignedOut(audit, "GET", audit, null);
             Add(audit, "GET", audit, null, 403, notOperator);

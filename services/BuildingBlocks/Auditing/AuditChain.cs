@@ -81,7 +81,22 @@ public sealed record AuditBreak(long Seq, string Problem);
 public sealed class AuditChainWalker
 {
     private long _lastSeq;
-    private string _lastHash = AuditChain.Genesis;
+    private string _lastHash;
+
+    /// <summary>A walk from the first record of the chain.</summary>
+    public AuditChainWalker() : this(0, AuditChain.Genesis)
+    {
+    }
+
+    /// <summary>
+    /// A walk that starts after records already archived: the first record to check is <paramref name="lastSeq"/> + 1,
+    /// and it must follow <paramref name="lastHash"/>, the hash of the last archived record.
+    /// </summary>
+    public AuditChainWalker(long lastSeq, string lastHash)
+    {
+        _lastSeq = lastSeq;
+        _lastHash = lastHash;
+    }
 
     public long Checked { get; private set; }
 
@@ -106,7 +121,7 @@ public sealed class AuditChainWalker
         {
             Break = new AuditBreak(record.Seq, expectedSeq == 1
                 ? "第一条记录的前一哈希（prevHash）不是链的起点"
-                : $"前一哈希（prevHash）与第 {_lastSeq} 条记录的哈希不一致，前一条记录可能被改动或替换");
+                : $"前一哈希（prevHash）与第 {_lastSeq} 条记录（或已归档的最后一条）的哈希不一致，前一条记录可能被改动或替换");
             return false;
         }
         var computed = AuditChain.HashOf(record.PrevHash, record);

@@ -48,9 +48,15 @@ public static class AuditPendingStore
         await connection.ExecuteAsync(new CommandDefinition(
             "set local audit.sealing = 'on'; select pg_advisory_xact_lock(@AppendLockKey)",
             new { AuditStore.AppendLockKey }, transaction, cancellationToken: cancellationToken));
-        // No record yet reads as (0, null): the first link follows the genesis hash.
-        var last = await connection.QueryFirstOrDefaultAsync<(long Seq, string? Hash)>(new CommandDefinition(
-            "select seq, hash from audit_records order by seq desc limit 1", transaction: transaction, cancellationToken: cancellationToken));
+        // No record yet reads as (0, null): the first link follows the genesis hash. Once every record has been
+        // archived, the last link is the last archived one.
+        var last = await connection.QueryFirstOrDefaultAsync<(long Seq, string? Hash)>(new CommandDefinition("""
+            select seq, hash from (
+                (select seq, hash from audit_records order by seq desc limit 1)
+                union all
+                (select to_seq, last_hash from audit_archives order by to_seq desc limit 1)
+            ) last_link order by seq desc limit 1
+            """, transaction: transaction, cancellationToken: cancellationToken));
         var taken = (await connection.QueryAsync<AuditRecord>(new CommandDefinition("""
             with taken as (
                 delete from audit_pending where id in (select id from audit_pending order by id limit @BatchSize)

@@ -37,13 +37,18 @@ public static class AuditStore
         return rows.AsList();
     }
 
-    /// <summary>Walks the whole chain in seq order, a page at a time, and stops at the first broken link.</summary>
+    /// <summary>
+    /// Walks the chain in seq order, a page at a time, and stops at the first broken link. Archived records are no
+    /// longer here: the walk starts after the last archive, and the first remaining record must follow its last hash.
+    /// </summary>
     public static async Task<AuditChainWalker> VerifyAsync(NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         const int Page = 1000;
-        var walker = new AuditChainWalker();
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        long after = 0;
+        var archived = (await connection.QueryAsync<(long ToSeq, string LastHash)>(new CommandDefinition(
+            "select to_seq, last_hash from audit_archives order by to_seq desc limit 1", cancellationToken: cancellationToken))).AsList();
+        var walker = archived.Count == 1 ? new AuditChainWalker(archived[0].ToSeq, archived[0].LastHash) : new AuditChainWalker();
+        var after = archived.Count == 1 ? archived[0].ToSeq : 0;
         while (true)
         {
             var page = (await connection.QueryAsync<AuditRecord>(new CommandDefinition($"""
@@ -63,4 +68,55 @@ public static class AuditStore
             after = page[^1].Seq;
         }
     }
+
+    private const string ArchiveColumns = """
+        service, from_seq, to_seq, record_count, last_hash, first_at, last_at, file_name, file_sha256, archived_at
+        """;
+
+    /// <summary>Every archive of this service, oldest first.</summary>
+    public static async Task<IReadOnlyList<AuditArchive>> ArchivesAsync(NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<AuditArchive>(new CommandDefinition(
+            $"select {ArchiveColumns} from audit_archives order by from_seq", cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>
+    /// The oldest records in seq order, as long as each is older than <paramref name="before"/>: archiving takes a
+    /// gapless prefix of the chain, so what stays is still a chain that follows the last archive.
+    /// </summary>
+    public static async Task<IReadOnlyList<AuditRecord>> ArchivablePrefixAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        DateTimeOffset before, int limit, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<AuditRecord>(new CommandDefinition($"""
+            select {Columns} from audit_records
+            where seq < coalesce((select min(seq) from audit_records where at >= @Before), 9223372036854775807)
+            order by seq
+            limit @Limit
+            """, new { Before = before, Limit = limit }, transaction, cancellationToken: cancellationToken))).AsList();
+
+    /// <summary>
+    /// Records the archive and only then deletes its records, in the caller's transaction: the append-only trigger
+    /// lets a delete through only while <c>audit.archiving</c> is on, and <c>set local</c> ends with the transaction.
+    /// </summary>
+    public static async Task RecordArchiveAndDeleteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AuditArchive archive,
+        CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(new CommandDefinition($"""
+            insert into audit_archives ({ArchiveColumns})
+            values (@Service, @FromSeq, @ToSeq, @RecordCount, @LastHash, @FirstAt, @LastAt, @FileName, @FileSha256, @ArchivedAt)
+            """, archive, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition("""
+            set local audit.archiving = 'on';
+            delete from audit_records where seq between @FromSeq and @ToSeq;
+            set local audit.archiving = 'off';
+            """, archive, transaction, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Tries to become the one replica archiving right now; the lock ends with the transaction.</summary>
+    public static Task<bool> TryLockArchivingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<bool>(new CommandDefinition("select pg_try_advisory_xact_lock(@ArchiveLockKey)", new { ArchiveLockKey },
+            transaction, cancellationToken: cancellationToken));
+
+    // Distinct from the append lock: archiving must not hold up audited writes while it writes its file.
+    private const long ArchiveLockKey = 0x6175_6469_745f_6172; // "audit_ar"
 }

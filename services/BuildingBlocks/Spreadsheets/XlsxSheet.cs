@@ -49,7 +49,7 @@ public static class XlsxSheet
                         break;
                     default:
                         // Text, always: an 18-digit ID number must never become a rounded number.
-                        cell.SetValue(Convert.ToString(row[c], CultureInfo.InvariantCulture) ?? "");
+                        cell.SetValue(Cell(Convert.ToString(row[c], CultureInfo.InvariantCulture) ?? ""));
                         cell.DataType = XLDataType.Text;
                         break;
                 }
@@ -62,4 +62,26 @@ public static class XlsxSheet
         return stream.ToArray();
     }
 
+    /// <summary>
+    /// Text as a cell can hold it: an XLSX is XML, which cannot hold control characters or lone surrogates, and an
+    /// exported field may quote whatever a caller once typed. Those become U+FFFD, and a cell keeps at most 32,767
+    /// characters; the record itself keeps what it had.
+    /// </summary>
+    private static string Cell(string text)
+    {
+        var cleaned = new System.Text.StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (i + 1 < text.Length && System.Xml.XmlConvert.IsXmlSurrogatePair(text[i + 1], text[i]))
+            {
+                cleaned.Append(text, i, 2);
+                i++;
+            }
+            else
+            {
+                cleaned.Append(System.Xml.XmlConvert.IsXmlChar(text[i]) ? text[i] : '\uFFFD');
+            }
+        }
+        return cleaned.Length > 32_000 ? cleaned.ToString(0, 32_000) + "…" : cleaned.ToString();
+    }
 }
