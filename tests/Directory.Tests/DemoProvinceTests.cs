@@ -87,7 +87,7 @@ public sealed class DemoProvinceTests
     public void Every_role_has_a_demo_account()
     {
         var roles = DemoProvince.Staff().Select(s => s.Role).ToHashSet();
-        Assert.Equal(["district_admin", "guide_teacher", "learning_platform", "research_office", "school_admin", "training_institution"], roles.Order());
+        Assert.Equal(["auditor", "district_admin", "guide_teacher", "learning_platform", "research_office", "school_admin", "training_institution"], roles.Order());
         Assert.Equal(50, DemoProvince.Schools().Count());
     }
 

@@ -51,5 +51,18 @@ public sealed class AuditPageTests(PortalPlatform platform)
         await session.Main.Locator("button[data-search]").ClickAsync();
         await Expect(rows.First).ToContainTextAsync("导出审计记录");
         await session.ShotAsync("export-recorded");
+
+        // The auditor reads the same trail and nothing else: the audit page is their home and their only menu entry.
+        await using var auditor = await platform.OpenAsync(nameof(An_operator_finds_their_policy_activation_in_the_audit_trail_verifies_the_chain_and_exports_it) + "-auditor");
+        await auditor.SignInAsync("auditor", platform.DemoPassword);
+        await Expect(auditor.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/operations/audit"));
+        await Expect(auditor.Page.Locator("nav.side-nav a")).ToHaveCountAsync(1);
+        await Expect(auditor.Page.Locator("nav a[href='/operations/audit']")).ToHaveTextAsync("审计记录");
+        await auditor.Page.SelectOptionAsync("#service", "credits");
+        await auditor.Page.FillAsync("#action", "credit-policy-activated");
+        await auditor.Page.FillAsync("#target", "seed-004");
+        await auditor.Main.Locator("button[data-search]").ClickAsync();
+        await Expect(auditor.Main.Locator("table[data-audit-records] tbody tr").First).ToContainTextAsync("启用学分政策 seed-004");
+        await auditor.ShotAsync("auditor");
     }
 }

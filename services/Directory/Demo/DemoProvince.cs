@@ -220,6 +220,7 @@ public static class DemoProvince
     public static IEnumerable<(string Login, string Name, string Role, string OrganisationCode)> Staff()
     {
         yield return ("learning-platform", "学习平台对接账号", Roles.LearningPlatform, "37");
+        yield return ("auditor", "省教育厅审计员", Roles.Auditor, "37");
         yield return ("binzhou-admin", "滨州市教育局", Roles.DistrictAdmin, "3716");
         yield return ("zaozhuang-admin", "枣庄市教育局", Roles.DistrictAdmin, "3704");
         foreach (var (code, name, _) in Counties)
