@@ -27,6 +27,13 @@ public sealed class MentoringCopiesTests : MentoringTestBase
             new DateOnly(1990, 1, 1), "female", OrganisationId("S1"), PathOf("S1"), Stages.Primary, subject, new DateOnly(2024, 9, 1), true, false, null,
             tier, true, TeacherChanges.Updated, DateTimeOffset.UtcNow);
         await Send(Profile(2, "数学", Tiers.Backbone));
+        // Consumers run concurrently, so two messages sent together arrive in either order: the late ones go once
+        // version 2 is in, or "the same version again" could be the first version 2 the copy sees.
+        await Eventually.HoldsAsync(async () =>
+        {
+            await using var connection = await Db.OpenConnectionAsync();
+            return await connection.ExecuteScalarAsync<long>("select count(*) from teachers where id = @Id and version = 2", new { Id = teacher }) == 1;
+        }, TimeSpan.FromSeconds(60), "version 2 of the profile to be copied");
         await Send(Profile(1, "语文", Tiers.NewTeacher));
         await Send(Profile(2, "语文", Tiers.NewTeacher)); // the same version again: not newer
 

@@ -16,7 +16,9 @@ internal static class LocalTestServers
         SweepLeftovers(parent);
         var root = Path.Combine(parent, $"trainingplatform-tests-{Guid.NewGuid():N}"[..40]);
         var postgresStarting = LocalPostgres.StartAsync(
-            new LocalPostgresOptions { DataDirectory = Path.Combine(root, "postgres"), Ephemeral = true }, NullLogSink.Instance);
+            // A test run starts a hundred service instances or more against this one server, each with its pool and
+            // its background loops (outbox, inbox, audit sealer, session versions): more room than a service's server needs.
+            new LocalPostgresOptions { DataDirectory = Path.Combine(root, "postgres"), Ephemeral = true, MaxConnections = 600 }, NullLogSink.Instance);
         var rabbitStarting = LocalRabbitMq.StartAsync(
             new LocalRabbitMqOptions { DataDirectory = Path.Combine(root, "rabbitmq") }, NullLogSink.Instance);
         await Task.WhenAll(postgresStarting, rabbitStarting);

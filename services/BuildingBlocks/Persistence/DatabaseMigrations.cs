@@ -20,11 +20,15 @@ public sealed class DatabaseMigrations(string connectionString, Assembly service
 
     public string ConnectionString { get; } = connectionString;
 
+    // Migrations run once, at start-up: pooled, their connections would idle in Npgsql's pool for minutes after,
+    // two per service instance, which a busy server (or a test run starting a hundred instances) runs out of.
+    private string Unpooled => new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString;
+
     public async Task RunAsync(ILogger logger, CancellationToken cancellationToken)
     {
         await EnsureDatabaseExistsAsync(logger, cancellationToken);
 
-        await using var lockConnection = new NpgsqlConnection(ConnectionString);
+        await using var lockConnection = new NpgsqlConnection(Unpooled);
         await lockConnection.OpenAsync(cancellationToken);
         await using (var take = new NpgsqlCommand("select pg_advisory_lock(@key)", lockConnection))
         {
@@ -34,7 +38,7 @@ public sealed class DatabaseMigrations(string connectionString, Assembly service
 
         try
         {
-            var result = DeployChanges.To.PostgresqlDatabase(ConnectionString)
+            var result = DeployChanges.To.PostgresqlDatabase(Unpooled)
                 .WithScriptsEmbeddedInAssembly(typeof(DatabaseMigrations).Assembly, IsMigration, new SqlScriptOptions { RunGroupOrder = 0 })
                 .WithScriptsEmbeddedInAssembly(serviceAssembly, IsMigration, new SqlScriptOptions { RunGroupOrder = 1 })
                 .WithTransactionPerScript()
@@ -64,7 +68,7 @@ public sealed class DatabaseMigrations(string connectionString, Assembly service
         var target = new NpgsqlConnectionStringBuilder(ConnectionString);
         try
         {
-            await using var probe = new NpgsqlConnection(ConnectionString);
+            await using var probe = new NpgsqlConnection(Unpooled);
             await probe.OpenAsync(cancellationToken);
             return;
         }
