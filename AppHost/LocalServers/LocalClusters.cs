@@ -72,9 +72,9 @@ public static class LocalClusterExtensions
 
     /// <summary>
     /// Three RabbitMQ nodes (rabbit-1/2/3@localhost), each its own resource with its own AMQP, management and
-    /// distribution ports and its own folder, formed into one cluster by classic-config peer discovery. They share one
-    /// private epmd (Erlang nodes find each other through it), one set of credentials, and an Erlang cookie generated
-    /// for this run (kept only in the nodes' folders).
+    /// distribution ports and its own folder, formed into one cluster by classic-config peer discovery and started one
+    /// after another. They share one private epmd (Erlang nodes find each other through it), one set of credentials,
+    /// and an Erlang cookie generated for this run (kept only in the nodes' folders).
     /// </summary>
     public static async Task<IResourceBuilder<IResourceWithConnectionString>> AddMessageBrokerClusterAsync(
         this IDistributedApplicationBuilder builder, string name, string dataDirectory)
@@ -117,7 +117,7 @@ public static class LocalClusterExtensions
 
         var password = builder.AddParameter($"{name}-password", launches[0].Launch.Password, secret: true);
         var nodes = new List<LocalRabbitMqResource>();
-        IResourceBuilder<LocalRabbitMqResource>? seed = null;
+        IResourceBuilder<LocalRabbitMqResource>? previous = null;
         foreach (var (launch, ports, managementPort, folder) in launches)
         {
             var program = LaunchCommand.AsUser(launch.Server, launch.RunAsUser, StopSignal.Terminate);
@@ -130,15 +130,16 @@ public static class LocalClusterExtensions
                 // The management UI and HTTP API (queues, their types and members; the cluster's nodes).
                 .WithEndpoint(name: "management", port: managementPort, targetPort: managementPort, scheme: "http", isProxied: false)
                 .WaitFor(epmd);
-            // A node that boots for the first time joins a running one, so the first forms the cluster before the
-            // others start (started together, each might form a cluster of its own). A node that has been in the
-            // cluster waits at boot for the peers it last saw, so on later runs they all start together.
-            if (seed is not null && launch.FirstBoot)
+            // One node at a time, each once the one before accepts connections: on the first run the first node forms
+            // the cluster and the others join it (started together, each might form a cluster of its own); on later
+            // runs the first boots without waiting for its peers (RabbitMqClusterMembership.BootsFirst), and RabbitMQ
+            // 3.10 can crash a node that syncs its feature flags with a peer still booting.
+            if (previous is not null)
             {
-                node.WaitFor(seed);
+                node.WaitFor(previous);
             }
 
-            seed ??= node;
+            previous = node;
             nodes.Add(node.Resource);
         }
 

@@ -173,9 +173,16 @@ public sealed class LocalRabbitMq : IRabbitMqServer
         var runAs = ServiceAccount.RunAsWhenRoot("rabbitmq");
         var nodeName = $"{options.NodeName ?? $"tp{ports.Amqp.ToString(CultureInfo.InvariantCulture)}"}@localhost";
         var (user, password) = PrepareFolder(data, ports.Amqp, options);
-        await ServiceAccount.GiveToAsync(runAs, recursive: true, cancellationToken, data.Path);
         var mnesia = data.Combine("mnesia");
         var firstBoot = !Directory.Exists(Path.Combine(mnesia, nodeName));
+        if (options.Cluster is { BootsFirst: var bootsFirst } && bootsFirst == nodeName && !firstBoot)
+        {
+            // What `rabbitmqctl force_boot` does: a clustered node waits at boot for the peers it last saw running, who
+            // wait for it in turn; the node that starts first boots on its own data, and the others join it one by one.
+            await File.WriteAllTextAsync(Path.Combine(mnesia, nodeName, "force_load"), string.Empty, cancellationToken);
+        }
+
+        await ServiceAccount.GiveToAsync(runAs, recursive: true, cancellationToken, data.Path);
         await LeftoverServer.StopIfRunningAsync(Path.Combine(mnesia, $"{nodeName}.pid"), "beam",
             ProcessTree.SigTerm, log, options.Name, cancellationToken);
 

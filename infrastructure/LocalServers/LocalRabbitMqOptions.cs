@@ -41,4 +41,11 @@ public sealed record LocalRabbitMqOptions
 /// The nodes of one cluster (full names, e.g. <c>rabbit-1@localhost</c>) and the Erlang cookie they share, which lets
 /// them (and rabbitmqctl) talk to each other. The nodes must also share one epmd and one set of credentials.
 /// </summary>
-public sealed record RabbitMqClusterMembership(IReadOnlyList<string> Nodes, string ErlangCookie);
+public sealed record RabbitMqClusterMembership(IReadOnlyList<string> Nodes, string ErlangCookie)
+{
+    /// <summary>
+    /// The node started before the others (the first listed): on a restart it boots without waiting for its peers,
+    /// which are started after it one at a time.
+    /// </summary>
+    public string BootsFirst => Nodes[0];
+}

@@ -41,6 +41,7 @@ public static class ServiceMessaging
         var receiveQueues = new ServiceQueues();
         builder.Services.AddSingleton(receiveQueues);
         builder.Services.AddSingleton(broker);
+        builder.Services.AddSingleton(cluster);
         builder.Services.AddSingleton<ParkedMessages>();
         builder.Services.AddMassTransit(bus =>
         {
