@@ -12,9 +12,13 @@ var builder = DistributedApplication.CreateBuilder(LocalRun.AspireArguments(opti
 var data = options.DataDirectoryUnder(builder.AppHostDirectory);
 
 // The servers: Debian's PostgreSQL and RabbitMQ run as resources here, or the ones ConnectionStrings__postgres and
-// ConnectionStrings__messaging name.
-var postgres = await builder.AddPostgresServerAsync("postgres", Path.Combine(data, "postgres"));
-var messaging = await builder.AddMessageBrokerAsync("messaging", Path.Combine(data, "rabbitmq"));
+// ConnectionStrings__messaging name. --cluster: a primary with a synchronous standby, and three RabbitMQ nodes in one cluster.
+var postgres = options.Cluster
+    ? await builder.AddPostgresClusterAsync("postgres", Path.Combine(data, "postgres-cluster"))
+    : await builder.AddPostgresServerAsync("postgres", Path.Combine(data, "postgres"));
+var messaging = options.Cluster
+    ? await builder.AddMessageBrokerClusterAsync("messaging", Path.Combine(data, "rabbitmq-cluster"))
+    : await builder.AddMessageBrokerAsync("messaging", Path.Combine(data, "rabbitmq"));
 if (options.InfraOnly)
 {
     await builder.Build().RunAsync();
@@ -34,6 +38,10 @@ var directory = builder.AddService<Projects.Directory_Api>("directory", options.
     .StartsAfter(catalog);
 PlatformService[] services = [directory, catalog, enrollment, credits, mentoring];
 services.TrustTokensFrom(directory);
+foreach (var replica in services.SelectMany(s => s.Replicas))
+{
+    replica.WithBrokerCluster(messaging);
+}
 
 // The first operator and every demo account share one password, generated on the first run and kept in the data folder.
 var demo = DemoCredentials.LoadOrCreate(data);
@@ -51,7 +59,8 @@ foreach (var replica in directory.Replicas)
 var portalDatabase = postgres.AddServiceDatabase("portaldb");
 var portal = builder.AddPlatformProject<Projects.Portal>("portal", "portal", 0)
     .WithReference(portalDatabase).WaitFor(portalDatabase)
-    .WithReference(messaging).WaitFor(messaging);
+    .WithReference(messaging).WaitFor(messaging)
+    .WithBrokerCluster(messaging);
 var gateway = builder.AddPlatformProject<Projects.Gateway>("gateway", "gateway", 0, options.GatewayPort)
     .WithRoutesTo(services)
     .WithEnvironment("services__portal__http__0", portal.GetEndpoint("http"));

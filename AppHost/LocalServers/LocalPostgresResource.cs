@@ -19,8 +19,18 @@ public sealed class LocalPostgresResource(string name, string command, string wo
 
     public ParameterResource Password { get; } = password;
 
-    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
-        $"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username={LocalPostgres.SuperUser};Password={Password}");
+    /// <summary>The streaming standby's port in cluster mode (<c>--cluster</c>); null when the server runs alone.</summary>
+    public int? StandbyPort { get; init; }
+
+    /// <summary>
+    /// With a standby, both hosts and <c>Target Session Attributes=primary</c>: Npgsql opens connections on whichever is
+    /// the primary, so after the standby is promoted the services reconnect to it by themselves.
+    /// </summary>
+    public ReferenceExpression ConnectionStringExpression => StandbyPort is { } standby
+        ? ReferenceExpression.Create(
+            $"Host=127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)},127.0.0.1:{standby.ToString(CultureInfo.InvariantCulture)};Target Session Attributes=primary;Username={LocalPostgres.SuperUser};Password={Password}")
+        : ReferenceExpression.Create(
+            $"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username={LocalPostgres.SuperUser};Password={Password}");
 }
 
 /// <summary>One service's database on a PostgreSQL server, ours or one the operator gave.</summary>

@@ -23,6 +23,9 @@ public sealed record AppHostOptions
 
     public bool InfraOnly { get; init; }
 
+    /// <summary>Three RabbitMQ nodes in one cluster and PostgreSQL as a primary with a synchronous standby.</summary>
+    public bool Cluster { get; init; }
+
     public bool ShowHelp { get; init; }
 
     /// <summary>Where the servers keep their data: <c>--data-dir</c>, or <c>.data</c> beside the AppHost's folder.</summary>
@@ -74,6 +77,8 @@ public sealed record AppHostOptions
           --dashboard-port <port>          Aspire dashboard port on 127.0.0.1 (default {DefaultDashboardPort}, or the next free one)
           --data-dir <path>                Where PostgreSQL and RabbitMQ keep their data and the demo password (default <repo>/.data)
           --infra-only                     Start only PostgreSQL and RabbitMQ (their connection strings are on the dashboard)
+          --cluster                        Three RabbitMQ nodes in one cluster (quorum queues) and PostgreSQL as a primary
+                                           with a synchronous streaming standby; the services are given every node and host
           -h, --help                       Show this help
 
         Environment:
@@ -91,6 +96,7 @@ public sealed record AppHostOptions
         var dashboardPort = DefaultDashboardPort;
         string? dataDirectory = null;
         var infraOnly = false;
+        var cluster = false;
 
         for (var i = 0; i < args.Count; i++)
         {
@@ -121,6 +127,9 @@ public sealed record AppHostOptions
                 case "--infra-only":
                     infraOnly = true;
                     break;
+                case "--cluster":
+                    cluster = true;
+                    break;
                 default:
                     throw new UsageException($"unknown option '{args[i]}'");
             }
@@ -133,6 +142,7 @@ public sealed record AppHostOptions
             DashboardPort = dashboardPort,
             DataDirectory = dataDirectory,
             InfraOnly = infraOnly,
+            Cluster = cluster,
         };
     }
 

@@ -172,10 +172,17 @@ public sealed class LocalRabbitMq : IRabbitMqServer
         var binaries = RabbitMqBinaries.Locate(options.BinDirectory);
         var runAs = ServiceAccount.RunAsWhenRoot("rabbitmq");
         var nodeName = $"{options.NodeName ?? $"tp{ports.Amqp.ToString(CultureInfo.InvariantCulture)}"}@localhost";
-        var (user, password) = PrepareFolder(data, ports.Amqp);
-        await ServiceAccount.GiveToAsync(runAs, recursive: true, cancellationToken, data.Path);
+        var (user, password) = PrepareFolder(data, ports.Amqp, options);
         var mnesia = data.Combine("mnesia");
         var firstBoot = !Directory.Exists(Path.Combine(mnesia, nodeName));
+        if (options.Cluster is { BootsFirst: var bootsFirst } && bootsFirst == nodeName && !firstBoot)
+        {
+            // What `rabbitmqctl force_boot` does: a clustered node waits at boot for the peers it last saw running, who
+            // wait for it in turn; the node that starts first boots on its own data, and the others join it one by one.
+            await File.WriteAllTextAsync(Path.Combine(mnesia, nodeName, "force_load"), string.Empty, cancellationToken);
+        }
+
+        await ServiceAccount.GiveToAsync(runAs, recursive: true, cancellationToken, data.Path);
         await LeftoverServer.StopIfRunningAsync(Path.Combine(mnesia, $"{nodeName}.pid"), "beam",
             ProcessTree.SigTerm, log, options.Name, cancellationToken);
 
@@ -226,15 +233,35 @@ public sealed class LocalRabbitMq : IRabbitMqServer
     }
 
     /// <summary>Writes config files; returns the broker's user and password (generated on first use).</summary>
-    private static (string User, string Password) PrepareFolder(ServerDataFolder data, int amqpPort)
+    private static (string User, string Password) PrepareFolder(ServerDataFolder data, int amqpPort, LocalRabbitMqOptions options)
     {
         var (user, password) = CredentialsFor(data.Path);
-        SecretFile.Write(data.Combine("rabbitmq.conf"),
+        var config = new List<string>
+        {
             $"listeners.tcp.default = 127.0.0.1:{amqpPort.ToString(CultureInfo.InvariantCulture)}",
             $"default_user = {user}",
             $"default_pass = {password}",
-            "loopback_users = none");
-        File.WriteAllText(data.Combine("enabled_plugins"), "[].\n");
+            "loopback_users = none",
+        };
+        if (options.ManagementPort != 0)
+        {
+            config.Add($"management.tcp.ip = 127.0.0.1");
+            config.Add($"management.tcp.port = {options.ManagementPort.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (options.Cluster is { } cluster)
+        {
+            // Peer discovery from the node list rather than join_cluster calls after start: a node that boots for the
+            // first time joins whichever listed node is running, and one that restarts rejoins its cluster by itself.
+            config.Add("cluster_formation.peer_discovery_backend = classic_config");
+            config.AddRange(cluster.Nodes.Select((node, index) =>
+                $"cluster_formation.classic_config.nodes.{(index + 1).ToString(CultureInfo.InvariantCulture)} = {node}"));
+            // Erlang reads the cookie from $HOME (the data folder, see ServerEnvironment); it refuses one others can read.
+            SecretFile.Write(data.Combine(".erlang.cookie"), cluster.ErlangCookie);
+        }
+
+        SecretFile.Write(data.Combine("rabbitmq.conf"), [.. config]);
+        File.WriteAllText(data.Combine("enabled_plugins"), options.ManagementPort != 0 ? "[rabbitmq_management].\n" : "[].\n");
         // Empty on purpose: keeps /etc/rabbitmq/rabbitmq-env.conf from changing node name, ports or paths.
         File.WriteAllText(data.Combine("rabbitmq-env.conf"), string.Empty);
         Directory.CreateDirectory(data.Combine("mnesia"));

@@ -44,7 +44,7 @@ public sealed class ServiceQueues
 /// at worst in both queues, and the inbox absorbs the second copy.
 /// </para>
 /// </summary>
-public sealed partial class ParkedMessages(ServiceQueues queues, BrokerAddress broker, IBus bus, ILogger<ParkedMessages> logger)
+public sealed partial class ParkedMessages(ServiceQueues queues, BrokerAddress broker, BrokerCluster cluster, IBus bus, ILogger<ParkedMessages> logger)
 {
     /// <summary>MassTransit's error queue for <paramref name="queue"/>.</summary>
     public static string ErrorQueueOf(string queue) => queue + "_error";
@@ -196,7 +196,10 @@ public sealed partial class ParkedMessages(ServiceQueues queues, BrokerAddress b
             TopologyRecoveryEnabled = false,
             RequestedConnectionTimeout = TimeSpan.FromSeconds(10),
         };
-        return await factory.CreateConnectionAsync("parked-messages", cancellationToken);
+        // In a cluster, the first node that answers (the queues are reachable from every node).
+        return cluster.Nodes.Count == 0
+            ? await factory.CreateConnectionAsync("parked-messages", cancellationToken)
+            : await factory.CreateConnectionAsync(cluster.Nodes.Select(AmqpTcpEndpoint.Parse).ToList(), "parked-messages", cancellationToken);
     }
 
     /// <summary>Ready messages in <paramref name="errorQueue"/>, or null if it does not exist (MassTransit creates it with the first fault).</summary>

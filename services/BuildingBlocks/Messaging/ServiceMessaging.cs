@@ -29,6 +29,7 @@ public static class ServiceMessaging
                 "an AMQP URI such as amqp://user:password@127.0.0.1:5672/. Start the platform through the AppHost, or set it.");
         }
         var broker = BrokerAddress.Parse(connectionString);
+        var cluster = BrokerCluster.From(builder.Configuration);
 
         // Side-by-side copies of one service that must not compete for each other's messages (the tests run several,
         // each with its own database) set Messaging:QueuePrefix; replicas of one deployment never do.
@@ -40,6 +41,7 @@ public static class ServiceMessaging
         var receiveQueues = new ServiceQueues();
         builder.Services.AddSingleton(receiveQueues);
         builder.Services.AddSingleton(broker);
+        builder.Services.AddSingleton(cluster);
         builder.Services.AddSingleton<ParkedMessages>();
         builder.Services.AddMassTransit(bus =>
         {
@@ -54,6 +56,7 @@ public static class ServiceMessaging
             bus.AddConfigureEndpointsCallback((_, queue, endpoint) =>
             {
                 receiveQueues.Add(queue);
+                cluster.ConfigureEndpoint(endpoint);
                 ConfigureDependencyOutages(endpoint, killSwitchRestart);
             });
 
@@ -63,6 +66,7 @@ public static class ServiceMessaging
                 {
                     host.Username(broker.Username);
                     host.Password(broker.Password);
+                    cluster.ConfigureHost(host);
                 });
                 // In-process retries ride out a deadlock, a restarting database or a lost connection. What still
                 // fails for a reason of its own goes to the queue's _error queue with the exception in its headers,
