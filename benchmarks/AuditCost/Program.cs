@@ -165,8 +165,8 @@ foreach (var connections in levels)
     var a = results.Single(r => r.Name.StartsWith("(a)", StringComparison.Ordinal) && r.Connections == connections);
     var b = results.Single(r => r.Name.StartsWith("(b)", StringComparison.Ordinal) && r.Connections == connections);
     static string Delta(double before, double after, string unit) =>
-        $"{after - before,7:+0.00;-0.00} {unit} {(before > 0 ? (after - before) / before * 100 : double.NaN),4:+0;-0}%";
-    Console.WriteLine($"{connections,5} {$"{b.PerSecond - a.PerSecond,6:+0;-0} /s {(b.PerSecond - a.PerSecond) / a.PerSecond * 100,4:+0;-0}%",18} " +
+        $"{after - before,7:+0.00;-0.00;0.00} {unit} {(before > 0 ? (after - before) / before * 100 : double.NaN),4:+0;-0;0}%";
+    Console.WriteLine($"{connections,5} {$"{b.PerSecond - a.PerSecond,6:+0;-0;0} /s {(b.PerSecond - a.PerSecond) / a.PerSecond * 100,4:+0;-0;0}%",18} " +
                       $"{Delta(a.P50, b.P50, "ms"),18} {Delta(a.P95, b.P95, "ms"),18} {Delta(a.P99, b.P99, "ms"),18} " +
                       $"{Delta(a.PostgresCpu, b.PostgresCpu, "ms"),18} {Delta(a.OwnCpu, b.OwnCpu, "ms"),18}");
 }
