@@ -17,6 +17,7 @@ public static class EnrollmentSetup
     {
         builder.Services.AddOptions<CycleOptions>().BindConfiguration(CycleOptions.SectionName);
         builder.Services.AddHostedService<RequiredPushWorker>();
+        builder.Services.AddHostedService<ProgressTallyRebuildWorker>();
         return builder;
     }
 
@@ -30,6 +31,7 @@ public static class EnrollmentSetup
             .MapOptOutEndpoints()
             .MapReportEndpoints()
             .MapProgressStatusEndpoints()
+            .MapProgressTallyEndpoints()
             .MapParkedMessageEndpoints(EnrollmentApi.ServiceName)
             .MapAuditEndpoints(EnrollmentApi.ServiceName);
         return app;

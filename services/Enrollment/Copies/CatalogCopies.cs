@@ -4,6 +4,7 @@ using Npgsql;
 using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.Contracts.Catalog;
+using TrainingPlatform.Services.Enrollment.Reports;
 using TrainingPlatform.Services.Enrollment.Required;
 
 namespace TrainingPlatform.Services.Enrollment.Copies;
@@ -14,8 +15,9 @@ namespace TrainingPlatform.Services.Enrollment.Copies;
 /// </summary>
 public sealed class ProgramYearScheduledCopy(NpgsqlDataSource db) : IdempotentConsumer<ProgramYearScheduled>(db)
 {
-    protected override Task HandleAsync(ProgramYearScheduled m, UnitOfWork unitOfWork, CancellationToken cancellationToken) =>
-        unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+    protected override async Task HandleAsync(ProgramYearScheduled m, UnitOfWork unitOfWork, CancellationToken cancellationToken)
+    {
+        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
             insert into program_years (id, code, name, min_annual_hours, min_elective_hours, group_lists_due, topic_selection_opens,
                 topic_selection_closes, course_selection_opens, study_starts, required_study_ends, credit_registration_closes, version)
             values (@ProgramYearId, @Code, @Name, @MinAnnualHours, @MinElectiveHours, @GroupListsDue, @TopicSelectionOpens, @TopicSelectionCloses,
@@ -34,6 +36,9 @@ public sealed class ProgramYearScheduledCopy(NpgsqlDataSource db) : IdempotentCo
             m.Windows.TopicSelectionCloses, m.Windows.CourseSelectionOpens, m.Windows.StudyStarts, m.Windows.RequiredStudyEnds,
             m.Windows.CreditRegistrationCloses, m.Version,
         }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        // Every teacher is in the year's views from the start (未开始), so every teacher has a tally of it.
+        await ProgressTallyStore.AddYearAsync(unitOfWork, m.ProgramYearId, cancellationToken);
+    }
 }
 
 public sealed class SelectionWindowAdjustedCopy(NpgsqlDataSource db) : IdempotentConsumer<SelectionWindowAdjusted>(db)
@@ -50,6 +55,8 @@ public sealed class CoursePublishedCopy(NpgsqlDataSource db) : IdempotentConsume
 {
     protected override async Task HandleAsync(CoursePublished m, UnitOfWork unitOfWork, CancellationToken cancellationToken)
     {
+        var hoursBefore = await unitOfWork.Connection.ExecuteScalarAsync<decimal?>(new CommandDefinition(
+            "select hours from courses where id = @CourseId for update", new { m.CourseId }, unitOfWork.Transaction, cancellationToken: cancellationToken));
         // A retirement that overtook its publication leaves the course retired.
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
             insert into courses (id, content_id, code, version, title, hours, category, mode, level, stages, subjects, status, changed_at)
@@ -72,6 +79,11 @@ public sealed class CoursePublishedCopy(NpgsqlDataSource db) : IdempotentConsume
                     capacity = excluded.capacity
                 """, new { s.SessionId, m.CourseId, s.Place, s.StartsOn, s.EndsOn, s.Capacity }, unitOfWork.Transaction,
                 cancellationToken: cancellationToken));
+        }
+        // Tallies sum the course copy's hours: new hours (or a course its required enrollments were waiting for) move them.
+        if (hoursBefore != m.Hours)
+        {
+            await ProgressTallyStore.RefreshCourseAsync(unitOfWork, m.CourseId, cancellationToken);
         }
     }
 }

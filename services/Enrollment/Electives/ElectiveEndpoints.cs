@@ -10,6 +10,7 @@ using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Contracts.Enrollment;
 using TrainingPlatform.Contracts.Reference;
 using TrainingPlatform.Services.Enrollment.MyYear;
+using TrainingPlatform.Services.Enrollment.Reports;
 
 namespace TrainingPlatform.Services.Enrollment.Electives;
 
@@ -113,6 +114,7 @@ public static class ElectiveEndpoints
         {
             return Problems.Conflict("你已选过这门课程", "already-enrolled");
         }
+        await ProgressTallyStore.RefreshAsync(unitOfWork, [teacherId], cancellationToken);
         await unitOfWork.PublishAsync(new CourseEnrolled(enrollmentId, teacherId, programYear.Id, course.Id, EnrollmentKinds.Elective,
             course.Mode == DeliveryModes.Concentrated ? request.SessionId : null, now), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
@@ -140,10 +142,8 @@ public static class ElectiveEndpoints
         {
             return Problems.NotFound("你没有选这门选修课");
         }
-        if (dropped.SessionId is { } session)
-        {
-            await Seats.FreeAsync(unitOfWork, session, now, cancellationToken);
-        }
+        var promoted = dropped.SessionId is { } session ? await Seats.FreeAsync(unitOfWork, session, now, cancellationToken) : [];
+        await ProgressTallyStore.RefreshAsync(unitOfWork, [teacherId, .. promoted], cancellationToken);
         await unitOfWork.PublishAsync(new EnrollmentWithdrawn(dropped.Id, teacherId, programYear.Id, courseId, "教师退选", now), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(await MyYearStore.ElectiveSummaryAsync(unitOfWork.Connection, programYear, teacherId, cancellationToken));

@@ -4,6 +4,7 @@ using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Contracts.Catalog;
 using TrainingPlatform.Services.Enrollment.Copies;
+using TrainingPlatform.Services.Enrollment.Reports;
 
 namespace TrainingPlatform.Services.Enrollment.Required;
 
@@ -110,6 +111,8 @@ public static class RequiredPush
             where e.id = w.id and e.status = 'enrolled'
             """, new { Ids = withdraw.Select(w => w.Id).ToArray(), Reasons = withdraw.Select(w => w.Reason).ToArray(), Now = now },
             unitOfWork.Transaction, cancellationToken: cancellationToken));
+        // Also when nothing was enrolled or withdrawn: the teacher may have moved school, changed name or left post.
+        await ProgressTallyStore.RefreshAsync(unitOfWork, teachers.Select(t => t.Id), cancellationToken);
         return enroll.Count + withdraw.Count;
     }
 }
