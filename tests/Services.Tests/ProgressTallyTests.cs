@@ -159,6 +159,8 @@ public sealed class ProgressTallyTests : IAsyncLifetime
             rows.Add(row);
         }
         Assert.Equal([("教师丙", ProgressStatuses.NotStarted)], rows.Select(r => (r.Name, r.Status)));
+        await TalliesReadAsTheScanAsync();
+        await HalfWayThroughTheYearAsync();
     }
 
     [Fact]
@@ -207,6 +209,8 @@ public sealed class ProgressTallyTests : IAsyncLifetime
             Assert.Equal((12m, 12m, true), (tally.ElectiveHours, tally.HoursDone, tally.Started));
         }
         await NoDifferencesAsync("progress on two replicas");
+        await TalliesReadAsTheScanAsync();
+        await HalfWayThroughTheYearAsync();
     }
 
     [Fact]
@@ -281,6 +285,57 @@ public sealed class ProgressTallyTests : IAsyncLifetime
         var year = (await EnrollmentFacts.YearAsync(connection, Year, default))!;
         var differences = await ProgressTallyStore.CheckAsync(connection, year, Today, "", default);
         Assert.True(differences.Count == 0, $"after {after}: {string.Join("; ", differences)}");
+    }
+
+    /// <summary>
+    /// The day moves on, no tally does: study half-way through (18 of 36 hours expected), course selection closed the
+    /// day before study started except in county K2, whose adjustment keeps it open. The statuses the tallies give,
+    /// decided when read, are still the scan's.
+    /// </summary>
+    private async Task HalfWayThroughTheYearAsync()
+    {
+        await using (var connection = await Db.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("""
+                update program_years set course_selection_opens = @Opens, study_starts = @Starts, required_study_ends = @Ends where id = @Id;
+                insert into window_adjustments (id, program_year_id, window_name, organisation_path, opens_on, closes_on, kind, reason, adjusted_at)
+                values (gen_random_uuid(), @Id, 'course_selection', 'P/C2/K2', @Opens, @Later, 'extended', '补选', now());
+                """, new { Id = _year, Opens = Today.AddDays(-60), Starts = Today.AddDays(-48), Ends = Today.AddDays(48), Later = Today.AddDays(5) });
+        }
+        await NoDifferencesAsync("the year half-way through");
+        await TalliesReadAsTheScanAsync();
+    }
+
+    /// <summary>
+    /// The views' answers read from the tallies equal the scan's: each status's teachers paged one at a time by keyset
+    /// (and all of them), and the roll-ups of the province (by county) and of a county (by school).
+    /// </summary>
+    private async Task TalliesReadAsTheScanAsync()
+    {
+        await using var connection = await Db.OpenConnectionAsync();
+        var year = (await EnrollmentFacts.YearAsync(connection, Year, default))!;
+        foreach (var root in new[] { "", "P/C1/K1", SchoolA })
+        {
+            var scope = new ReportScope(year, Today, root, null);
+            foreach (var status in ProgressStatuses.Names.Keys.Append(null))
+            {
+                var scanned = new List<(Guid, string)>();
+                await foreach (var row in ReportStore.StreamAsync(connection, scope, status, default))
+                {
+                    scanned.Add((row.Id, row.Status));
+                }
+                var paged = new List<(Guid, string)>();
+                ProgressTallyStore.PageKey? after = null;
+                while (await ProgressTallyStore.PageAsync(connection, scope, status, after, 1, default) is [var next])
+                {
+                    paged.Add((next.Id, next.Status));
+                    after = new(next.SchoolPath, next.Name, next.Id);
+                }
+                Assert.Equal(scanned, paged);
+            }
+            var depth = ProgressStatus.RollUpDepth(root);
+            Assert.Equal(await ReportStore.RollUpAsync(connection, scope, depth, default), await ProgressTallyStore.RollUpAsync(connection, scope, depth, default));
+        }
     }
 
     private Task TeacherAsync(Guid id, int version, string name, string school, string subject, bool inPost = true) =>

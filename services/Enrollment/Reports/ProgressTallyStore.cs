@@ -250,6 +250,76 @@ public static class ProgressTallyStore
         _ => value.ToString() ?? "",
     };
 
+    /// <summary>Where a keyset page ends: the last row's school path, name and id; the next page starts after it.</summary>
+    public sealed record PageKey(string SchoolPath, string Name, Guid Id);
+
+    /// <summary>
+    /// A page of the year's teachers below the scope's root read from the tallies, in school, name and id order, those of
+    /// <paramref name="status"/> only (null: all), after <paramref name="after"/> (keyset, no OFFSET). For one school and
+    /// one status it walks <c>ix_progress_tallies_school</c> in order: the status narrows to its date-free phase there
+    /// and <see cref="ProgressStatus.SqlCase"/> decides within it.
+    /// </summary>
+    public static async Task<IReadOnlyList<TeacherYearRow>> PageAsync(NpgsqlConnection connection, ReportScope scope, string? status, PageKey? after,
+        int limit, CancellationToken cancellationToken)
+    {
+        var parameters = scope.Parameters();
+        parameters.AddDynamicParams(new
+        {
+            Status = status,
+            Phases = PhasesOf(status, scope.Year.MinAnnualHours),
+            AfterPath = after?.SchoolPath, AfterName = after?.Name, AfterId = after?.Id, Limit = limit,
+        });
+        return [.. await connection.QueryAsync<TeacherYearRow>(new CommandDefinition($"""
+            {TalliesCte("and p.phase = any(@Phases) and (@AfterPath::text is null or (p.school_path, p.name, p.teacher_id) > (@AfterPath, @AfterName, @AfterId))")}
+            select * from (select figured.*, {ProgressStatus.SqlCase} as status from figured) y
+            where (@Status::text is null or y.status = @Status)
+            order by school_path, name, id
+            limit @Limit
+            """, parameters, cancellationToken: cancellationToken))];
+    }
+
+    /// <summary>The phases a status can come from (all three for none): the date-free half of <see cref="ProgressStatus.SqlCase"/>.</summary>
+    internal static string[] PhasesOf(string? status, decimal minAnnualHours) => status switch
+    {
+        ProgressStatuses.OptedOut => ["opted_out"],
+        ProgressStatuses.NotStarted => ["not_started"],
+        // With a minimum of zero a teacher who has not started has done it already.
+        ProgressStatuses.Completed when minAnnualHours <= 0 => ["started", "not_started"],
+        ProgressStatuses.Completed or ProgressStatuses.OnTrack or ProgressStatuses.Behind => ["started"],
+        _ => ["opted_out", "not_started", "started"],
+    };
+
+    /// <summary>
+    /// <see cref="ReportStore.RollUpAsync"/>'s answer read from the tallies: counts per group <paramref name="depth"/> levels
+    /// deep and the total, summed over the teachers' rows at read time (a narrow table, no enrollments).
+    /// </summary>
+    public static async Task<IReadOnlyList<RollUpRow>> RollUpAsync(NpgsqlConnection connection, ReportScope scope, int depth,
+        CancellationToken cancellationToken)
+    {
+        var parameters = scope.Parameters();
+        parameters.Add("Depth", depth);
+        return [.. await connection.QueryAsync<RollUpRow>(new CommandDefinition($"""
+            {TalliesCte("")},
+            grouped as (
+                select case when grouping(g.path) = 0 then g.path end as path,
+                       count(*)::int as teachers,
+                       count(*) filter (where g.status = 'completed')::int as completed,
+                       count(*) filter (where g.status = 'on_track')::int as on_track,
+                       count(*) filter (where g.status = 'behind')::int as behind,
+                       count(*) filter (where g.status = 'not_started')::int as not_started,
+                       count(*) filter (where g.status = 'opted_out')::int as opted_out,
+                       round(avg(g.hours_done), 1) as average_hours,
+                       round(100.0 * count(*) filter (where g.status = 'completed') / count(*), 1) as completion_rate
+                from (select array_to_string((string_to_array(school_path, '/'))[1:@Depth], '/') as path, {ProgressStatus.SqlCase} as status, hours_done
+                      from figured) g
+                group by grouping sets ((g.path), ())
+            )
+            select grouped.*, coalesce(org.code, split_part(grouped.path, '/', -1)) as code, org.name, org.kind
+            from grouped left join organisations org on org.path = grouped.path
+            order by grouped.path nulls first
+            """, parameters, cancellationToken: cancellationToken))];
+    }
+
     /// <summary>
     /// The year's tallies of in-post teachers below the root, with the school's course-selection close (looked up once
     /// per school path in the year's few adjustments) and the status by <see cref="ProgressStatus.SqlCase"/>.
@@ -264,9 +334,19 @@ public static class ProgressTallyStore
     }
 
     private static readonly string TalliesSql = $"""
+        {TalliesCte("")}
+        select figured.*, {ProgressStatus.SqlCase} as status from figured
+        order by school_path, name, id
+        """;
+
+    /// <summary>
+    /// The tallies in scope (with <paramref name="filter"/> on <c>p</c>), each with its school's course-selection close,
+    /// looked up once per school path in the year's few adjustments (the rule of <c>WindowRules</c>, as the scan has it).
+    /// </summary>
+    private static string TalliesCte(string filter) => $"""
         with tallies as (
             select * from progress_tallies p
-            where p.program_year_id = @YearId and p.in_post and {PlatformUser.ScopeSql("p.school_path")}
+            where p.program_year_id = @YearId and p.in_post and {PlatformUser.ScopeSql("p.school_path")} {filter}
         ),
         schools as (
             select s.school_path,
@@ -282,7 +362,5 @@ public static class ProgressTallyStore
                    p.started, p.opted_out, p.opt_out_statement, s.selection_closes
             from tallies p join schools s on s.school_path = p.school_path
         )
-        select figured.*, {ProgressStatus.SqlCase} as status from figured
-        order by school_path, name, id
         """;
 }
