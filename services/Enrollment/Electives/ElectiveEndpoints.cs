@@ -114,7 +114,7 @@ public static class ElectiveEndpoints
         {
             return Problems.Conflict("你已选过这门课程", "already-enrolled");
         }
-        await ProgressTallyStore.RefreshAsync(unitOfWork, [teacherId], cancellationToken);
+        await ProgressTallyStore.RefreshAsync(unitOfWork, [teacherId], cancellationToken, programYear.Id);
         await unitOfWork.PublishAsync(new CourseEnrolled(enrollmentId, teacherId, programYear.Id, course.Id, EnrollmentKinds.Elective,
             course.Mode == DeliveryModes.Concentrated ? request.SessionId : null, now), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
@@ -143,7 +143,7 @@ public static class ElectiveEndpoints
             return Problems.NotFound("你没有选这门选修课");
         }
         var promoted = dropped.SessionId is { } session ? await Seats.FreeAsync(unitOfWork, session, now, cancellationToken) : [];
-        await ProgressTallyStore.RefreshAsync(unitOfWork, [teacherId, .. promoted], cancellationToken);
+        await ProgressTallyStore.RefreshAsync(unitOfWork, [teacherId, .. promoted], cancellationToken, programYear.Id);
         await unitOfWork.PublishAsync(new EnrollmentWithdrawn(dropped.Id, teacherId, programYear.Id, courseId, "教师退选", now), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(await MyYearStore.ElectiveSummaryAsync(unitOfWork.Connection, programYear, teacherId, cancellationToken));

@@ -57,17 +57,22 @@ public static class ProgressTallyStore
             "select id from teachers where id = any(@Teachers) order by id for no key update",
             new { Teachers = teacherIds.Distinct().ToArray() }, unitOfWork.Transaction, cancellationToken: cancellationToken));
 
-    /// <summary>Recomputes the teachers' rows for every year from their enrollments, under their locks.</summary>
-    public static async Task RefreshAsync(UnitOfWork unitOfWork, IEnumerable<Guid> teacherIds, CancellationToken cancellationToken)
+    /// <summary>
+    /// Recomputes the teachers' rows from their enrollments under their locks: of <paramref name="yearId"/>, or of every
+    /// year when null. One round trip: the lock, then the recomputation as a second statement of the same command, whose
+    /// snapshot is taken once the lock is granted.
+    /// </summary>
+    public static async Task RefreshAsync(UnitOfWork unitOfWork, IEnumerable<Guid> teacherIds, CancellationToken cancellationToken,
+        Guid? yearId = null)
     {
         var teachers = teacherIds.Distinct().Order().ToArray();
         if (teachers.Length == 0)
         {
             return;
         }
-        await LockAsync(unitOfWork, teachers, cancellationToken);
-        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(RefreshSql, new { Teachers = teachers }, unitOfWork.Transaction,
-            cancellationToken: cancellationToken));
+        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(
+            "select id from teachers where id = any(@Teachers) order by id for no key update;\n" + RefreshSql,
+            new { Teachers = teachers, YearId = yearId }, unitOfWork.Transaction, cancellationToken: cancellationToken));
     }
 
     /// <summary>Refreshes every teacher enrolled in the course (its hours changed), a set-based statement.</summary>
@@ -102,7 +107,7 @@ public static class ProgressTallyStore
                    bool_or(e.status = 'completed' or e.minutes_studied > 0 or e.percent > 0 or e.test_passed or e.assignment_handed_in) as started
             from enrollments e
             left join courses c on c.id = e.course_id
-            where e.teacher_id = any(@Teachers) and e.status <> 'withdrawn'
+            where e.teacher_id = any(@Teachers) and e.status <> 'withdrawn' and (@YearId::uuid is null or e.program_year_id = @YearId)
             group by e.teacher_id, e.program_year_id
         )
         insert into progress_tallies (teacher_id, program_year_id, school_path, name, stage, subject, in_post, required_hours, elective_hours,
@@ -114,7 +119,7 @@ public static class ProgressTallyStore
         cross join program_years y
         left join figures f on f.teacher_id = t.id and f.program_year_id = y.id
         left join opt_outs o on o.teacher_id = t.id and o.program_year_id = y.id
-        where t.id = any(@Teachers)
+        where t.id = any(@Teachers) and (@YearId::uuid is null or y.id = @YearId)
         on conflict (teacher_id, program_year_id) do update
         set school_path = excluded.school_path, name = excluded.name, stage = excluded.stage, subject = excluded.subject,
             in_post = excluded.in_post, required_hours = excluded.required_hours, elective_hours = excluded.elective_hours,
@@ -172,7 +177,7 @@ public static class ProgressTallyStore
             """, new { After = job.AfterTeacher, Batch = RebuildBatch }, unitOfWork.Transaction, cancellationToken: cancellationToken))).ToArray();
         if (teachers.Length > 0)
         {
-            await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(RefreshSql, new { Teachers = teachers }, unitOfWork.Transaction,
+            await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(RefreshSql, new { Teachers = teachers, YearId = (Guid?)null }, unitOfWork.Transaction,
                 cancellationToken: cancellationToken));
         }
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
