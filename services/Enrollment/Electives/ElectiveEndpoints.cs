@@ -138,6 +138,8 @@ public static class ElectiveEndpoints
             return Problems.Conflict(refused.Reason, refused.Rule);
         }
         var now = clock.GetUtcNow();
+        // The teacher before the enrollment, the order a progress batch takes them in (it may be reporting this course).
+        await ProgressTallyStore.LockAsync(unitOfWork, [teacherId], cancellationToken);
         if (await ElectiveStore.DropAsync(unitOfWork, teacherId, programYear.Id, courseId, now, cancellationToken) is not { } dropped)
         {
             return Problems.NotFound("你没有选这门选修课");

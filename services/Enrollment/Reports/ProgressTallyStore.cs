@@ -49,8 +49,9 @@ public static class ProgressTallyStore
 {
     /// <summary>
     /// Locks the teachers' copy rows in id order, so writers of the same teacher queue and two batches cannot deadlock.
-    /// A writer that will also lock enrollments takes these first (the teacher copy's consumer does: its upsert holds the
-    /// teacher row while it withdraws required courses).
+    /// The order is teacher, then enrollments, for every writer that locks existing enrollments: a progress batch, a drop
+    /// and the required push lock the teachers first (the teacher copy's consumer does anyway: its upsert holds the
+    /// teacher row while it withdraws required courses). A choice only inserts, so it may lock its teacher last.
     /// </summary>
     public static Task LockAsync(UnitOfWork unitOfWork, IEnumerable<Guid> teacherIds, CancellationToken cancellationToken) =>
         unitOfWork.Connection.ExecuteAsync(new CommandDefinition(

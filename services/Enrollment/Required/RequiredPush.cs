@@ -64,6 +64,9 @@ public static class RequiredPush
         {
             return 0;
         }
+        // The teachers before their enrollments, as every writer of tallies takes them (a progress batch locks the teachers,
+        // then their enrollments): withdrawing first and locking the teacher after could deadlock with it.
+        await ProgressTallyStore.LockAsync(unitOfWork, teachers.Select(t => t.Id).Order(), cancellationToken);
         var connection = unitOfWork.Connection;
         var packageRows = await connection.QueryAsync<(Guid YearId, string Stage, string Subject, string Items)>(new CommandDefinition("""
             select p.program_year_id, p.stage, p.subject, p.items::text
