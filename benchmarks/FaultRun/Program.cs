@@ -10,13 +10,14 @@
 //   2. the PostgreSQL primary is killed (-9) and, --failover seconds later (default 10, a failover manager's detection),
 //      the standby promoted: the services find it through their multi-host connection strings by themselves;
 //   3. one replica of each service is killed (-9), and started again after --settle seconds.
+// (--teachers: elective choices of that many teachers per school, 100 = all.)
 // Then the load stops, the consumers drain, and everything is counted in the databases (after a failover: the promoted
 // primary) and the broker: requests sent / succeeded / failed, each fault's failure window and the time from its end to
 // the first success, enrollments and events expected / found / duplicated / parked, with every request answered with
 // success found afterwards. Exit code 1 when anything is lost, duplicated or parked.
 //
 //   dotnet run -c Release --project benchmarks/FaultRun -- [reports/s=20] [electives/s=4] [--outage 300] [--broker-outage 60] [--settle 60]
-//   dotnet run -c Release --project benchmarks/FaultRun -- --cluster [reports/s=20] [electives/s=4] [--broker-outage 60] [--failover 10] [--settle 60]
+//   dotnet run -c Release --project benchmarks/FaultRun -- --cluster [reports/s=20] [electives/s=4] [--broker-outage 60] [--failover 10] [--settle 60] [--teachers 100]
 using System.Diagnostics;
 using System.Globalization;
 using TrainingPlatform.PlatformTesting;
@@ -42,7 +43,7 @@ await using var platform = await RunningPlatform.StartAsync(cluster
     ? ["--cluster", .. services.SelectMany(s => new[] { "--replicas", $"{s}=2" })]
     : ["--replicas", "enrollment=2"]);
 Console.WriteLine($"platform healthy after {clock.Elapsed.TotalSeconds:0} s");
-using var load = await GatewayLoad.PrepareAsync(platform, clock);
+using var load = await GatewayLoad.PrepareAsync(platform, clock, teachersPerSchool: (int)Option("--teachers", 100));
 Console.WriteLine($"work: {load.Required.Count:N0} required courses to complete, {load.ElectiveWork.Count:N0} elective choices to try ({clock.Elapsed.TotalSeconds:0} s)");
 
 using var stopLoad = new CancellationTokenSource();
