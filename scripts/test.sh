@@ -25,6 +25,12 @@ dotnet test TrainingPlatform.sln -c Release --no-build --nologo -m:1 \
 # The per-assembly summaries read "Passed: N" / "Failed: N"; awk alone, since a grep finding nothing would end the script.
 passed=$(awk '$1 == "Passed:" {s += $2} END {print s + 0}' "$log")
 failed=$(awk '$1 == "Failed:" {s += $2} END {print s + 0}' "$log")
+if [ "$failed" -ne 0 ]; then
+  # CI shows only the end of a long log: name each failed test and the first lines of its reason here.
+  echo
+  echo "failed tests:"
+  awk '/^  Failed [A-Za-z]/ {print; n = 6; next} n > 0 {print; n--}' "$log"
+fi
 echo
 echo "tests: ${passed} passed, ${failed} failed"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
