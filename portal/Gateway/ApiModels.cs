@@ -115,8 +115,8 @@ public sealed record ReportUnit(string Code, string Name, string Kind, string Pa
 public sealed record TeacherProgress(Guid TeacherId, string Name, string SchoolCode, string SchoolName, string Stage, string Subject, decimal RequiredHours,
     decimal ElectiveHours, decimal HoursDone, decimal PercentOfMinimum, bool OptedOut, string Status, string Reason);
 
-public sealed record TeacherProgressPage(string Year, ReportUnit? Under, DateOnly AsOf, string Filter, int Page, int PageSize, long Total,
-    IReadOnlyList<TeacherProgress> Items);
+public sealed record TeacherProgressPage(string Year, ReportUnit? Under, DateOnly AsOf, string Filter, int PageSize, long Total,
+    IReadOnlyList<TeacherProgress> Items, string? Next);
 
 public sealed record ProgressUnit(string? Path, string? Code, string? Name, string? Kind, int Teachers, int Completed, int OnTrack, int Behind,
     int NotStarted, int OptedOut, decimal AverageHours, decimal CompletionRate)

@@ -17,7 +17,7 @@ public static class EnrollmentSetup
     {
         builder.Services.AddOptions<CycleOptions>().BindConfiguration(CycleOptions.SectionName);
         builder.Services.AddHostedService<RequiredPushWorker>();
-        builder.Services.AddHostedService<ProgressTallyRebuildWorker>();
+        builder.Services.AddHostedService<ProgressTallyWorker>();
         return builder;
     }
 

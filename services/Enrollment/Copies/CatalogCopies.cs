@@ -17,6 +17,12 @@ public sealed class ProgramYearScheduledCopy(NpgsqlDataSource db) : IdempotentCo
 {
     protected override async Task HandleAsync(ProgramYearScheduled m, UnitOfWork unitOfWork, CancellationToken cancellationToken)
     {
+        var before = await unitOfWork.Connection.QuerySingleOrDefaultAsync<YearKeys>(new CommandDefinition(
+            """
+            select min_annual_hours as MinAnnualHours, min_elective_hours as MinElectiveHours, study_starts as StudyStarts, version
+            from program_years where id = @ProgramYearId for update
+            """,
+            new { m.ProgramYearId }, unitOfWork.Transaction, cancellationToken: cancellationToken));
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
             insert into program_years (id, code, name, min_annual_hours, min_elective_hours, group_lists_due, topic_selection_opens,
                 topic_selection_closes, course_selection_opens, study_starts, required_study_ends, credit_registration_closes, version)
@@ -38,17 +44,32 @@ public sealed class ProgramYearScheduledCopy(NpgsqlDataSource db) : IdempotentCo
         }, unitOfWork.Transaction, cancellationToken: cancellationToken));
         // Every teacher is in the year's views from the start (未开始), so every teacher has a tally of it.
         await ProgressTallyStore.AddYearAsync(unitOfWork, m.ProgramYearId, cancellationToken);
+        // The fold counted teachers by the year's minimums and its default course-selection close (the day before study).
+        if (before is not null && before.Version < m.Version
+            && (before.MinAnnualHours, before.MinElectiveHours, before.StudyStarts) != (m.MinAnnualHours, m.MinElectiveHours, m.Windows.StudyStarts))
+        {
+            await ProgressFold.InvalidateAsync(unitOfWork, m.ProgramYearId, null, cancellationToken);
+        }
     }
 }
 
+internal sealed record YearKeys(decimal MinAnnualHours, decimal MinElectiveHours, DateOnly StudyStarts, int Version);
+
 public sealed class SelectionWindowAdjustedCopy(NpgsqlDataSource db) : IdempotentConsumer<SelectionWindowAdjusted>(db)
 {
-    protected override Task HandleAsync(SelectionWindowAdjusted m, UnitOfWork unitOfWork, CancellationToken cancellationToken) =>
-        unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+    protected override async Task HandleAsync(SelectionWindowAdjusted m, UnitOfWork unitOfWork, CancellationToken cancellationToken)
+    {
+        var added = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
             insert into window_adjustments (id, program_year_id, window_name, organisation_path, opens_on, closes_on, kind, reason, adjusted_at)
             values (@AdjustmentId, @ProgramYearId, @Window, @OrganisationPath, @OpensOn, @ClosesOn, @Kind, @Reason, @AdjustedAt)
             on conflict (id) do nothing
             """, m, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        // The fold counted the schools' teachers by their course-selection close.
+        if (added > 0 && m.Window == "course_selection")
+        {
+            await ProgressFold.InvalidateAsync(unitOfWork, m.ProgramYearId, m.OrganisationPath, cancellationToken);
+        }
+    }
 }
 
 public sealed class CoursePublishedCopy(NpgsqlDataSource db) : IdempotentConsumer<CoursePublished>(db)

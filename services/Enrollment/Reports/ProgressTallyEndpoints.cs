@@ -19,6 +19,11 @@ public sealed record TallyRebuildView(
     [property: Description("已重新计算的教师人数")] long TeachersDone,
     [property: Description("完成时间；未完成时为空")] DateTimeOffset? DoneAt);
 
+/// <summary>Where the tallies stand: rebuilds not finished, and teachers changed since the last fold.</summary>
+public sealed record TallyStatusView(
+    [property: Description("尚未完成的重建任务数")] long OpenRebuilds,
+    [property: Description("自上次汇总以来有变化、尚未并入县区汇总的教师累计值条数（汇总表读数时会即时校正，不影响准确性）")] long ChangedSinceFold);
+
 /// <summary>What to check: a year, under an organisation (or the whole province).</summary>
 public sealed record CheckTallies(
     [property: Required, MinLength(1), MaxLength(20), Description("年度代码，如 2026")] string? Year,
@@ -50,6 +55,10 @@ public static class ProgressTallyEndpoints
     {
         var group = app.MapGroup("/api/enrollment/operations/progress-tallies").WithTags("Operations")
             .RequireAuthorization(p => p.RequireRole(Roles.PlatformOperator));
+        group.MapGet("/", StatusAsync)
+            .WithName("GetProgressTallyStatus")
+            .WithSummary("查询学习进度累计值状态")
+            .WithDescription("尚未完成的重建任务数，以及自上次按县区汇总以来有变化的教师累计值条数（后台每隔数秒汇总一次）。");
         group.MapPost("/rebuilds", RebuildAsync)
             .WithName("RebuildProgressTallies")
             .WithSummary("重建学习进度累计值")
@@ -62,6 +71,13 @@ public static class ProgressTallyEndpoints
             .WithSummary("核对学习进度累计值")
             .WithDescription("将某年度（可限定机构及其下级）的累计值与按选课记录全量重算的结果逐项比较，列出不一致之处（最多 200 项）；differences = 0 表示一致。");
         return app;
+    }
+
+    private static async Task<Ok<TallyStatusView>> StatusAsync(NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return TypedResults.Ok(new TallyStatusView(await ProgressTallyStore.OpenRebuildsAsync(connection, cancellationToken),
+            await ProgressFold.DirtyAsync(connection, cancellationToken)));
     }
 
     private static async Task<Accepted<TallyRebuildView>> RebuildAsync(HttpContext http, NpgsqlDataSource db, TimeProvider clock,
@@ -122,23 +138,35 @@ public static class ProgressTallyEndpoints
 
 /// <summary>
 /// Works the tally rebuilds (the one the migration queued at the first start after it, and those operators ask for),
-/// a batch of teachers per transaction; replicas share them (SKIP LOCKED on the job row).
+/// a batch of teachers per transaction, replicas sharing them (SKIP LOCKED on the job row); and, when none is open,
+/// folds the tallies changed since the last fold into their counties (<see cref="ProgressFold"/>), every
+/// <c>Enrollment:Tallies:FoldEvery</c> (5 s): a teacher who changes often in that time is folded once.
 /// </summary>
-internal sealed partial class ProgressTallyRebuildWorker(NpgsqlDataSource db, TimeProvider clock, ILogger<ProgressTallyRebuildWorker> logger)
-    : BackgroundService
+internal sealed partial class ProgressTallyWorker(NpgsqlDataSource db, TimeProvider clock, IConfiguration configuration,
+    ILogger<ProgressTallyWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var foldEvery = configuration.GetValue("Enrollment:Tallies:FoldEvery", TimeSpan.FromSeconds(5));
+        long? lastFold = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (!await ProgressTallyStore.RebuildBatchAsync(db, stoppingToken))
+                if (await ProgressTallyStore.RebuildBatchAsync(db, stoppingToken))
                 {
-                    await Task.Delay(Idle, clock, stoppingToken);
+                    continue;
                 }
+                if (lastFold is null || clock.GetElapsedTime(lastFold.Value) >= foldEvery)
+                {
+                    while (await ProgressFold.FoldBatchAsync(db, stoppingToken) == ProgressFold.Batch)
+                    {
+                    }
+                    lastFold = clock.GetTimestamp();
+                }
+                await Task.Delay(Idle, clock, stoppingToken);
             }
             catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
             {
@@ -148,6 +176,6 @@ internal sealed partial class ProgressTallyRebuildWorker(NpgsqlDataSource db, Ti
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rebuilding progress tallies failed; will retry")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rebuilding or folding progress tallies failed; will retry")]
     private partial void LogFailed(Exception exception);
 }

@@ -125,7 +125,7 @@ public static class ProgressTallyStore
         set school_path = excluded.school_path, name = excluded.name, stage = excluded.stage, subject = excluded.subject,
             in_post = excluded.in_post, required_hours = excluded.required_hours, elective_hours = excluded.elective_hours,
             hours_done = excluded.hours_done, started = excluded.started, opted_out = excluded.opted_out,
-            opt_out_statement = excluded.opt_out_statement, updated_at = excluded.updated_at
+            opt_out_statement = excluded.opt_out_statement, updated_at = excluded.updated_at, dirty = true
         where (progress_tallies.school_path, progress_tallies.name, progress_tallies.stage, progress_tallies.subject, progress_tallies.in_post,
                progress_tallies.required_hours, progress_tallies.elective_hours, progress_tallies.hours_done, progress_tallies.started,
                progress_tallies.opted_out, progress_tallies.opt_out_statement)
@@ -152,6 +152,10 @@ public static class ProgressTallyStore
         unitOfWork.Connection.ExecuteScalarAsync<long>(new CommandDefinition("""
             insert into progress_tally_rebuilds (requested_by, requested_at) values (@By, @Now) returning id
             """, new { By = requestedBy, Now = now }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+
+    public static Task<long> OpenRebuildsAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "select count(*) from progress_tally_rebuilds where done_at is null", cancellationToken: cancellationToken));
 
     public static Task<RebuildRow?> RebuildAsync(NpgsqlConnection connection, long id, CancellationToken cancellationToken) =>
         connection.QuerySingleOrDefaultAsync<RebuildRow>(new CommandDefinition("""
@@ -256,16 +260,13 @@ public static class ProgressTallyStore
         _ => value.ToString() ?? "",
     };
 
-    /// <summary>Where a keyset page ends: the last row's school path, name and id; the next page starts after it.</summary>
-    public sealed record PageKey(string SchoolPath, string Name, Guid Id);
-
     /// <summary>
     /// A page of the year's teachers below the scope's root read from the tallies, in school, name and id order, those of
     /// <paramref name="status"/> only (null: all), after <paramref name="after"/> (keyset, no OFFSET). For one school and
     /// one status it walks <c>ix_progress_tallies_school</c> in order: the status narrows to its date-free phase there
     /// and <see cref="ProgressStatus.SqlCase"/> decides within it.
     /// </summary>
-    public static async Task<IReadOnlyList<TeacherYearRow>> PageAsync(NpgsqlConnection connection, ReportScope scope, string? status, PageKey? after,
+    public static async Task<IReadOnlyList<TeacherYearRow>> PageAsync(NpgsqlConnection connection, ReportScope scope, string? status, PageCursor? after,
         int limit, CancellationToken cancellationToken)
     {
         var parameters = scope.Parameters();
@@ -275,14 +276,41 @@ public static class ProgressTallyStore
             Phases = PhasesOf(status, scope.Year.MinAnnualHours),
             AfterPath = after?.SchoolPath, AfterName = after?.Name, AfterId = after?.Id, Limit = limit,
         });
-        return [.. await connection.QueryAsync<TeacherYearRow>(new CommandDefinition($"""
-            {TalliesCte("and p.phase = any(@Phases) and (@AfterPath::text is null or (p.school_path, p.name, p.teacher_id) > (@AfterPath, @AfterName, @AfterId))")}
-            select * from (select figured.*, {ProgressStatus.SqlCase} as status from figured) y
-            where (@Status::text is null or y.status = @Status)
-            order by school_path, name, id
-            limit @Limit
-            """, parameters, cancellationToken: cancellationToken))];
+        return [.. await connection.QueryAsync<TeacherYearRow>(new CommandDefinition(PageSql, parameters, cancellationToken: cancellationToken))];
     }
+
+    // Rows in index order, each with its school's course-selection close looked up beside it (not in a CTE over the
+    // whole scope, which a province's page would first materialise), until the page is full.
+    private static readonly string PageSql = $"""
+        select y.*, coalesce(org.name, '') as school_name
+        from (
+            select p.teacher_id as id, p.name, p.school_path, p.stage, p.subject, p.required_hours, p.elective_hours, p.hours_done,
+                   p.started, p.opted_out, p.opt_out_statement, s.selection_closes,
+                   {ProgressStatus.SqlCase.Replace("selection_closes", "s.selection_closes", StringComparison.Ordinal)} as status
+            from progress_tallies p
+            cross join lateral (select {SelectionClosesSql} as selection_closes) s
+            where p.program_year_id = @YearId and p.in_post and {PlatformUser.ScopeSql("p.school_path")}
+              and p.phase = any(@Phases)
+              and (@AfterPath::text is null or (p.school_path, p.name, p.teacher_id) > (@AfterPath, @AfterName, @AfterId))
+            order by p.school_path, p.name, p.teacher_id
+        ) y
+        left join organisations org on org.path = y.school_path
+        where (@Status::text is null or y.status = @Status)
+        order by y.school_path, y.name, y.id
+        limit @Limit
+        """;
+
+    /// <summary>
+    /// The course-selection close of the school at <c>p.school_path</c>: the adjustment on the deepest organisation above
+    /// it, the newest on the same one (<c>WindowRules</c>), else the day before study starts — as the scan has it.
+    /// </summary>
+    private const string SelectionClosesSql = """
+        coalesce((select a.closes_on from window_adjustments a
+                  where a.program_year_id = @YearId and a.window_name = 'course_selection'
+                    and (p.school_path = a.organisation_path or starts_with(p.school_path, a.organisation_path || '/'))
+                  order by length(a.organisation_path) desc, a.adjusted_at desc
+                  limit 1), @DefaultSelectionCloses)
+        """;
 
     /// <summary>The phases a status can come from (all three for none): the date-free half of <see cref="ProgressStatus.SqlCase"/>.</summary>
     internal static string[] PhasesOf(string? status, decimal minAnnualHours) => status switch
@@ -297,17 +325,18 @@ public static class ProgressTallyStore
 
     /// <summary>
     /// <see cref="ReportStore.RollUpAsync"/>'s answer read from the tallies: counts per group <paramref name="depth"/> levels
-    /// deep and the total, summed over the teachers' rows at read time (a narrow table, no enrollments).
+    /// deep (none when null) and the total, summed over the teachers' rows at read time (a narrow table, no enrollments).
+    /// For a county and below; a city and the province read <see cref="ProgressFold"/>.
     /// </summary>
-    public static async Task<IReadOnlyList<RollUpRow>> RollUpAsync(NpgsqlConnection connection, ReportScope scope, int depth,
+    public static async Task<IReadOnlyList<RollUpRow>> RollUpAsync(NpgsqlConnection connection, ReportScope scope, int? depth,
         CancellationToken cancellationToken)
     {
         var parameters = scope.Parameters();
-        parameters.Add("Depth", depth);
+        parameters.Add("Depth", depth ?? 0);
         return [.. await connection.QueryAsync<RollUpRow>(new CommandDefinition($"""
             {TalliesCte("")},
             grouped as (
-                select case when grouping(g.path) = 0 then g.path end as path,
+                select {(depth is null ? "null::text" : "case when grouping(g.path) = 0 then g.path end")} as path,
                        count(*)::int as teachers,
                        count(*) filter (where g.status = 'completed')::int as completed,
                        count(*) filter (where g.status = 'on_track')::int as on_track,
@@ -315,10 +344,10 @@ public static class ProgressTallyStore
                        count(*) filter (where g.status = 'not_started')::int as not_started,
                        count(*) filter (where g.status = 'opted_out')::int as opted_out,
                        round(avg(g.hours_done), 1) as average_hours,
-                       round(100.0 * count(*) filter (where g.status = 'completed') / count(*), 1) as completion_rate
+                       round(100.0 * count(*) filter (where g.status = 'completed') / nullif(count(*), 0), 1) as completion_rate
                 from (select array_to_string((string_to_array(school_path, '/'))[1:@Depth], '/') as path, {ProgressStatus.SqlCase} as status, hours_done
                       from figured) g
-                group by grouping sets ((g.path), ())
+                {(depth is null ? "" : "group by grouping sets ((g.path), ())")}
             )
             select grouped.*, coalesce(org.code, split_part(grouped.path, '/', -1)) as code, org.name, org.kind
             from grouped left join organisations org on org.path = grouped.path
@@ -355,17 +384,13 @@ public static class ProgressTallyStore
             where p.program_year_id = @YearId and p.in_post and {PlatformUser.ScopeSql("p.school_path")} {filter}
         ),
         schools as (
-            select s.school_path,
-                   coalesce((select a.closes_on from window_adjustments a
-                             where a.program_year_id = @YearId and a.window_name = 'course_selection'
-                               and (s.school_path = a.organisation_path or starts_with(s.school_path, a.organisation_path || '/'))
-                             order by length(a.organisation_path) desc, a.adjusted_at desc
-                             limit 1), @DefaultSelectionCloses) as selection_closes
-            from (select distinct school_path from tallies) s
+            select p.school_path, {SelectionClosesSql} as selection_closes, coalesce(org.name, '') as school_name
+            from (select distinct school_path from tallies) p
+            left join organisations org on org.path = p.school_path
         ),
         figured as (
-            select p.teacher_id as id, p.name, p.school_path, p.stage, p.subject, p.required_hours, p.elective_hours, p.hours_done,
-                   p.started, p.opted_out, p.opt_out_statement, s.selection_closes
+            select p.teacher_id as id, p.name, p.school_path, s.school_name, p.stage, p.subject, p.required_hours, p.elective_hours,
+                   p.hours_done, p.started, p.opted_out, p.opt_out_statement, s.selection_closes
             from tallies p join schools s on s.school_path = p.school_path
         )
         """;
