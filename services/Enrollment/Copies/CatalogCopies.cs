@@ -43,7 +43,10 @@ public sealed class ProgramYearScheduledCopy(NpgsqlDataSource db) : IdempotentCo
             m.Windows.CreditRegistrationCloses, m.Version,
         }, unitOfWork.Transaction, cancellationToken: cancellationToken));
         // Every teacher is in the year's views from the start (未开始), so every teacher has a tally of it.
-        await ProgressTallyStore.AddYearAsync(unitOfWork, m.ProgramYearId, cancellationToken);
+        if (before is null)
+        {
+            await ProgressTallyStore.AddYearAsync(unitOfWork, m.ProgramYearId, cancellationToken);
+        }
         // The fold counted teachers by the year's minimums and its default course-selection close (the day before study).
         if (before is not null && before.Version < m.Version
             && (before.MinAnnualHours, before.MinElectiveHours, before.StudyStarts) != (m.MinAnnualHours, m.MinElectiveHours, m.Windows.StudyStarts))

@@ -87,9 +87,12 @@ public static class ProgressTallyStore
 
     /// <summary>
     /// A year just arrived: every teacher gets a row of it (nothing chosen yet). Rows a concurrent refresh wrote win.
+    /// The teacher copy is locked against writers meanwhile (SHARE: the choices' row locks pass): a teacher arriving at
+    /// the same moment either commits first, and is seen here, or waits, and its own refresh then sees the year.
     /// </summary>
     public static Task AddYearAsync(UnitOfWork unitOfWork, Guid yearId, CancellationToken cancellationToken) =>
         unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+            lock table teachers in share mode;
             insert into progress_tallies (teacher_id, program_year_id, school_path, name, stage, subject, in_post, required_hours, elective_hours,
                                           hours_done, started, opted_out, opt_out_statement, updated_at)
             select t.id, @YearId, t.school_path, t.name, t.stage, t.subject, t.in_post, 0, 0, 0, false, false, null, now()
