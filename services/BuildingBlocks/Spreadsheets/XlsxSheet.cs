@@ -67,7 +67,7 @@ public static class XlsxSheet
     /// exported field may quote whatever a caller once typed. Those become U+FFFD, and a cell keeps at most 32,767
     /// characters; the record itself keeps what it had.
     /// </summary>
-    private static string Cell(string text)
+    internal static string Cell(string text)
     {
         var cleaned = new System.Text.StringBuilder(text.Length);
         for (var i = 0; i < text.Length; i++)
