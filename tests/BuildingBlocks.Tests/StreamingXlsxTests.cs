@@ -21,6 +21,7 @@ public sealed class StreamingXlsxTests
     {
         yield return ["张三", "000123", "370102199001011234", 12.5m, 3, new DateOnly(2026, 9, 1)];
         yield return ["李\u0001四", "=1+1", "1E5", 0m, 0L, null];
+        yield return ["王五", null, "中间空了一格", 1.5, null, new DateOnly(2026, 12, 31)];
         for (var i = 0; i < count; i++)
         {
             await Task.Yield();
@@ -32,8 +33,8 @@ public sealed class StreamingXlsxTests
     public async Task A_streamed_sheet_opens_in_closedxml_with_text_kept_as_text_and_numbers_as_numbers()
     {
         var output = new ResponseLikeStream();
-        var rows = await StreamingXlsx.WriteAsync(output, "2026年度学习进度", Headers, Rows(3_000), CancellationToken.None, [(1, 14)]);
-        Assert.Equal(3_002, rows);
+        var rows = await StreamingXlsx.WriteAsync(output, "2026年度学习进度", Headers, Rows(10_000), CancellationToken.None, [(1, 14)]);
+        Assert.Equal(10_003, rows);
         Assert.True(output.Writes > 2, "the file should leave in pieces as it is written, not at the end");
 
         using var workbook = new XLWorkbook(new MemoryStream(output.ToArray()));
@@ -57,8 +58,14 @@ public sealed class StreamingXlsxTests
         Assert.Equal(XLDataType.Text, sheet.Cell(3, 3).DataType);
         Assert.True(sheet.Cell(3, 6).IsEmpty());
 
-        Assert.Equal(3_003, sheet.LastRowUsed()!.RowNumber());
-        Assert.Equal(["教师2999", "002999"], sheet.Row(3_003).Cells(1, 2).Select(c => c.GetString()));
+        Assert.True(sheet.Cell(4, 2).IsEmpty());
+        Assert.Equal("中间空了一格", sheet.Cell(4, 3).GetString());
+        Assert.Equal(1.5, sheet.Cell(4, 4).GetDouble());
+        Assert.True(sheet.Cell(4, 5).IsEmpty());
+        Assert.Equal(new DateTime(2026, 12, 31), sheet.Cell(4, 6).GetDateTime());
+
+        Assert.Equal(10_004, sheet.LastRowUsed()!.RowNumber());
+        Assert.Equal(["教师9999", "009999"], sheet.Row(10_004).Cells(1, 2).Select(c => c.GetString()));
     }
 
     [Fact]
@@ -72,7 +79,7 @@ public sealed class StreamingXlsxTests
         var sheet = document.WorkbookPart!.Workbook.Sheets!.Elements<Sheet>().Single();
         Assert.True(sheet.Name!.Value!.Length <= 31);
         var rows = document.WorkbookPart.WorksheetParts.Single().Worksheet.Descendants<Row>().ToList();
-        Assert.Equal(13, rows.Count);
+        Assert.Equal(14, rows.Count);
         var code = rows[1].Elements<Cell>().ElementAt(1);
         Assert.Equal(CellValues.InlineString, code.DataType!.Value);
         Assert.Equal("000123", code.InnerText);

@@ -34,17 +34,15 @@ public sealed class StreamingXlsx : IAsyncDisposable
     private readonly Stream _output;
     private readonly PendingBytes _pending = new();
     private readonly ZipArchive _zip;
-    private readonly int _columns;
     private readonly CancellationToken _cancellationToken;
     private Stream? _sheetEntry;
     private XmlWriter? _sheet;
     private int _row = 1;
     private bool _completed;
 
-    private StreamingXlsx(Stream output, int columns, CancellationToken cancellationToken)
+    private StreamingXlsx(Stream output, CancellationToken cancellationToken)
     {
         _output = output;
-        _columns = columns;
         _cancellationToken = cancellationToken;
         _zip = new ZipArchive(_pending, ZipArchiveMode.Create, leaveOpen: true, Encoding.UTF8);
     }
@@ -72,7 +70,7 @@ public sealed class StreamingXlsx : IAsyncDisposable
     public static async Task<StreamingXlsx> StartAsync(Stream output, string sheetName, IReadOnlyList<string> headers, CancellationToken cancellationToken,
         IReadOnlyList<(int Column, double Width)>? widths = null)
     {
-        var xlsx = new StreamingXlsx(output, headers.Count, cancellationToken);
+        var xlsx = new StreamingXlsx(output, cancellationToken);
         xlsx.WritePackageParts(SheetName(sheetName));
         xlsx.BeginSheet(headers, widths ?? []);
         await xlsx.DrainAsync(0);
@@ -86,9 +84,16 @@ public sealed class StreamingXlsx : IAsyncDisposable
         var r = ++_row;
         sheet.WriteStartElement("row", Main);
         sheet.WriteAttributeString("r", r.ToString(CultureInfo.InvariantCulture));
+        var gap = false;
         for (var c = 0; c < cells.Count; c++)
         {
-            WriteCell(sheet, Reference(c, r), cells[c], style: 0);
+            if (cells[c] is null)
+            {
+                gap = true;
+                continue;
+            }
+            WriteCell(sheet, gap ? Reference(c, r) : null, cells[c], style: 0);
+            gap = false;
         }
         sheet.WriteEndElement();
         if (r % 64 == 0)
@@ -228,7 +233,7 @@ public sealed class StreamingXlsx : IAsyncDisposable
 
     private void BeginSheet(IReadOnlyList<string> headers, IReadOnlyList<(int Column, double Width)> widths)
     {
-        var entry = _zip.CreateEntry("xl/worksheets/sheet1.xml", CompressionLevel.Fastest);
+        var entry = _zip.CreateEntry("xl/worksheets/sheet1.xml", CompressionLevel.Optimal);
         _sheetEntry = entry.Open();
         var sheet = _sheet = XmlWriter.Create(new IgnoresFlush(_sheetEntry), Settings);
         sheet.WriteStartDocument(standalone: true);
@@ -264,20 +269,23 @@ public sealed class StreamingXlsx : IAsyncDisposable
         sheet.WriteAttributeString("r", "1");
         for (var c = 0; c < headers.Count; c++)
         {
-            WriteCell(sheet, Reference(c, 1), headers[c], BoldStyle);
+            WriteCell(sheet, null, headers[c], BoldStyle);
         }
         sheet.WriteEndElement();
         sheet.Flush();
     }
 
-    private static void WriteCell(XmlWriter sheet, string reference, object? value, int style)
+    /// <summary>
+    /// A cell. Its reference (r="B2") is left out, as the format allows, when it is the next after the one before —
+    /// the references, each one different, were a third of the compressed file — and given after an empty cell.
+    /// </summary>
+    private static void WriteCell(XmlWriter sheet, string? reference, object? value, int style)
     {
-        if (value is null)
-        {
-            return;
-        }
         sheet.WriteStartElement("c", Main);
-        sheet.WriteAttributeString("r", reference);
+        if (reference is not null)
+        {
+            sheet.WriteAttributeString("r", reference);
+        }
         if (value is DateOnly)
         {
             style = DateStyle;
@@ -338,7 +346,7 @@ public sealed class StreamingXlsx : IAsyncDisposable
 
     private void Part(string name, Action<XmlWriter> write)
     {
-        using var entry = _zip.CreateEntry(name, CompressionLevel.Fastest).Open();
+        using var entry = _zip.CreateEntry(name, CompressionLevel.Optimal).Open();
         using var xml = XmlWriter.Create(entry, Settings);
         xml.WriteStartDocument(standalone: true);
         write(xml);
