@@ -289,6 +289,37 @@ public sealed class EnrollmentReportTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, badFilter.StatusCode);
     }
 
+    [Fact]
+    public async Task A_direct_export_larger_than_the_limit_is_refused_before_its_first_byte_and_points_to_a_background_export()
+    {
+        var year = Guid.NewGuid();
+        var code = "X" + _tag;
+        await using var connection = await Db.OpenConnectionAsync();
+        await InsertYearAsync(connection, year, code, studyStarts: Today.AddDays(-48), requiredStudyEnds: Today.AddDays(48));
+        await connection.ExecuteAsync("""
+            insert into progress_tallies (teacher_id, program_year_id, school_path, name, stage, subject, in_post, required_hours, elective_hours,
+                                          hours_done, started, opted_out, opt_out_statement, updated_at)
+            select gen_random_uuid(), @Year, @School, '教师' || i, 'primary', '数学', true, 22, 16, 0, false, false, null, now()
+            from generate_series(1, @Rows) i
+            """, new { Year = year, School = _paths["S2"], Rows = TeacherProgressSheet.MaxRows + 1 }, commandTimeout: 600);
+        try
+        {
+            using var response = await Admin(Roles.DistrictAdmin, "371602").GetAsync($"/api/enrollment/years/{code}/teachers/export");
+            var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+            Assert.Equal("export-too-large", problem.GetProperty("rule").GetString());
+            Assert.Contains("后台导出", problem.GetProperty("detail").GetString());
+
+            // Filtered below the limit (none of them has started), the same scope streams.
+            using var small = await Admin(Roles.DistrictAdmin, "371602").GetAsync($"/api/enrollment/years/{code}/teachers/export?filter=completed");
+            Assert.True(small.IsSuccessStatusCode, await small.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            await connection.ExecuteAsync("delete from progress_tallies where program_year_id = @Year", new { Year = year }, commandTimeout: 600);
+        }
+    }
+
     /// <summary>The sheet rows the tallies under <paramref name="name"/> should give, by the rules the list shows.</summary>
     private async Task<List<string[]>> TalliesAsSheetRowsAsync(string name)
     {
