@@ -18,6 +18,7 @@ public static class EnrollmentSetup
         builder.Services.AddOptions<CycleOptions>().BindConfiguration(CycleOptions.SectionName);
         builder.Services.AddHostedService<RequiredPushWorker>();
         builder.Services.AddHostedService<ProgressTallyWorker>();
+        builder.Services.AddHostedService<ProgressExportWorker>();
         return builder;
     }
 

@@ -154,7 +154,7 @@ public sealed class ProgressTallyTests : IAsyncLifetime
         await using var connection = await Db.OpenConnectionAsync();
         var scope = new ReportScope((await EnrollmentFacts.YearAsync(connection, Year, default))!, Today, SchoolA, null);
         var rows = new List<TeacherYearRow>();
-        await foreach (var row in ProgressTallyStore.StreamAsync(connection, scope, default))
+        await foreach (var row in ProgressTallyStore.StreamAsync(connection, scope, null, default))
         {
             rows.Add(row);
         }

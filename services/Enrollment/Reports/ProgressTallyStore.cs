@@ -215,7 +215,7 @@ public static class ProgressTallyStore
             expected[row.Id] = row;
         }
         var actual = new Dictionary<Guid, TeacherYearRow>();
-        await foreach (var row in StreamAsync(connection, scope, cancellationToken))
+        await foreach (var row in StreamAsync(connection, scope, null, cancellationToken))
         {
             actual[row.Id] = row;
         }
@@ -359,22 +359,48 @@ public static class ProgressTallyStore
     }
 
     /// <summary>
-    /// The year's tallies of in-post teachers below the root, with the school's course-selection close (looked up once
-    /// per school path in the year's few adjustments) and the status by <see cref="ProgressStatus.SqlCase"/>.
+    /// How many rows <see cref="StreamAsync"/> will give, asked
+    /// before an export writes its first byte (a refusal cannot follow a 200). Without a status it counts the scope's
+    /// in-post rows through <c>ix_progress_tallies_school</c>; with one, the status's phases there, then the rule.
     /// </summary>
-    public static async IAsyncEnumerable<TeacherYearRow> StreamAsync(NpgsqlConnection connection, ReportScope scope,
+    public static Task<long> CountAsync(NpgsqlConnection connection, ReportScope scope, string? status, CancellationToken cancellationToken)
+    {
+        var parameters = scope.Parameters();
+        if (status is null)
+        {
+            return connection.ExecuteScalarAsync<long>(new CommandDefinition($"""
+                select count(*) from progress_tallies p
+                where p.program_year_id = @YearId and p.in_post and {PlatformUser.ScopeSql("p.school_path")}
+                """, parameters, cancellationToken: cancellationToken));
+        }
+        parameters.AddDynamicParams(new { Status = status, Phases = PhasesOf(status, scope.Year.MinAnnualHours) });
+        return connection.ExecuteScalarAsync<long>(new CommandDefinition($"""
+            {TalliesCte("and p.phase = any(@Phases)")}
+            select count(*) from figured where {ProgressStatus.SqlCase} = @Status
+            """, parameters, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// The export's rows: the year's tallies of in-post teachers below the root, of <paramref name="status"/> only (null:
+    /// all), with the school's name, in school, name and id order, read as they come (unbuffered) — an export of a city
+    /// holds one row at a time, not the city.
+    /// </summary>
+    public static async IAsyncEnumerable<TeacherYearRow> StreamAsync(NpgsqlConnection connection, ReportScope scope, string? status,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var row in connection.QueryUnbufferedAsync<TeacherYearRow>(TalliesSql, scope.Parameters()).WithCancellation(cancellationToken))
+        var parameters = scope.Parameters();
+        parameters.AddDynamicParams(new { Status = status, Phases = PhasesOf(status, scope.Year.MinAnnualHours) });
+        await foreach (var row in connection.QueryUnbufferedAsync<TeacherYearRow>(ExportSql, parameters).WithCancellation(cancellationToken))
         {
             yield return row;
         }
     }
 
-    private static readonly string TalliesSql = $"""
-        {TalliesCte("")}
-        select figured.*, {ProgressStatus.SqlCase} as status from figured
-        order by school_path, name, id
+    private static readonly string ExportSql = $"""
+        {TalliesCte("and p.phase = any(@Phases)")}
+        select y.* from (select figured.*, {ProgressStatus.SqlCase} as status from figured) y
+        where (@Status::text is null or y.status = @Status)
+        order by y.school_path, y.name, y.id
         """;
 
     /// <summary>

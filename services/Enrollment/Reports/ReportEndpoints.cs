@@ -72,13 +72,14 @@ public static class ReportEndpoints
             .WithName("ExportTeacherProgress")
             .WithSummary("导出教师学习进度（Excel）")
             .WithDescription($"""
-                与教师学习进度名单相同的内容，不分页，导出为 XLSX 文件（一名教师一行，中文表头）。{ScopeText}单次最多 {TeacherProgressSheet.MaxRows:N0} 名教师，超出时答 422（rule = export-too-large），请按市或区县分别导出或按状态筛选。
+                与教师学习进度名单相同的内容，不分页，导出为 XLSX 文件（一名教师一行，中文表头），边读边写。{ScopeText}单次最多 {TeacherProgressSheet.MaxRows:N0} 名教师，超出时答 422（rule = export-too-large），请改为后台导出（POST teachers/exports），或按市、区县分别导出，或按状态筛选。
                 """)
             .Produces<Stream>(StatusCodes.Status200OK, TeacherProgressSheet.ContentType);
         group.MapGet("/report", RollUpAsync)
             .WithName("GetProgressRollUp")
             .WithSummary("各单位学习进度汇总")
             .WithDescription($"按下一级单位汇总各状态人数、平均学时与完成率，并给出合计。{ScopeText}市与全省按县区汇总，县区与乡镇按学校汇总。读取的是学习进度累计值，与按选课记录全量计算的结果一致。");
+        group.MapProgressExportEndpoints(ScopeText);
         return app;
     }
 
@@ -154,7 +155,11 @@ public static class ReportEndpoints
             rows.FirstOrDefault(r => r.Path is null) ?? new RollUpRow(), [.. rows.Where(r => r.Path is not null)]));
     }
 
-    private static async Task<Results<FileStreamHttpResult, ValidationFailed, ForbiddenProblem, NotFoundProblem, RuleProblem>> ExportAsync(
+    /// <summary>
+    /// Streams the sheet from the tallies: counted first (a 422 cannot follow a 200 once the first byte is out), then
+    /// each row written to the response as it is read, on a connection of the stream's own (the handler's is gone by then).
+    /// </summary>
+    private static async Task<Results<PushStreamHttpResult, ValidationFailed, ForbiddenProblem, NotFoundProblem, RuleProblem>> ExportAsync(
         [Description("年度代码，如 2026")] string year,
         [Description("机构代码；不填为本账号所属机构")] string? under,
         [Codes(typeof(ProgressFilters))] string? filter,
@@ -172,14 +177,19 @@ public static class ReportEndpoints
         {
             return forbidden is not null ? forbidden : notFound!;
         }
-        var file = await TeacherProgressSheet.WriteAsync(scope, ReportStore.StreamAsync(connection, scope, status, cancellationToken), cancellationToken);
-        if (file is null)
+        var total = await ProgressTallyStore.CountAsync(connection, scope, status, cancellationToken);
+        if (total > TeacherProgressSheet.MaxRows)
         {
             return Problems.RuleBroken(
-                $"导出范围内超过 {TeacherProgressSheet.MaxRows:N0} 名教师，请按市或区县分别导出（under=机构代码），或按状态筛选（filter）", "export-too-large");
+                $"导出范围内有 {total:N0} 名教师，超过直接导出的上限 {TeacherProgressSheet.MaxRows:N0} 名：请发起后台导出（教师学习进度后台导出），完成后下载；或按市、区县分别导出（under=机构代码），或按状态筛选（filter）",
+                "export-too-large");
         }
-        return TypedResults.File(file, TeacherProgressSheet.ContentType,
-            $"teachers-{scope.Year.Code}-{scope.Organisation?.Code ?? "all"}{(status is null ? "" : "-" + status)}.xlsx");
+        return TypedResults.Stream(async body =>
+        {
+            var aborted = http.RequestAborted;
+            await using var reader = await db.OpenConnectionAsync(aborted);
+            await TeacherProgressSheet.WriteAsync(body, scope, ProgressTallyStore.StreamAsync(reader, scope, status, aborted), aborted);
+        }, TeacherProgressSheet.ContentType, TeacherProgressSheet.FileName(scope, status));
     }
 
     /// <summary>
@@ -187,7 +197,7 @@ public static class ReportEndpoints
     /// else the caller's own; 404 when the year or the organisation is unknown or outside the caller's scope, 403 when
     /// the caller belongs to no organisation.
     /// </summary>
-    private static async Task<(ReportScope? Scope, ForbiddenProblem? Forbidden, NotFoundProblem? NotFound)> ScopeAsync(NpgsqlConnection connection,
+    internal static async Task<(ReportScope? Scope, ForbiddenProblem? Forbidden, NotFoundProblem? NotFound)> ScopeAsync(NpgsqlConnection connection,
         string year, string? under, HttpContext http, TimeProvider clock, CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
@@ -218,7 +228,7 @@ public static class ReportEndpoints
 
     private static string Code(string path) => path[(path.LastIndexOf('/') + 1)..];
 
-    private static string? ParseFilter(string? filter, Validation validation)
+    internal static string? ParseFilter(string? filter, Validation validation)
     {
         if (filter is null or ProgressFilters.All)
         {
