@@ -209,7 +209,7 @@ async Task RollUpAsync(string what, string? under, string token, string rootPath
     var served = await MeasureViewAsync(async () =>
     {
         using var response = await SendAsync(HttpMethod.Get, path, token);
-        answer = await Json(response);
+        return Failure(response) ?? Keep(answer = await Json(response));
     });
     var scope = new ReportScope(year, today, rootPath, organisation);
     IReadOnlyList<RollUpRow> scanned = [];
@@ -217,8 +217,14 @@ async Task RollUpAsync(string what, string? under, string token, string rootPath
     {
         await using var connection = await db.OpenConnectionAsync();
         scanned = await ReportStore.RollUpAsync(connection, scope, ProgressStatus.RollUpDepth(rootPath), CancellationToken.None);
+        return null;
     });
     Print(what, served, scan, target);
+    if (answer.ValueKind == JsonValueKind.Undefined)
+    {
+        results.Add($"{what}: NOT COMPARED — the service failed ({served.Failure})");
+        return;
+    }
     var servedCounts = new[] { answer.GetProperty("total") }.Concat(answer.GetProperty("groups").EnumerateArray())
         .ToDictionary(g => g.TryGetProperty("path", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()! : "", Counts);
     var scannedCounts = scanned.ToDictionary(r => r.Path ?? "", r => (r.Teachers, r.Completed, r.OnTrack, r.Behind, r.NotStarted, r.OptedOut));
@@ -236,8 +242,12 @@ async Task SchoolPageAsync()
     var served = await MeasureViewAsync(async () =>
     {
         using var response = await SendAsync(HttpMethod.Get, first, schoolAdmin);
-        page = await Json(response);
+        return Failure(response) ?? Keep(page = await Json(response));
     });
+    if (page.ValueKind == JsonValueKind.Undefined)
+    {
+        page = JsonDocument.Parse("{\"items\":[]}").RootElement;
+    }
     // The next page by the keyset cursor when the service gives one (`next`), else by page number.
     var cursor = page.TryGetProperty("next", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
     var second = cursor is null ? first + "&page=2" : first + "&after=" + Uri.EscapeDataString(cursor);
@@ -245,7 +255,7 @@ async Task SchoolPageAsync()
     var servedNext = await MeasureViewAsync(async () =>
     {
         using var response = await SendAsync(HttpMethod.Get, second, schoolAdmin);
-        secondPage = await Json(response);
+        return Failure(response) ?? Keep(secondPage = await Json(response));
     });
     var scope = new ReportScope(year, today, school.Path, school);
     (IReadOnlyList<TeacherYearRow> Rows, long Total) scanned = ([], 0), scannedNext = ([], 0);
@@ -253,14 +263,21 @@ async Task SchoolPageAsync()
     {
         await using var connection = await db.OpenConnectionAsync();
         scanned = await ReportStore.PageAsync(connection, scope, ProgressStatuses.Behind, PageSize, 0, CancellationToken.None);
+        return null;
     });
     var scanNext = await MeasureScanAsync(async () =>
     {
         await using var connection = await db.OpenConnectionAsync();
         scannedNext = await ReportStore.PageAsync(connection, scope, ProgressStatuses.Behind, PageSize, PageSize, CancellationToken.None);
+        return null;
     });
     Print($"school {school.Code} behind, page 1", served, scan, "≤ 30 ms p95");
     Print($"  page 2 ({(cursor is null ? "page=2" : "after=cursor")})", servedNext, scanNext, "≤ 30 ms p95");
+    if (secondPage.ValueKind == JsonValueKind.Undefined || served.Failed > 0)
+    {
+        results.Add($"school {school.Code} behind, pages 1–2: NOT COMPARED — the service failed ({served.Failure ?? servedNext.Failure})");
+        return;
+    }
     static IEnumerable<Guid> Ids(JsonElement body) => body.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("teacherId").GetGuid());
     var same = Ids(page).SequenceEqual(scanned.Rows.Select(r => r.Id)) && Ids(secondPage).SequenceEqual(scannedNext.Rows.Select(r => r.Id))
                && (!page.TryGetProperty("total", out var total) || total.GetInt64() == scanned.Total);
@@ -309,18 +326,39 @@ void Print(string what, Timings served, Timings scan, string target)
 }
 
 // Through the gateway: 3 warm-ups and 20 measured, or as many as fit in a minute (at least 3) while the view still scans.
-Task<Timings> MeasureViewAsync(Func<Task> call) => MeasureSlowAwareAsync(call, 20);
+Task<Timings> MeasureViewAsync(Func<Task<string?>> call) => MeasureSlowAwareAsync(call, 20);
 
 // The scan in this process on its own connection: fewer runs, it takes seconds to minutes at full scale.
-Task<Timings> MeasureScanAsync(Func<Task> call) => MeasureSlowAwareAsync(call, 5);
+Task<Timings> MeasureScanAsync(Func<Task<string?>> call) => MeasureSlowAwareAsync(call, 5);
 
-static async Task<Timings> MeasureSlowAwareAsync(Func<Task> call, int wanted)
+// A view that fails on its first call (a scan past the service's command timeout) is reported with that one call.
+static async Task<Timings> MeasureSlowAwareAsync(Func<Task<string?>> call, int wanted)
 {
     var started = Stopwatch.GetTimestamp();
-    await call();
-    var slow = Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(5);
+    var failure = await call();
+    var first = Stopwatch.GetElapsedTime(started);
+    if (failure is not null)
+    {
+        var failed = new Timings();
+        failed.Add(first.TotalMilliseconds);
+        failed.Record(failure);
+        return failed;
+    }
+    var slow = first > TimeSpan.FromSeconds(5);
     return await Timings.MeasureAsync(call, warmUps: slow ? 0 : 2, wanted, minimum: 3, budget: TimeSpan.FromMinutes(1));
 }
+
+static string? Failure(HttpResponseMessage response)
+{
+    if (response.IsSuccessStatusCode)
+    {
+        return null;
+    }
+    var text = response.Content.ReadAsStringAsync().GetAwaiter().GetResult(); // buffered already
+    return $"{(int)response.StatusCode} {text[..Math.Min(120, text.Length)]}";
+}
+
+static string? Keep(JsonElement _) => null;
 
 async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string token, object? body = null)
 {

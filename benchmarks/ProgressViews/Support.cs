@@ -12,6 +12,11 @@ internal sealed class Timings
 
     public int Count => _ms.Count;
 
+    /// <summary>Calls that did not answer 2xx (still timed: a view that fails after its timeout is that slow).</summary>
+    public int Failed { get; set; }
+
+    public string? Failure { get; set; }
+
     public void Add(double ms) => _ms.Add(ms);
 
     public double Percentile(double p)
@@ -24,13 +29,14 @@ internal sealed class Timings
 
     public override string ToString() => Count == 0
         ? "not measured"
-        : string.Create(CultureInfo.InvariantCulture, $"p50 {Percentile(0.50),8:0.0}  p95 {Percentile(0.95),8:0.0}  max {Max,8:0.0} ms (n={Count})");
+        : string.Create(CultureInfo.InvariantCulture, $"p50 {Percentile(0.50),8:0.0}  p95 {Percentile(0.95),8:0.0}  max {Max,8:0.0} ms (n={Count})") +
+          (Failed == 0 ? "" : $" — {Failed} FAILED: {Failure}");
 
     /// <summary>
     /// <paramref name="warmUps"/> unmeasured calls, then at least <paramref name="minimum"/> measured ones and up to
     /// <paramref name="wanted"/> within <paramref name="budget"/> (a view that takes many seconds is measured fewer times).
     /// </summary>
-    public static async Task<Timings> MeasureAsync(Func<Task> call, int warmUps, int wanted, int minimum, TimeSpan budget)
+    public static async Task<Timings> MeasureAsync(Func<Task<string?>> call, int warmUps, int wanted, int minimum, TimeSpan budget)
     {
         var timings = new Timings();
         for (var i = 0; i < warmUps; i++)
@@ -41,10 +47,21 @@ internal sealed class Timings
         while (timings.Count < wanted && (timings.Count < minimum || clock.Elapsed < budget))
         {
             var started = Stopwatch.GetTimestamp();
-            await call();
+            var failure = await call();
             timings.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            timings.Record(failure);
         }
         return timings;
+    }
+
+    /// <summary>Counts a failed call (<paramref name="failure"/> is what went wrong; null: it succeeded).</summary>
+    public void Record(string? failure)
+    {
+        if (failure is not null)
+        {
+            Failed++;
+            Failure = failure;
+        }
     }
 }
 
