@@ -6,7 +6,7 @@
 // `enrollments` per teacher (4 required, the rest electives) studied so that every status occurs (completed, on track,
 // behind, not started, opted out ~1%; one county's course selection still open). Then:
 //   1. the tallies are rebuilt as an operator asks for it (POST …/progress-tallies/rebuilds, polled until done), and
-//      the periodic fold is run if the service has one (POST …/progress-tallies/folds; skipped on 404);
+//      folded by county in the background (GET …/progress-tallies polled until nothing is left to fold);
 //   2. each view through the gateway, one request at a time (3 warm-ups, then 20 measured or as many as fit in a
 //      minute, at least 3), beside the same answer computed in this process by ReportStore's scan of the enrollments
 //      (the oracle), whose counts it must match: the province, a city and a county roll-up, a school's teachers page
@@ -124,32 +124,17 @@ var rebuilt = rebuild.GetProperty("teachersDone").GetInt64();
 Console.WriteLine($"1. tallies rebuilt: {rebuilt:N0} teachers in {clock.Elapsed.TotalSeconds:0.0} s = {rebuilt / clock.Elapsed.TotalSeconds:0} teachers/s " +
                   $"({await ScalarAsync<long>(db, "select count(*) from progress_tallies"):N0} tally rows)");
 clock.Restart();
-using (var fold = await SendAsync(HttpMethod.Post, "/api/enrollment/operations/progress-tallies/folds", operatorToken, new { year = Year }))
+// The service folds changed tallies into their counties in the background (every 5 s, 5,000 a transaction); a
+// rebuild changes every row, so the whole province is folded once. Roll-ups are exact meanwhile, only slower.
+long changed = 0;
+await WaitAsync(async () =>
 {
-    if (fold.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
-    {
-        Console.WriteLine("   fold: the service has no POST …/progress-tallies/folds yet; skipped");
-    }
-    else if (!fold.IsSuccessStatusCode)
-    {
-        Console.WriteLine($"   fold: {(int)fold.StatusCode} {await fold.Content.ReadAsStringAsync()}");
-    }
-    else
-    {
-        // A background fold answers 202 with where to follow it (doneAt, like a rebuild); a synchronous one is done.
-        var location = fold.Headers.Location;
-        if (fold.StatusCode == HttpStatusCode.Accepted && location is not null)
-        {
-            await WaitAsync(async () =>
-            {
-                using var response = await SendAsync(HttpMethod.Get, location.ToString(), operatorToken);
-                var body = await Json(response);
-                return !body.TryGetProperty("doneAt", out var doneAt) || doneAt.ValueKind != JsonValueKind.Null;
-            }, TimeSpan.FromMilliseconds(200));
-        }
-        Console.WriteLine($"   fold: {(int)fold.StatusCode}, done in {clock.Elapsed.TotalSeconds:0.0} s");
-    }
-}
+    using var response = await SendAsync(HttpMethod.Get, "/api/enrollment/operations/progress-tallies", operatorToken);
+    changed = (await Json(response)).GetProperty("changedSinceFold").GetInt64();
+    return changed == 0;
+}, TimeSpan.FromSeconds(1));
+Console.WriteLine($"   folded by county in the background: {rebuilt:N0} tallies in {clock.Elapsed.TotalSeconds:0.0} s " +
+                  $"({await ScalarAsync<long>(db, "select count(*) from progress_county_tallies"):N0} county rows)");
 
 // The organisations the views are asked about: the province, the capital (also exported), its largest county, and
 // the largest school of that county with its admin.
