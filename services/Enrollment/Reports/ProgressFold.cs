@@ -121,6 +121,32 @@ public static class ProgressFold
         return folded;
     }
 
+    /// <summary>
+    /// Folds every changed tally, a batch per transaction, until none is left (or another replica is folding). After a
+    /// large fold (a rebuild, a re-fold of a year) the table's statistics still say most rows are changed, and the
+    /// roll-ups' correction would scan the table instead of taking the few changed rows through their index: so the
+    /// statistics are refreshed then (a sample; a few hundred milliseconds at a million teachers).
+    /// </summary>
+    public static async Task<long> FoldAllAsync(NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        long folded = 0;
+        int batch;
+        do
+        {
+            batch = await FoldBatchAsync(db, cancellationToken);
+            folded += batch;
+        }
+        while (batch == Batch);
+        if (folded >= LargeFold)
+        {
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            await connection.ExecuteAsync(new CommandDefinition("analyze progress_tallies", commandTimeout: 600, cancellationToken: cancellationToken));
+        }
+        return folded;
+    }
+
+    private const int LargeFold = 50_000;
+
     /// <summary>Tallies changed since the fold: what roll-ups correct for until the next fold.</summary>
     public static Task<long> DirtyAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
         connection.ExecuteScalarAsync<long>(new CommandDefinition("select count(*) from progress_tallies where dirty", cancellationToken: cancellationToken));

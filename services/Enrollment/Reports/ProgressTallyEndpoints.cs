@@ -161,9 +161,7 @@ internal sealed partial class ProgressTallyWorker(NpgsqlDataSource db, TimeProvi
                 }
                 if (lastFold is null || clock.GetElapsedTime(lastFold.Value) >= foldEvery)
                 {
-                    while (await ProgressFold.FoldBatchAsync(db, stoppingToken) == ProgressFold.Batch)
-                    {
-                    }
+                    await ProgressFold.FoldAllAsync(db, stoppingToken);
                     lastFold = clock.GetTimestamp();
                 }
                 await Task.Delay(Idle, clock, stoppingToken);
