@@ -230,3 +230,8 @@ public sealed record AuditRecordView(long Seq, DateTimeOffset At, Guid ActorAcco
 public sealed record AuditPageView(IReadOnlyList<AuditRecordView> Records, long? NextAfter);
 
 public sealed record AuditVerificationView(bool Intact, long Checked, long? BrokenAtSeq, string? Problem, long? ArchivedThroughSeq, int Archives);
+
+public sealed record ProgressExportJobLinks(string Self, string File);
+
+public sealed record ProgressExportJobView(Guid Id, string Year, string? Under, string Status, long Total, long Done, string? Error,
+    ProgressExportJobLinks Links);
