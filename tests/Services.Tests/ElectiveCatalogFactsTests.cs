@@ -94,7 +94,8 @@ public sealed class ElectiveCatalogFactsTests : IAsyncLifetime
             await Bus.Publish(new TeacherProfileChanged(id, 1, "371602199001010011", $"教师{i}", new DateOnly(1990, 1, 1), "male", _school, School,
                 "primary", "语文", new DateOnly(2015, 9, 1), true, false, null, "backbone", true, TeacherChanges.Registered, DateTimeOffset.UtcNow));
         }
-        await CopyHoldsAsync("select count(*) = 6 from teachers", "teachers arrived");
+        // Every service under test receives every event: other tests' teachers may arrive here too.
+        await CopyHoldsAsync("select count(*) = 6 from teachers where id = any(@Teachers)", "teachers arrived", new { Teachers = teachers });
         // Both replicas decide from the facts as seeded (and so hold them).
         await ChooseAsync(_first, teachers[0], "E1", HttpStatusCode.Created);
         await ChooseAsync(_second, teachers[1], "E1", HttpStatusCode.Created);
@@ -108,7 +109,7 @@ public sealed class ElectiveCatalogFactsTests : IAsyncLifetime
         // The school's topics changed from the first topic to the second: the first's courses refused, the second's allowed.
         await ChooseAsync(_second, teachers[2], "E3", HttpStatusCode.Created);
         await Bus.Publish(new SchoolTopicsChosen(_year, _school, School, [_topic2], TopicChoiceChanges.Changed, 2, DateTimeOffset.UtcNow));
-        await CopyHoldsAsync("select version = 2 from school_topics", "the school's new topics in the copy");
+        await CopyHoldsAsync($"select version = 2 from school_topics where school_id = '{_school}'", "the school's new topics in the copy");
         await ChooseAsync(_first, teachers[3], "E3", HttpStatusCode.UnprocessableEntity, "outside-school-topics");
         await ChooseAsync(_second, teachers[3], "E4", HttpStatusCode.Created);
         await ChooseAsync(_first, teachers[2], "E4", HttpStatusCode.Created);
@@ -116,18 +117,18 @@ public sealed class ElectiveCatalogFactsTests : IAsyncLifetime
         // The county's course selection closed yesterday: refused at once on both.
         await Bus.Publish(new SelectionWindowAdjusted(Guid.NewGuid(), _year, SelectionWindows.CourseSelection, Guid.NewGuid(), "P/C1/K1",
             Today.AddDays(-2), Today.AddDays(-1), WindowAdjustmentKinds.Staggered, "分批错峰", DateTimeOffset.UtcNow));
-        await CopyHoldsAsync("select count(*) = 1 from window_adjustments", "the adjustment in the copy");
+        await CopyHoldsAsync($"select count(*) = 1 from window_adjustments where program_year_id = '{_year}'", "the adjustment in the copy");
         await ChooseAsync(_first, teachers[4], "E5", HttpStatusCode.Conflict, "window-closed");
         await ChooseAsync(_second, teachers[5], "E5", HttpStatusCode.Conflict, "window-closed");
     }
 
     private IBus Bus => _first.Services.GetRequiredService<IBus>();
 
-    private Task CopyHoldsAsync(string sql, string what) =>
+    private Task CopyHoldsAsync(string sql, string what, object? parameters = null) =>
         Eventually.HoldsAsync(async () =>
         {
             await using var connection = await Db.OpenConnectionAsync();
-            return await connection.ExecuteScalarAsync<bool?>(sql) == true;
+            return await connection.ExecuteScalarAsync<bool?>(sql, parameters) == true;
         }, Patience, what);
 
     private async Task ChooseAsync(ServiceFactory<EnrollmentApi> replica, Guid teacher, string course, HttpStatusCode expected, string? rule = null)

@@ -114,7 +114,7 @@ public static class ElectiveEndpoints
         {
             return Problems.Conflict("你已选过这门课程", "already-enrolled");
         }
-        await ProgressTallyStore.RefreshAsync(unitOfWork, [teacherId], cancellationToken, programYear.Id);
+        await ProgressTallyStore.AddElectiveAsync(unitOfWork, teacherId, programYear.Id, course.Id, cancellationToken);
         await unitOfWork.PublishAsync(new CourseEnrolled(enrollmentId, teacherId, programYear.Id, course.Id, EnrollmentKinds.Elective,
             course.Mode == DeliveryModes.Concentrated ? request.SessionId : null, now), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
