@@ -110,11 +110,10 @@ public static class ElectiveEndpoints
 
         var now = clock.GetUtcNow();
         var enrollmentId = Guid.CreateVersion7(now);
-        if (!await ElectiveStore.EnrollAsync(unitOfWork, enrollmentId, teacherId, programYear.Id, course.Id, request.SessionId, now, cancellationToken))
+        if (!await ElectiveStore.EnrollTalliedAsync(unitOfWork, enrollmentId, teacherId, programYear.Id, course.Id, request.SessionId, now, cancellationToken))
         {
             return Problems.Conflict("你已选过这门课程", "already-enrolled");
         }
-        await ProgressTallyStore.AddElectiveAsync(unitOfWork, teacherId, programYear.Id, course.Id, cancellationToken);
         await unitOfWork.PublishAsync(new CourseEnrolled(enrollmentId, teacherId, programYear.Id, course.Id, EnrollmentKinds.Elective,
             course.Mode == DeliveryModes.Concentrated ? request.SessionId : null, now), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
