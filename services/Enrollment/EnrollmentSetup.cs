@@ -16,6 +16,7 @@ public static class EnrollmentSetup
     public static IHostApplicationBuilder AddEnrollmentFeatures(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<CycleOptions>().BindConfiguration(CycleOptions.SectionName);
+        builder.Services.AddSingleton<CatalogFactsCache>();
         builder.Services.AddHostedService<RequiredPushWorker>();
         builder.Services.AddHostedService<ProgressTallyWorker>();
         builder.Services.AddHostedService<ProgressExportWorker>();

@@ -68,8 +68,8 @@ public static class ElectiveEndpoints
     }
 
     private static async Task<Results<Created<ElectiveSummary>, ValidationFailed, NotFoundProblem, ConflictProblem, RuleProblem>> ChooseAsync(
-        [Description(YearText)] string year, ChooseElective request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
-        IOptions<CycleOptions> cycle, CancellationToken cancellationToken)
+        [Description(YearText)] string year, ChooseElective request, HttpContext http, NpgsqlDataSource db, CatalogFactsCache catalog,
+        TimeProvider clock, IOptions<CycleOptions> cycle, CancellationToken cancellationToken)
     {
         if (request.CourseId is null)
         {
@@ -77,7 +77,7 @@ public static class ElectiveEndpoints
         }
         var teacherId = PlatformUser.From(http.User).TeacherId!.Value;
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        var reading = await ReadAsync(unitOfWork, year, teacherId, request.CourseId.Value, clock, cycle.Value, cancellationToken);
+        var reading = await ReadAsync(unitOfWork, catalog, year, teacherId, request.CourseId.Value, clock, cycle.Value, cancellationToken);
         if (reading is null)
         {
             return Problems.NotFound($"年度 {year} 不存在");
@@ -110,11 +110,10 @@ public static class ElectiveEndpoints
 
         var now = clock.GetUtcNow();
         var enrollmentId = Guid.CreateVersion7(now);
-        if (!await ElectiveStore.EnrollAsync(unitOfWork, enrollmentId, teacherId, programYear.Id, course.Id, request.SessionId, now, cancellationToken))
+        if (!await ElectiveStore.EnrollTalliedAsync(unitOfWork, enrollmentId, teacherId, programYear.Id, course.Id, request.SessionId, now, cancellationToken))
         {
             return Problems.Conflict("你已选过这门课程", "already-enrolled");
         }
-        await ProgressTallyStore.RefreshAsync(unitOfWork, [teacherId], cancellationToken, programYear.Id);
         await unitOfWork.PublishAsync(new CourseEnrolled(enrollmentId, teacherId, programYear.Id, course.Id, EnrollmentKinds.Elective,
             course.Mode == DeliveryModes.Concentrated ? request.SessionId : null, now), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
@@ -152,8 +151,8 @@ public static class ElectiveEndpoints
     }
 
     private static async Task<Results<Created<WaitingListPlace>, NotFoundProblem, ConflictProblem, RuleProblem>> JoinWaitingListAsync(
-        [Description(YearText)] string year, Guid sessionId, HttpContext http, NpgsqlDataSource db, TimeProvider clock, IOptions<CycleOptions> cycle,
-        CancellationToken cancellationToken)
+        [Description(YearText)] string year, Guid sessionId, HttpContext http, NpgsqlDataSource db, CatalogFactsCache catalog, TimeProvider clock,
+        IOptions<CycleOptions> cycle, CancellationToken cancellationToken)
     {
         var teacherId = PlatformUser.From(http.User).TeacherId!.Value;
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
@@ -161,7 +160,7 @@ public static class ElectiveEndpoints
         {
             return Problems.NotFound("场次不存在");
         }
-        var reading = await ReadAsync(unitOfWork, year, teacherId, session.CourseId, clock, cycle.Value, cancellationToken);
+        var reading = await ReadAsync(unitOfWork, catalog, year, teacherId, session.CourseId, clock, cycle.Value, cancellationToken);
         if (reading is null)
         {
             return Problems.NotFound($"年度 {year} 不存在");
@@ -195,8 +194,8 @@ public static class ElectiveEndpoints
     }
 
     /// <summary>Everything <see cref="ElectiveRules.Decide"/> needs, for this year's cycle (重复参训); null when the year does not exist.</summary>
-    private static Task<ElectiveReading?> ReadAsync(UnitOfWork unitOfWork, string year, Guid teacherId, Guid courseId, TimeProvider clock,
+    private static Task<ElectiveReading?> ReadAsync(UnitOfWork unitOfWork, CatalogFactsCache catalog, string year, Guid teacherId, Guid courseId, TimeProvider clock,
         CycleOptions cycle, CancellationToken cancellationToken) =>
-        EnrollmentFacts.ForElectiveAsync(unitOfWork.Connection, year, teacherId, courseId, ProvinceCalendar.Today(clock),
+        EnrollmentFacts.ForElectiveAsync(unitOfWork.Connection, catalog, year, teacherId, courseId, ProvinceCalendar.Today(clock),
             studyYear => CreditCycles.Containing(studyYear, cycle.FirstYear, cycle.Length), cancellationToken);
 }

@@ -76,6 +76,24 @@ public static class ProgressTallyStore
             new { Teachers = teachers, YearId = yearId }, unitOfWork.Transaction, cancellationToken: cancellationToken));
     }
 
+    /// <summary>
+    /// A choice's refresh, as a delta, sent in the choice's own batch right after the insert of enrollment
+    /// <c>@EnrollmentId</c> (<c>@TeacherId</c>, <c>@YearId</c>, <c>@CourseId</c>): the elective just inserted (enrolled,
+    /// nothing studied) adds only its course's hours to the elective hours, so under the teacher's lock — every writer of
+    /// a teacher's tally recomputes or moves it under that lock, so the row is exact when granted — adding them gives what
+    /// <see cref="RefreshAsync"/> would compute, for a fraction of its cost on course-selection day (pg_stat_statements put
+    /// the recomputation at most of PostgreSQL's time per choice). The hours are the course copy's at this statement, as
+    /// the recomputation reads them. Nothing moves when the insert did not happen; no row returned while the enrollment
+    /// was inserted means the teacher has no row of the year yet: then <see cref="RefreshAsync"/>.
+    /// </summary>
+    public const string AddElectiveSql = """
+        select id from teachers where id = @TeacherId for no key update;
+        update progress_tallies
+        set elective_hours = elective_hours + coalesce((select hours from courses where id = @CourseId), 0), updated_at = now(), dirty = true
+        where teacher_id = @TeacherId and program_year_id = @YearId and exists (select 1 from enrollments where id = @EnrollmentId)
+        returning 1;
+        """;
+
     /// <summary>Refreshes every teacher enrolled in the course (its hours changed), a set-based statement.</summary>
     public static async Task RefreshCourseAsync(UnitOfWork unitOfWork, Guid courseId, CancellationToken cancellationToken)
     {
