@@ -32,6 +32,8 @@ using TrainingPlatform.LocalServers;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Services.Enrollment;
+using TrainingPlatform.Services.Enrollment.Reports;
+using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.TestSupport;
 
 var numbers = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray();
@@ -462,6 +464,15 @@ static async Task<(List<(Guid Id, string SchoolPath, Guid SchoolId)> Teachers, G
     var teachers = (await connection.QueryAsync<(Guid, string, Guid)>(
         $"select md5('teacher' || i)::uuid, t.school_path, t.school_id from generate_series(0, {teacherCount - 1}) i " +
         "join teachers t on t.id = md5('teacher' || i)::uuid order by i")).ToList();
+    // Every teacher has a tally of the year before course selection opens, as in the service (the year's copy adds a
+    // row for every teacher, a teacher's copy refreshes theirs): choices move existing rows, as on the day.
+    foreach (var chunk in teachers.Select(t => t.Item1).Chunk(ProgressTallyStore.RebuildBatch))
+    {
+        await using var unitOfWork = await UnitOfWork.BeginAsync(db, CancellationToken.None);
+        await ProgressTallyStore.RefreshAsync(unitOfWork, chunk, CancellationToken.None, Md5Guid("year"));
+        await unitOfWork.CommitAsync(CancellationToken.None);
+    }
+    await connection.ExecuteAsync("analyze progress_tallies");
     return (teachers, Md5Guid("session"));
 }
 

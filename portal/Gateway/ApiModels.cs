@@ -115,8 +115,8 @@ public sealed record ReportUnit(string Code, string Name, string Kind, string Pa
 public sealed record TeacherProgress(Guid TeacherId, string Name, string SchoolCode, string SchoolName, string Stage, string Subject, decimal RequiredHours,
     decimal ElectiveHours, decimal HoursDone, decimal PercentOfMinimum, bool OptedOut, string Status, string Reason);
 
-public sealed record TeacherProgressPage(string Year, ReportUnit? Under, DateOnly AsOf, string Filter, int Page, int PageSize, long Total,
-    IReadOnlyList<TeacherProgress> Items);
+public sealed record TeacherProgressPage(string Year, ReportUnit? Under, DateOnly AsOf, string Filter, int PageSize, long Total,
+    IReadOnlyList<TeacherProgress> Items, string? Next);
 
 public sealed record ProgressUnit(string? Path, string? Code, string? Name, string? Kind, int Teachers, int Completed, int OnTrack, int Behind,
     int NotStarted, int OptedOut, decimal AverageHours, decimal CompletionRate)
@@ -230,3 +230,8 @@ public sealed record AuditRecordView(long Seq, DateTimeOffset At, Guid ActorAcco
 public sealed record AuditPageView(IReadOnlyList<AuditRecordView> Records, long? NextAfter);
 
 public sealed record AuditVerificationView(bool Intact, long Checked, long? BrokenAtSeq, string? Problem, long? ArchivedThroughSeq, int Archives);
+
+public sealed record ProgressExportJobLinks(string Self, string File);
+
+public sealed record ProgressExportJobView(Guid Id, string Year, string? Under, string Status, long Total, long Done, string? Error,
+    ProgressExportJobLinks Links);

@@ -16,7 +16,10 @@ public static class EnrollmentSetup
     public static IHostApplicationBuilder AddEnrollmentFeatures(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<CycleOptions>().BindConfiguration(CycleOptions.SectionName);
+        builder.Services.AddSingleton<CatalogFactsCache>();
         builder.Services.AddHostedService<RequiredPushWorker>();
+        builder.Services.AddHostedService<ProgressTallyWorker>();
+        builder.Services.AddHostedService<ProgressExportWorker>();
         return builder;
     }
 
@@ -30,6 +33,7 @@ public static class EnrollmentSetup
             .MapOptOutEndpoints()
             .MapReportEndpoints()
             .MapProgressStatusEndpoints()
+            .MapProgressTallyEndpoints()
             .MapParkedMessageEndpoints(EnrollmentApi.ServiceName)
             .MapAuditEndpoints(EnrollmentApi.ServiceName);
         return app;

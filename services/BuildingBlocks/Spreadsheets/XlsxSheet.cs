@@ -67,8 +67,13 @@ public static class XlsxSheet
     /// exported field may quote whatever a caller once typed. Those become U+FFFD, and a cell keeps at most 32,767
     /// characters; the record itself keeps what it had.
     /// </summary>
-    private static string Cell(string text)
+    internal static string Cell(string text)
     {
+        // Nearly every text is clean: then it is kept as it is, without a copy (a streamed export writes millions).
+        if (text.Length <= 32_000 && IsClean(text))
+        {
+            return text;
+        }
         var cleaned = new System.Text.StringBuilder(text.Length);
         for (var i = 0; i < text.Length; i++)
         {
@@ -83,5 +88,23 @@ public static class XlsxSheet
             }
         }
         return cleaned.Length > 32_000 ? cleaned.ToString(0, 32_000) + "…" : cleaned.ToString();
+    }
+
+    private static bool IsClean(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (System.Xml.XmlConvert.IsXmlChar(text[i]))
+            {
+                continue;
+            }
+            if (i + 1 < text.Length && System.Xml.XmlConvert.IsXmlSurrogatePair(text[i + 1], text[i]))
+            {
+                i++;
+                continue;
+            }
+            return false;
+        }
+        return true;
     }
 }

@@ -4,6 +4,7 @@ using Npgsql;
 using TrainingPlatform.BuildingBlocks.Messaging;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.Contracts.Catalog;
+using TrainingPlatform.Services.Enrollment.Reports;
 using TrainingPlatform.Services.Enrollment.Required;
 
 namespace TrainingPlatform.Services.Enrollment.Copies;
@@ -14,8 +15,15 @@ namespace TrainingPlatform.Services.Enrollment.Copies;
 /// </summary>
 public sealed class ProgramYearScheduledCopy(NpgsqlDataSource db) : IdempotentConsumer<ProgramYearScheduled>(db)
 {
-    protected override Task HandleAsync(ProgramYearScheduled m, UnitOfWork unitOfWork, CancellationToken cancellationToken) =>
-        unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+    protected override async Task HandleAsync(ProgramYearScheduled m, UnitOfWork unitOfWork, CancellationToken cancellationToken)
+    {
+        var before = await unitOfWork.Connection.QuerySingleOrDefaultAsync<YearKeys>(new CommandDefinition(
+            """
+            select min_annual_hours as MinAnnualHours, min_elective_hours as MinElectiveHours, study_starts as StudyStarts, version
+            from program_years where id = @ProgramYearId for update
+            """,
+            new { m.ProgramYearId }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
             insert into program_years (id, code, name, min_annual_hours, min_elective_hours, group_lists_due, topic_selection_opens,
                 topic_selection_closes, course_selection_opens, study_starts, required_study_ends, credit_registration_closes, version)
             values (@ProgramYearId, @Code, @Name, @MinAnnualHours, @MinElectiveHours, @GroupListsDue, @TopicSelectionOpens, @TopicSelectionCloses,
@@ -34,22 +42,45 @@ public sealed class ProgramYearScheduledCopy(NpgsqlDataSource db) : IdempotentCo
             m.Windows.TopicSelectionCloses, m.Windows.CourseSelectionOpens, m.Windows.StudyStarts, m.Windows.RequiredStudyEnds,
             m.Windows.CreditRegistrationCloses, m.Version,
         }, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        // Every teacher is in the year's views from the start (未开始), so every teacher has a tally of it.
+        if (before is null)
+        {
+            await ProgressTallyStore.AddYearAsync(unitOfWork, m.ProgramYearId, cancellationToken);
+        }
+        // The fold counted teachers by the year's minimums and its default course-selection close (the day before study).
+        if (before is not null && before.Version < m.Version
+            && (before.MinAnnualHours, before.MinElectiveHours, before.StudyStarts) != (m.MinAnnualHours, m.MinElectiveHours, m.Windows.StudyStarts))
+        {
+            await ProgressFold.InvalidateAsync(unitOfWork, m.ProgramYearId, null, cancellationToken);
+        }
+    }
 }
+
+internal sealed record YearKeys(decimal MinAnnualHours, decimal MinElectiveHours, DateOnly StudyStarts, int Version);
 
 public sealed class SelectionWindowAdjustedCopy(NpgsqlDataSource db) : IdempotentConsumer<SelectionWindowAdjusted>(db)
 {
-    protected override Task HandleAsync(SelectionWindowAdjusted m, UnitOfWork unitOfWork, CancellationToken cancellationToken) =>
-        unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+    protected override async Task HandleAsync(SelectionWindowAdjusted m, UnitOfWork unitOfWork, CancellationToken cancellationToken)
+    {
+        var added = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
             insert into window_adjustments (id, program_year_id, window_name, organisation_path, opens_on, closes_on, kind, reason, adjusted_at)
             values (@AdjustmentId, @ProgramYearId, @Window, @OrganisationPath, @OpensOn, @ClosesOn, @Kind, @Reason, @AdjustedAt)
             on conflict (id) do nothing
             """, m, unitOfWork.Transaction, cancellationToken: cancellationToken));
+        // The fold counted the schools' teachers by their course-selection close.
+        if (added > 0 && m.Window == "course_selection")
+        {
+            await ProgressFold.InvalidateAsync(unitOfWork, m.ProgramYearId, m.OrganisationPath, cancellationToken);
+        }
+    }
 }
 
 public sealed class CoursePublishedCopy(NpgsqlDataSource db) : IdempotentConsumer<CoursePublished>(db)
 {
     protected override async Task HandleAsync(CoursePublished m, UnitOfWork unitOfWork, CancellationToken cancellationToken)
     {
+        var hoursBefore = await unitOfWork.Connection.ExecuteScalarAsync<decimal?>(new CommandDefinition(
+            "select hours from courses where id = @CourseId for update", new { m.CourseId }, unitOfWork.Transaction, cancellationToken: cancellationToken));
         // A retirement that overtook its publication leaves the course retired.
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
             insert into courses (id, content_id, code, version, title, hours, category, mode, level, stages, subjects, status, changed_at)
@@ -72,6 +103,11 @@ public sealed class CoursePublishedCopy(NpgsqlDataSource db) : IdempotentConsume
                     capacity = excluded.capacity
                 """, new { s.SessionId, m.CourseId, s.Place, s.StartsOn, s.EndsOn, s.Capacity }, unitOfWork.Transaction,
                 cancellationToken: cancellationToken));
+        }
+        // Tallies sum the course copy's hours: new hours (or a course its required enrollments were waiting for) move them.
+        if (hoursBefore != m.Hours)
+        {
+            await ProgressTallyStore.RefreshCourseAsync(unitOfWork, m.CourseId, cancellationToken);
         }
     }
 }

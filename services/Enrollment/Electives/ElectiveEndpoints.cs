@@ -10,6 +10,7 @@ using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Contracts.Enrollment;
 using TrainingPlatform.Contracts.Reference;
 using TrainingPlatform.Services.Enrollment.MyYear;
+using TrainingPlatform.Services.Enrollment.Reports;
 
 namespace TrainingPlatform.Services.Enrollment.Electives;
 
@@ -67,8 +68,8 @@ public static class ElectiveEndpoints
     }
 
     private static async Task<Results<Created<ElectiveSummary>, ValidationFailed, NotFoundProblem, ConflictProblem, RuleProblem>> ChooseAsync(
-        [Description(YearText)] string year, ChooseElective request, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
-        IOptions<CycleOptions> cycle, CancellationToken cancellationToken)
+        [Description(YearText)] string year, ChooseElective request, HttpContext http, NpgsqlDataSource db, CatalogFactsCache catalog,
+        TimeProvider clock, IOptions<CycleOptions> cycle, CancellationToken cancellationToken)
     {
         if (request.CourseId is null)
         {
@@ -76,7 +77,7 @@ public static class ElectiveEndpoints
         }
         var teacherId = PlatformUser.From(http.User).TeacherId!.Value;
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
-        var reading = await ReadAsync(unitOfWork, year, teacherId, request.CourseId.Value, clock, cycle.Value, cancellationToken);
+        var reading = await ReadAsync(unitOfWork, catalog, year, teacherId, request.CourseId.Value, clock, cycle.Value, cancellationToken);
         if (reading is null)
         {
             return Problems.NotFound($"年度 {year} 不存在");
@@ -109,7 +110,7 @@ public static class ElectiveEndpoints
 
         var now = clock.GetUtcNow();
         var enrollmentId = Guid.CreateVersion7(now);
-        if (!await ElectiveStore.EnrollAsync(unitOfWork, enrollmentId, teacherId, programYear.Id, course.Id, request.SessionId, now, cancellationToken))
+        if (!await ElectiveStore.EnrollTalliedAsync(unitOfWork, enrollmentId, teacherId, programYear.Id, course.Id, request.SessionId, now, cancellationToken))
         {
             return Problems.Conflict("你已选过这门课程", "already-enrolled");
         }
@@ -136,22 +137,22 @@ public static class ElectiveEndpoints
             return Problems.Conflict(refused.Reason, refused.Rule);
         }
         var now = clock.GetUtcNow();
+        // The teacher before the enrollment, the order a progress batch takes them in (it may be reporting this course).
+        await ProgressTallyStore.LockAsync(unitOfWork, [teacherId], cancellationToken);
         if (await ElectiveStore.DropAsync(unitOfWork, teacherId, programYear.Id, courseId, now, cancellationToken) is not { } dropped)
         {
             return Problems.NotFound("你没有选这门选修课");
         }
-        if (dropped.SessionId is { } session)
-        {
-            await Seats.FreeAsync(unitOfWork, session, now, cancellationToken);
-        }
+        var promoted = dropped.SessionId is { } session ? await Seats.FreeAsync(unitOfWork, session, now, cancellationToken) : [];
+        await ProgressTallyStore.RefreshAsync(unitOfWork, [teacherId, .. promoted], cancellationToken, programYear.Id);
         await unitOfWork.PublishAsync(new EnrollmentWithdrawn(dropped.Id, teacherId, programYear.Id, courseId, "教师退选", now), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(await MyYearStore.ElectiveSummaryAsync(unitOfWork.Connection, programYear, teacherId, cancellationToken));
     }
 
     private static async Task<Results<Created<WaitingListPlace>, NotFoundProblem, ConflictProblem, RuleProblem>> JoinWaitingListAsync(
-        [Description(YearText)] string year, Guid sessionId, HttpContext http, NpgsqlDataSource db, TimeProvider clock, IOptions<CycleOptions> cycle,
-        CancellationToken cancellationToken)
+        [Description(YearText)] string year, Guid sessionId, HttpContext http, NpgsqlDataSource db, CatalogFactsCache catalog, TimeProvider clock,
+        IOptions<CycleOptions> cycle, CancellationToken cancellationToken)
     {
         var teacherId = PlatformUser.From(http.User).TeacherId!.Value;
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
@@ -159,7 +160,7 @@ public static class ElectiveEndpoints
         {
             return Problems.NotFound("场次不存在");
         }
-        var reading = await ReadAsync(unitOfWork, year, teacherId, session.CourseId, clock, cycle.Value, cancellationToken);
+        var reading = await ReadAsync(unitOfWork, catalog, year, teacherId, session.CourseId, clock, cycle.Value, cancellationToken);
         if (reading is null)
         {
             return Problems.NotFound($"年度 {year} 不存在");
@@ -193,8 +194,8 @@ public static class ElectiveEndpoints
     }
 
     /// <summary>Everything <see cref="ElectiveRules.Decide"/> needs, for this year's cycle (重复参训); null when the year does not exist.</summary>
-    private static Task<ElectiveReading?> ReadAsync(UnitOfWork unitOfWork, string year, Guid teacherId, Guid courseId, TimeProvider clock,
+    private static Task<ElectiveReading?> ReadAsync(UnitOfWork unitOfWork, CatalogFactsCache catalog, string year, Guid teacherId, Guid courseId, TimeProvider clock,
         CycleOptions cycle, CancellationToken cancellationToken) =>
-        EnrollmentFacts.ForElectiveAsync(unitOfWork.Connection, year, teacherId, courseId, ProvinceCalendar.Today(clock),
+        EnrollmentFacts.ForElectiveAsync(unitOfWork.Connection, catalog, year, teacherId, courseId, ProvinceCalendar.Today(clock),
             studyYear => CreditCycles.Containing(studyYear, cycle.FirstYear, cycle.Length), cancellationToken);
 }

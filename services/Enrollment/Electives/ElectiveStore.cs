@@ -1,6 +1,7 @@
 using Dapper;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Persistence;
+using TrainingPlatform.Services.Enrollment.Reports;
 
 namespace TrainingPlatform.Services.Enrollment.Electives;
 
@@ -25,6 +26,34 @@ public static class ElectiveStore
             on conflict (teacher_id, program_year_id, course_id) where status <> 'withdrawn' do nothing
             """, new { Id = enrollmentId, TeacherId = teacherId, YearId = yearId, CourseId = courseId, SessionId = sessionId, Now = now },
             unitOfWork.Transaction, cancellationToken: cancellationToken)) > 0;
+
+    /// <summary>
+    /// <see cref="EnrollAsync"/> and the teacher's tally moved by it (<see cref="ProgressTallyStore.AddElectiveSql"/>), in one
+    /// round trip: the choice's hot path. False when they already were enrolled (nothing moved).
+    /// </summary>
+    public static async Task<bool> EnrollTalliedAsync(UnitOfWork unitOfWork, Guid enrollmentId, Guid teacherId, Guid yearId, Guid courseId,
+        Guid? sessionId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        bool enrolled, tallied;
+        await using (var batch = await unitOfWork.Connection.QueryMultipleAsync(new CommandDefinition($"""
+            insert into enrollments (id, teacher_id, program_year_id, course_id, kind, session_id, status, enrolled_at)
+            values (@EnrollmentId, @TeacherId, @YearId, @CourseId, 'elective', @SessionId, 'enrolled', @Now)
+            on conflict (teacher_id, program_year_id, course_id) where status <> 'withdrawn' do nothing
+            returning 1;
+            {ProgressTallyStore.AddElectiveSql}
+            """, new { EnrollmentId = enrollmentId, TeacherId = teacherId, YearId = yearId, CourseId = courseId, SessionId = sessionId, Now = now },
+            unitOfWork.Transaction, cancellationToken: cancellationToken)))
+        {
+            enrolled = (await batch.ReadAsync<int>()).Any();
+            await batch.ReadAsync<Guid>();
+            tallied = (await batch.ReadAsync<int>()).Any();
+        }
+        if (enrolled && !tallied)
+        {
+            await ProgressTallyStore.RefreshAsync(unitOfWork, [teacherId], cancellationToken, yearId);
+        }
+        return enrolled;
+    }
 
     /// <summary>Withdraws the teacher's elective; the enrollment and its session, or null when they had not chosen it.</summary>
     public static async Task<(Guid Id, Guid? SessionId)?> DropAsync(UnitOfWork unitOfWork, Guid teacherId, Guid yearId, Guid courseId, DateTimeOffset now,

@@ -1,6 +1,7 @@
 using Dapper;
 using Npgsql;
 using TrainingPlatform.Contracts.Catalog;
+using TrainingPlatform.Contracts.Enrollment;
 using TrainingPlatform.Services.Enrollment.Copies;
 
 namespace TrainingPlatform.Services.Enrollment.Electives;
@@ -59,77 +60,84 @@ public static class EnrollmentFacts
         return WindowRules.For(SelectionWindows.CourseSelection, schoolPath, year.Windows, adjustments);
     }
 
-    private const string YearColumns = """
+    internal const string YearColumns = """
         id, code, name, min_annual_hours, min_elective_hours, group_lists_due, topic_selection_opens, topic_selection_closes,
         course_selection_opens, study_starts, required_study_ends, credit_registration_closes
         """;
 
     /// <summary>
-    /// Everything the elective rule needs, with the program year itself, read in one round trip (seven statements in
-    /// one batch): on course-selection day every click pays for each trip, in PostgreSQL's CPU and in the service's.
-    /// The course comes back too, so the handler does not read it again, and so do the elective hours already chosen,
-    /// so the answer's running total needs no second read. Null when the year does not exist.
+    /// Everything the elective rule needs, with the program year itself, in one round trip: the catalog facts (year,
+    /// windows, course, topics, the school's choice) from <paramref name="catalog"/>, checked by the stamp read as the
+    /// batch's first statement (a second trip only when the copies changed since), and the teacher's own rows, read
+    /// whatever the year and interpreted here, so a reload never needs them read again. On course-selection day every
+    /// click pays for each statement, in PostgreSQL's CPU and in the service's. The course comes back too, so the handler
+    /// does not read it again, and so do the elective hours already chosen, so the answer's running total needs no
+    /// second read. Null when the year does not exist.
     /// </summary>
-    public static async Task<ElectiveReading?> ForElectiveAsync(NpgsqlConnection connection, string yearCode, Guid teacherId, Guid courseId,
-        DateOnly today, Func<int, (int First, int Last)> cycleOf, CancellationToken cancellationToken)
+    public static async Task<ElectiveReading?> ForElectiveAsync(NpgsqlConnection connection, CatalogFactsCache catalog, string yearCode,
+        Guid teacherId, Guid courseId, DateOnly today, Func<int, (int First, int Last)> cycleOf, CancellationToken cancellationToken)
     {
-        await using var reads = await connection.QueryMultipleAsync(new CommandDefinition($"""
-            select {YearColumns} from program_years where code = @Code;
+        long stamp;
+        TeacherRow? teacher;
+        List<Guid> optedOutYears;
+        List<TeacherEnrollmentRow> enrollments;
+        await using (var reads = await connection.QueryMultipleAsync(new CommandDefinition($"""
+            {CatalogFactsCache.StampSql};
             {TeacherRow.SelectSql} where id = @TeacherId;
-            select id, content_id, title, hours, category, mode, level, stages, status from courses where id = @CourseId;
-            select a.id, a.window_name, a.organisation_path, a.opens_on, a.closes_on, a.kind, a.reason, a.adjusted_at
-            from window_adjustments a join program_years y on y.id = a.program_year_id
-            where y.code = @Code and a.window_name = 'course_selection';
-            select exists (select 1 from opt_outs o join program_years y on y.id = o.program_year_id where o.teacher_id = @TeacherId and y.code = @Code)
-                       as opted_out,
-                   exists (select 1 from school_topics s join teachers t on t.school_id = s.school_id join program_years y on y.id = s.program_year_id
-                           where t.id = @TeacherId and y.code = @Code) as school_has_chosen,
-                   exists (select 1 from teachers te
-                           join school_topics s on s.school_id = te.school_id
-                           join program_years y on y.id = s.program_year_id
-                           join topics t on t.id = any(s.topic_ids)
-                           where te.id = @TeacherId and y.code = @Code and @CourseId = any(t.course_ids)) as in_topics,
-                   exists (select 1 from enrollments e join program_years y on y.id = e.program_year_id
-                           where e.teacher_id = @TeacherId and y.code = @Code and e.course_id = @CourseId and e.status <> 'withdrawn') as already_enrolled;
-            select y.code as program_year_code, c.title as course_title, e.status, extract(year from y.study_starts)::int as study_year
-            from enrollments e
-            join courses c on c.id = e.course_id
-            join program_years y on y.id = e.program_year_id
-            where e.teacher_id = @TeacherId and c.content_id = (select content_id from courses where id = @CourseId) and e.status <> 'withdrawn'
-            order by e.enrolled_at;
-            select coalesce(sum(c.hours), 0)
-            from enrollments e join program_years y on y.id = e.program_year_id left join courses c on c.id = e.course_id
-            where e.teacher_id = @TeacherId and y.code = @Code and e.kind = 'elective' and e.status <> 'withdrawn';
-            """, new { Code = yearCode, TeacherId = teacherId, CourseId = courseId }, cancellationToken: cancellationToken));
-        var year = await reads.ReadSingleOrDefaultAsync<YearRow>();
-        if (year is null)
+            select program_year_id from opt_outs where teacher_id = @TeacherId;
+            select program_year_id, course_id, kind, status from enrollments where teacher_id = @TeacherId and status <> 'withdrawn' order by enrolled_at;
+            """, new { TeacherId = teacherId }, cancellationToken: cancellationToken)))
+        {
+            stamp = await reads.ReadSingleAsync<long>();
+            teacher = await reads.ReadSingleOrDefaultAsync<TeacherRow>();
+            optedOutYears = (await reads.ReadAsync<Guid>()).AsList();
+            enrollments = (await reads.ReadAsync<TeacherEnrollmentRow>()).AsList();
+        }
+        var facts = await catalog.AtLeastAsync(connection, stamp, cancellationToken);
+        if (facts.Year(yearCode) is not { } year)
         {
             return null;
         }
-        var teacher = await reads.ReadSingleOrDefaultAsync<TeacherRow>();
-        var course = await reads.ReadSingleOrDefaultAsync<CourseCopyRow>();
-        var window = WindowRules.For(SelectionWindows.CourseSelection, teacher?.SchoolPath ?? "", year.Windows, await reads.ReadAsync<WindowAdjustment>());
-        var facts = await reads.ReadSingleAsync<(bool OptedOut, bool SchoolHasChosen, bool InTopics, bool AlreadyEnrolled)>();
-        // 重复参训 counts the five-year cycle this year's study falls in.
+        var course = facts.Course(courseId);
+        var window = WindowRules.For(SelectionWindows.CourseSelection, teacher?.SchoolPath ?? "", year.Windows, facts.CourseSelectionAdjustments(year.Id));
+        var schoolHasChosen = teacher is not null && facts.SchoolHasChosen(year.Id, teacher.SchoolId);
+        var inTopics = teacher is not null && facts.InSchoolTopics(year.Id, teacher.SchoolId, courseId);
+        // 重复参训 counts the five-year cycle this year's study falls in: the first enrollment, in the order chosen, of a course
+        // with this content in a year the copies know.
         var cycle = cycleOf(year.StudyStarts.Year);
-        var earlier = (await reads.ReadAsync<EarlierEnrollmentRow>())
-            .FirstOrDefault(e => e.StudyYear >= cycle.First && e.StudyYear <= cycle.Last) is { } row
-            ? new EarlierEnrollment { ProgramYearCode = row.ProgramYearCode, CourseTitle = row.CourseTitle, Status = row.Status }
-            : null;
-        var electiveHours = await reads.ReadSingleAsync<decimal>();
+        EarlierEnrollment? earlier = null;
+        var alreadyEnrolled = false;
+        var electiveHours = 0m;
+        foreach (var e in enrollments)
+        {
+            var enrolledCourse = facts.Course(e.CourseId);
+            if (e.ProgramYearId == year.Id)
+            {
+                alreadyEnrolled |= e.CourseId == courseId;
+                if (e.Kind == EnrollmentKinds.Elective && enrolledCourse is not null)
+                {
+                    electiveHours += enrolledCourse.Hours;
+                }
+            }
+            if (earlier is null && course is not null && enrolledCourse is not null && enrolledCourse.ContentId == course.ContentId
+                && facts.Year(e.ProgramYearId) is { } enrolledYear
+                && enrolledYear.StudyStarts.Year >= cycle.First && enrolledYear.StudyStarts.Year <= cycle.Last)
+            {
+                earlier = new EarlierEnrollment { ProgramYearCode = enrolledYear.Code, CourseTitle = enrolledCourse.Title, Status = e.Status };
+            }
+        }
         return new ElectiveReading(year, new ElectiveFacts(today, window, year.StudyStarts, teacher is not null, teacher?.InPost ?? false,
-            teacher?.Stage ?? "", facts.OptedOut, course?.Status == "published", course?.Stages ?? [], facts.SchoolHasChosen, facts.InTopics,
-            facts.AlreadyEnrolled, earlier), course, electiveHours);
+            teacher?.Stage ?? "", optedOutYears.Contains(year.Id), course?.Status == "published", course?.Stages ?? [], schoolHasChosen, inTopics,
+            alreadyEnrolled, earlier), course, electiveHours);
     }
 
-    private sealed record EarlierEnrollmentRow
+    private sealed record TeacherEnrollmentRow
     {
-        public string ProgramYearCode { get; init; } = "";
-        public string CourseTitle { get; init; } = "";
+        public Guid ProgramYearId { get; init; }
+        public Guid CourseId { get; init; }
+        public string Kind { get; init; } = "";
         public string Status { get; init; } = "";
-        public int StudyYear { get; init; }
     }
 }
-
 /// <summary>What one read gives an elective choice: the year, the rule's facts, the course, the elective hours already chosen.</summary>
 public sealed record ElectiveReading(YearRow Year, ElectiveFacts Facts, CourseCopyRow? Course, decimal ElectiveHours);

@@ -16,18 +16,22 @@ public static class Seats
             "update course_sessions set taken = taken + 1 where id = @SessionId and taken < capacity",
             new { SessionId = sessionId }, unitOfWork.Transaction, cancellationToken: cancellationToken)) == 1;
 
-    /// <summary>Frees a seat and gives it to the first teacher waiting (who is told by a <see cref="WaitingListPromoted"/>).</summary>
-    public static async Task FreeAsync(UnitOfWork unitOfWork, Guid sessionId, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Frees a seat and gives it to the first teacher waiting (who is told by a <see cref="WaitingListPromoted"/>); the
+    /// teachers promoted, whose tallies the caller refreshes with its own teacher's (one lock round, in order).
+    /// </summary>
+    public static async Task<IReadOnlyList<Guid>> FreeAsync(UnitOfWork unitOfWork, Guid sessionId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await unitOfWork.Connection.ExecuteAsync(new CommandDefinition(
             "update course_sessions set taken = taken - 1 where id = @SessionId", new { SessionId = sessionId }, unitOfWork.Transaction,
             cancellationToken: cancellationToken));
-        await PromoteAsync(unitOfWork, sessionId, now, cancellationToken);
+        return await PromoteAsync(unitOfWork, sessionId, now, cancellationToken);
     }
 
-    /// <summary>Fills free seats from the waiting list, in order of joining.</summary>
-    public static async Task PromoteAsync(UnitOfWork unitOfWork, Guid sessionId, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Fills free seats from the waiting list, in order of joining; the teachers enrolled.</summary>
+    public static async Task<IReadOnlyList<Guid>> PromoteAsync(UnitOfWork unitOfWork, Guid sessionId, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var promoted = new List<Guid>();
         while (true)
         {
             var next = await unitOfWork.Connection.QuerySingleOrDefaultAsync<(long Id, Guid TeacherId, Guid ProgramYearId, Guid CourseId, string Title)>(
@@ -39,7 +43,7 @@ public static class Seats
                     """, new { SessionId = sessionId }, unitOfWork.Transaction, cancellationToken: cancellationToken));
             if (next.Id == 0 || !await TryTakeAsync(unitOfWork, sessionId, cancellationToken))
             {
-                return;
+                return promoted;
             }
             var enrollmentId = Guid.CreateVersion7(now);
             var enrolled = await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
@@ -58,6 +62,7 @@ public static class Seats
                     new { SessionId = sessionId }, unitOfWork.Transaction, cancellationToken: cancellationToken));
                 continue;
             }
+            promoted.Add(next.TeacherId);
             await unitOfWork.PublishAsync(new WaitingListPromoted(enrollmentId, next.TeacherId, next.ProgramYearId, next.CourseId, next.Title, sessionId, now),
                 cancellationToken);
             await unitOfWork.PublishAsync(new CourseEnrolled(enrollmentId, next.TeacherId, next.ProgramYearId, next.CourseId, EnrollmentKinds.Elective,

@@ -8,6 +8,7 @@ using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.Contracts.Enrollment;
 using TrainingPlatform.Services.Enrollment.Electives;
+using TrainingPlatform.Services.Enrollment.Reports;
 
 namespace TrainingPlatform.Services.Enrollment.OptOuts;
 
@@ -80,6 +81,7 @@ public static class OptOutEndpoints
         }
         await unitOfWork.PublishAsync(new TeacherOptedOut(teacher.Id, programYear.Id, programYear.Code, statementReference,
             request.Reason ?? "", by, now), cancellationToken);
+        await ProgressTallyStore.RefreshAsync(unitOfWork, [teacher.Id], cancellationToken, programYear.Id);
         await AuditTrail.RecordAsync(unitOfWork, http, "opt-out-recorded", "teacher", teacher.Id.ToString(),
             $"登记 {teacher.Name} {year} 年度不参训，保证书编号 {statementReference}" + (string.IsNullOrWhiteSpace(request.Reason) ? "" : $"，原因：{request.Reason}"),
             cancellationToken);

@@ -7,6 +7,7 @@ using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.Contracts.Enrollment;
 using TrainingPlatform.Services.Enrollment.Electives;
+using TrainingPlatform.Services.Enrollment.Reports;
 
 namespace TrainingPlatform.Services.Enrollment.Progress;
 
@@ -89,6 +90,10 @@ public static class ProgressEndpoints
         // Null where the teacher is not enrolled in the report's course.
         var results = new ProgressResult?[reports.Count];
         await using var unitOfWork = await UnitOfWork.BeginAsync(db, cancellationToken);
+        // The teachers first (their tallies' lock), then their enrollments: the teacher copy's consumer takes them in that
+        // order too, so the two cannot deadlock.
+        var teachers = reports.Select(r => r.TeacherId!.Value).Distinct().ToList();
+        await ProgressTallyStore.LockAsync(unitOfWork, teachers, cancellationToken);
         // Locked in a fixed order so two batches touching the same enrollments cannot deadlock.
         foreach (var (report, index) in reports.Select((r, i) => (r, i)).OrderBy(x => x.r.TeacherId).ThenBy(x => x.r.CourseId))
         {
@@ -117,6 +122,7 @@ public static class ProgressEndpoints
                 + "请为新的报告使用新的编号后重发。",
                 ReportIdReused, $"reports[{firstReused}].reportId");
         }
+        await ProgressTallyStore.RefreshAsync(unitOfWork, teachers, cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return TypedResults.Ok(new ProgressBatchResult(outcomes.Count(r => r.Outcome == ProgressOutcomes.Applied),
             outcomes.Count(r => r.Outcome == ProgressOutcomes.Duplicate), outcomes));

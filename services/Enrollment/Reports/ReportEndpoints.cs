@@ -33,10 +33,10 @@ public sealed record TeacherProgressPage(
     [property: Description("报表所针对的机构；运营方查看全省时为空")] OrganisationName? Under,
     [property: Description("统计日期（省内日期）")] DateOnly AsOf,
     [property: Codes(typeof(ProgressFilters))] string Filter,
-    int Page,
     int PageSize,
     [property: Description("符合筛选条件的教师总数（所有页）")] long Total,
-    IReadOnlyList<TeacherProgressView> Items);
+    IReadOnlyList<TeacherProgressView> Items,
+    [property: Description("下一页的位置，作为 after 参数传回；已是最后一页时为空")] string? Next);
 
 /// <summary>The year's progress under an organisation, by group and in total.</summary>
 public sealed record ProgressRollUp(
@@ -66,19 +66,20 @@ public static class ReportEndpoints
             .WithName("ListTeacherProgress")
             .WithSummary("教师学习进度名单")
             .WithDescription($"""
-                分页列出教师本年度的学时与状态（已完成 / 进度正常 / 进度落后 / 未开始 / 不参训）及原因，可按状态筛选。{ScopeText}按学校、姓名排序；page 从 1 开始，pageSize 1–{MaxPageSize}（默认 {DefaultPageSize}）；total 为全部页的人数。
+                分页列出教师本年度的学时与状态（已完成 / 进度正常 / 进度落后 / 未开始 / 不参训）及原因，可按状态筛选。{ScopeText}按学校、姓名排序；第一页不带 after，之后各页把上一页答复的 next 作为 after 传回（next 为空即最后一页）；pageSize 1–{MaxPageSize}（默认 {DefaultPageSize}）；total 为全部页的人数。读取的是随每次选课、进度变化同步更新的累计值。
                 """);
         group.MapGet("/teachers/export", ExportAsync)
             .WithName("ExportTeacherProgress")
             .WithSummary("导出教师学习进度（Excel）")
             .WithDescription($"""
-                与教师学习进度名单相同的内容，不分页，导出为 XLSX 文件（一名教师一行，中文表头）。{ScopeText}单次最多 {TeacherProgressSheet.MaxRows:N0} 名教师，超出时答 422（rule = export-too-large），请按市或区县分别导出或按状态筛选。
+                与教师学习进度名单相同的内容，不分页，导出为 XLSX 文件（一名教师一行，中文表头），边读边写。{ScopeText}单次最多 {TeacherProgressSheet.MaxRows:N0} 名教师，超出时答 422（rule = export-too-large），请改为后台导出（POST teachers/exports），或按市、区县分别导出，或按状态筛选。
                 """)
             .Produces<Stream>(StatusCodes.Status200OK, TeacherProgressSheet.ContentType);
         group.MapGet("/report", RollUpAsync)
             .WithName("GetProgressRollUp")
             .WithSummary("各单位学习进度汇总")
-            .WithDescription($"按下一级单位汇总各状态人数、平均学时与完成率，并给出合计。{ScopeText}市与全省按县区汇总，县区与乡镇按学校汇总。");
+            .WithDescription($"按下一级单位汇总各状态人数、平均学时与完成率，并给出合计。{ScopeText}市与全省按县区汇总，县区与乡镇按学校汇总。读取的是学习进度累计值，与按选课记录全量计算的结果一致。");
+        group.MapProgressExportEndpoints(ScopeText);
         return app;
     }
 
@@ -86,12 +87,13 @@ public static class ReportEndpoints
         [Description("年度代码，如 2026")] string year,
         [Description("机构代码；不填为本账号所属机构")] string? under,
         [Codes(typeof(ProgressFilters))] string? filter,
-        [Description("页码，从 1 开始"), Range(1, int.MaxValue)] int? page,
+        [Description("上一页答复中的 next；第一页不填"), MaxLength(PageCursor.MaxLength)] string? after,
         [Description("每页条数"), Range(1, MaxPageSize)] int? pageSize,
         HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
+        var cursor = PageCursor.Parse(after);
         var validation = new Validation()
-            .Require(page is null or >= 1, "page", "页码从 1 开始")
+            .Require(after is null || cursor is not null, "after", "after 应为上一页答复中的 next，原样传回", "invalid-cursor")
             .Require(pageSize is null or (>= 1 and <= MaxPageSize), "pageSize", $"每页 1–{MaxPageSize} 条");
         var status = ParseFilter(filter, validation);
         if (!validation.IsValid)
@@ -105,11 +107,37 @@ public static class ReportEndpoints
             return forbidden is not null ? forbidden : notFound!;
         }
         var size = pageSize ?? DefaultPageSize;
-        // In long: a page far past the end is an empty page, not an overflow.
-        var (rows, total) = await ReportStore.PageAsync(connection, scope, status, size, ((page ?? 1) - 1L) * size, cancellationToken);
+        // One row more than the page says whether there is a next one.
+        var rows = await ProgressTallyStore.PageAsync(connection, scope, status, cursor, size + 1, cancellationToken);
+        var total = Count(await TotalAsync(connection, scope, cancellationToken), status);
+        var next = rows.Count > size ? PageCursor.Format(rows[size - 1]) : null;
         return TypedResults.Ok(new TeacherProgressPage(scope.Year.Code, scope.Organisation, scope.Today, filter ?? ProgressFilters.All,
-            page ?? 1, size, total, [.. rows.Select(row => View(scope, row))]));
+            size, total, [.. rows.Take(size).Select(row => View(scope, row))], next));
     }
+
+    /// <summary>
+    /// The roll-up's rows from the tallies: a city's and the province's from the per-county fold, a county's and below
+    /// from its teachers' rows (some thousands at most).
+    /// </summary>
+    private static Task<IReadOnlyList<RollUpRow>> RollUpRowsAsync(NpgsqlConnection connection, ReportScope scope, bool groups,
+        CancellationToken cancellationToken) =>
+        ProgressStatus.Depth(scope.Root) < ProgressStatus.CountyDepth
+            ? ProgressFold.RollUpAsync(connection, scope, groups, cancellationToken)
+            : ProgressTallyStore.RollUpAsync(connection, scope, groups ? ProgressStatus.RollUpDepth(scope.Root) : null, cancellationToken);
+
+    private static async Task<RollUpRow> TotalAsync(NpgsqlConnection connection, ReportScope scope, CancellationToken cancellationToken) =>
+        (await RollUpRowsAsync(connection, scope, groups: false, cancellationToken)).FirstOrDefault(r => r.Path is null) ?? new RollUpRow();
+
+    private static long Count(RollUpRow total, string? status) => status switch
+    {
+        null => total.Teachers,
+        ProgressStatuses.Completed => total.Completed,
+        ProgressStatuses.OnTrack => total.OnTrack,
+        ProgressStatuses.Behind => total.Behind,
+        ProgressStatuses.NotStarted => total.NotStarted,
+        ProgressStatuses.OptedOut => total.OptedOut,
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "ParseFilter lets only the statuses through"),
+    };
 
     private static async Task<Results<Ok<ProgressRollUp>, ForbiddenProblem, NotFoundProblem>> RollUpAsync(
         [Description("年度代码，如 2026")] string year,
@@ -122,12 +150,16 @@ public static class ReportEndpoints
         {
             return forbidden is not null ? forbidden : notFound!;
         }
-        var rows = await ReportStore.RollUpAsync(connection, scope, ProgressStatus.RollUpDepth(scope.Root), cancellationToken);
+        var rows = await RollUpRowsAsync(connection, scope, groups: true, cancellationToken);
         return TypedResults.Ok(new ProgressRollUp(scope.Year.Code, scope.Organisation, scope.Today, ProgressStatus.ExpectedHours(scope.Year, scope.Today),
             rows.FirstOrDefault(r => r.Path is null) ?? new RollUpRow(), [.. rows.Where(r => r.Path is not null)]));
     }
 
-    private static async Task<Results<FileStreamHttpResult, ValidationFailed, ForbiddenProblem, NotFoundProblem, RuleProblem>> ExportAsync(
+    /// <summary>
+    /// Streams the sheet from the tallies: counted first (a 422 cannot follow a 200 once the first byte is out), then
+    /// each row written to the response as it is read, on a connection of the stream's own (the handler's is gone by then).
+    /// </summary>
+    private static async Task<Results<PushStreamHttpResult, ValidationFailed, ForbiddenProblem, NotFoundProblem, RuleProblem>> ExportAsync(
         [Description("年度代码，如 2026")] string year,
         [Description("机构代码；不填为本账号所属机构")] string? under,
         [Codes(typeof(ProgressFilters))] string? filter,
@@ -145,14 +177,19 @@ public static class ReportEndpoints
         {
             return forbidden is not null ? forbidden : notFound!;
         }
-        var file = await TeacherProgressSheet.WriteAsync(scope, ReportStore.StreamAsync(connection, scope, status, cancellationToken), cancellationToken);
-        if (file is null)
+        var total = await ProgressTallyStore.CountAsync(connection, scope, status, cancellationToken);
+        if (total > TeacherProgressSheet.MaxRows)
         {
             return Problems.RuleBroken(
-                $"导出范围内超过 {TeacherProgressSheet.MaxRows:N0} 名教师，请按市或区县分别导出（under=机构代码），或按状态筛选（filter）", "export-too-large");
+                $"导出范围内有 {total:N0} 名教师，超过直接导出的上限 {TeacherProgressSheet.MaxRows:N0} 名：请发起后台导出（教师学习进度后台导出），完成后下载；或按市、区县分别导出（under=机构代码），或按状态筛选（filter）",
+                "export-too-large");
         }
-        return TypedResults.File(file, TeacherProgressSheet.ContentType,
-            $"teachers-{scope.Year.Code}-{scope.Organisation?.Code ?? "all"}{(status is null ? "" : "-" + status)}.xlsx");
+        return TypedResults.Stream(async body =>
+        {
+            var aborted = http.RequestAborted;
+            await using var reader = await db.OpenConnectionAsync(aborted);
+            await TeacherProgressSheet.WriteAsync(body, scope, ProgressTallyStore.StreamAsync(reader, scope, status, aborted), aborted);
+        }, TeacherProgressSheet.ContentType, TeacherProgressSheet.FileName(scope, status));
     }
 
     /// <summary>
@@ -160,7 +197,7 @@ public static class ReportEndpoints
     /// else the caller's own; 404 when the year or the organisation is unknown or outside the caller's scope, 403 when
     /// the caller belongs to no organisation.
     /// </summary>
-    private static async Task<(ReportScope? Scope, ForbiddenProblem? Forbidden, NotFoundProblem? NotFound)> ScopeAsync(NpgsqlConnection connection,
+    internal static async Task<(ReportScope? Scope, ForbiddenProblem? Forbidden, NotFoundProblem? NotFound)> ScopeAsync(NpgsqlConnection connection,
         string year, string? under, HttpContext http, TimeProvider clock, CancellationToken cancellationToken)
     {
         var user = PlatformUser.From(http.User);
@@ -191,7 +228,7 @@ public static class ReportEndpoints
 
     private static string Code(string path) => path[(path.LastIndexOf('/') + 1)..];
 
-    private static string? ParseFilter(string? filter, Validation validation)
+    internal static string? ParseFilter(string? filter, Validation validation)
     {
         if (filter is null or ProgressFilters.All)
         {

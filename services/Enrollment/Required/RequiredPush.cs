@@ -4,6 +4,7 @@ using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.Contracts.Catalog;
 using TrainingPlatform.Services.Enrollment.Copies;
+using TrainingPlatform.Services.Enrollment.Reports;
 
 namespace TrainingPlatform.Services.Enrollment.Required;
 
@@ -63,6 +64,9 @@ public static class RequiredPush
         {
             return 0;
         }
+        // The teachers before their enrollments, as every writer of tallies takes them (a progress batch locks the teachers,
+        // then their enrollments): withdrawing first and locking the teacher after could deadlock with it.
+        await ProgressTallyStore.LockAsync(unitOfWork, teachers.Select(t => t.Id).Order(), cancellationToken);
         var connection = unitOfWork.Connection;
         var packageRows = await connection.QueryAsync<(Guid YearId, string Stage, string Subject, string Items)>(new CommandDefinition("""
             select p.program_year_id, p.stage, p.subject, p.items::text
@@ -110,6 +114,8 @@ public static class RequiredPush
             where e.id = w.id and e.status = 'enrolled'
             """, new { Ids = withdraw.Select(w => w.Id).ToArray(), Reasons = withdraw.Select(w => w.Reason).ToArray(), Now = now },
             unitOfWork.Transaction, cancellationToken: cancellationToken));
+        // Also when nothing was enrolled or withdrawn: the teacher may have moved school, changed name or left post.
+        await ProgressTallyStore.RefreshAsync(unitOfWork, teachers.Select(t => t.Id), cancellationToken);
         return enroll.Count + withdraw.Count;
     }
 }
