@@ -221,7 +221,7 @@ public sealed class ProgressTallyTests : IAsyncLifetime
         await TallyHoldsAsync(t1, t => t.RequiredHours == 10m, "teacher arrived with R1");
         var operatorClient = As(_tokens.Issue(Roles.PlatformOperator));
 
-        var clean = await SendAsync(operatorClient, HttpMethod.Post, "/api/enrollment/operations/progress-tallies/checks", new { year = Year }, HttpStatusCode.OK);
+        var clean = await SendAsync(operatorClient, HttpMethod.Post, "/api/enrollment/operations/progress-tallies/checks", new { year = Year, under = "P" }, HttpStatusCode.OK);
         Assert.Equal(0, clean.GetProperty("differences").GetInt32());
 
         // A tally gone wrong (as a change written around the tallies would leave it) is found, field by field.
@@ -239,7 +239,7 @@ public sealed class ProgressTallyTests : IAsyncLifetime
         await Eventually.HoldsAsync(async () =>
             (await SendAsync(operatorClient, HttpMethod.Get, $"/api/enrollment/operations/progress-tallies/rebuilds/{id}", null, HttpStatusCode.OK))
             .GetProperty("doneAt").ValueKind != JsonValueKind.Null, Patience, "the rebuild finished");
-        var repaired = await SendAsync(operatorClient, HttpMethod.Post, "/api/enrollment/operations/progress-tallies/checks", new { year = Year }, HttpStatusCode.OK);
+        var repaired = await SendAsync(operatorClient, HttpMethod.Post, "/api/enrollment/operations/progress-tallies/checks", new { year = Year, under = "P" }, HttpStatusCode.OK);
         Assert.Equal(0, repaired.GetProperty("differences").GetInt32());
 
         await AuditRows.SealAsync(_enrollment.Services);
@@ -283,7 +283,7 @@ public sealed class ProgressTallyTests : IAsyncLifetime
     {
         await using var connection = await Db.OpenConnectionAsync();
         var year = (await EnrollmentFacts.YearAsync(connection, Year, default))!;
-        var differences = await ProgressTallyStore.CheckAsync(connection, year, Today, "", default);
+        var differences = await ProgressTallyStore.CheckAsync(connection, year, Today, "P", default);
         Assert.True(differences.Count == 0, $"after {after}: {string.Join("; ", differences)}");
     }
 
@@ -321,7 +321,7 @@ public sealed class ProgressTallyTests : IAsyncLifetime
     {
         await using var connection = await Db.OpenConnectionAsync();
         var year = (await EnrollmentFacts.YearAsync(connection, Year, default))!;
-        foreach (var root in new[] { "", "P/C1/K1", SchoolA })
+        foreach (var root in new[] { "P", "P/C1/K1", SchoolA })
         {
             var scope = new ReportScope(year, Today, root, null);
             foreach (var status in ProgressStatuses.Names.Keys.Append(null))
@@ -356,7 +356,7 @@ public sealed class ProgressTallyTests : IAsyncLifetime
     {
         await using var connection = await Db.OpenConnectionAsync();
         var year = (await EnrollmentFacts.YearAsync(connection, Year, default))!;
-        foreach (var root in new[] { "", "P/C1", "P/C2" })
+        foreach (var root in new[] { "P", "P/C1", "P/C2" })
         {
             var scope = new ReportScope(year, Today, root, null);
             Assert.Equal(await ReportStore.RollUpAsync(connection, scope, ProgressStatus.CountyDepth, default),
