@@ -28,12 +28,13 @@ using Dapper;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Npgsql;
-using TrainingPlatform.LocalServers;
+using TrainingPlatform.Benchmarks;
+using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.BuildingBlocks.Time;
+using TrainingPlatform.LocalServers;
 using TrainingPlatform.Services.Enrollment;
 using TrainingPlatform.Services.Enrollment.Reports;
-using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.TestSupport;
 
 var numbers = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray();
@@ -352,28 +353,7 @@ static async Task<double> PgBenchAsync(NpgsqlDataSource db, string connectionStr
                                      'kind', 'elective', 'programYear', '2040', 'enrolledAt', now()));
         END;
         """);
-    var target = new NpgsqlConnectionStringBuilder(connectionString);
-    var start = new ProcessStartInfo("/usr/lib/postgresql/15/bin/pgbench")
-    {
-        RedirectStandardOutput = true, RedirectStandardError = true,
-        Environment = { ["PGHOST"] = target.Host, ["PGPORT"] = target.Port.ToString(CultureInfo.InvariantCulture), ["PGUSER"] = target.Username,
-            ["PGPASSWORD"] = target.Password, ["PGDATABASE"] = target.Database },
-    };
-    foreach (var argument in new[] { "-n", "-M", "prepared", "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", "2",
-                 "-T", seconds.ToString(CultureInfo.InvariantCulture), "-f", script })
-    {
-        start.ArgumentList.Add(argument);
-    }
-    using var pgbench = Process.Start(start)!;
-    var output = await pgbench.StandardOutput.ReadToEndAsync();
-    var errors = await pgbench.StandardError.ReadToEndAsync();
-    await pgbench.WaitForExitAsync();
-    var tps = output.Split('\n').FirstOrDefault(l => l.StartsWith("tps = ", StringComparison.Ordinal));
-    if (pgbench.ExitCode != 0 || tps is null)
-    {
-        throw new InvalidOperationException($"pgbench failed ({pgbench.ExitCode}): {output}{errors}");
-    }
-    return double.Parse(tps["tps = ".Length..].Split(' ')[0], CultureInfo.InvariantCulture);
+    return (await PgBench.RunAsync(connectionString, script, clients, seconds)).Tps;
 }
 
 async Task<HttpStatusCode> PostAsync(string path, object body, string token)

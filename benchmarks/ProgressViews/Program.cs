@@ -11,7 +11,9 @@
 //      minute, at least 3), beside the same answer computed in this process by ReportStore's scan of the enrollments
 //      (the oracle), whose counts it must match: the province, a city and a county roll-up, a school's teachers page
 //      filtered by status and the page after it, and the XLSX export of the capital city (~100,000 teachers at full
-//      scale) with the process's memory growth sampled during the download.
+//      scale) with the process's memory growth sampled during the download;
+//   3. hot units: a school's teachers all choosing at once through pgbench, the tally written as built (the teacher's
+//      own row) against one counter row per school, and without any tally as the ceiling.
 //
 //   nice dotnet run -c Release --project benchmarks/ProgressViews -- [teachers=1000000] [enrollments=10] [--keep]
 //   (--keep leaves the servers up at the end, printing the database's connection string, for EXPLAIN ANALYZE)
@@ -25,6 +27,7 @@ using Dapper;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Npgsql;
+using TrainingPlatform.Benchmarks;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.BuildingBlocks.Time;
 using TrainingPlatform.LocalServers;
@@ -173,6 +176,7 @@ await RollUpAsync($"city {city.Code} roll-up (operator)", city.Code, operatorTok
 await RollUpAsync($"county {county.Code} roll-up (district admin)", null, countyAdmin, county.Path, county, "(no target)");
 await SchoolPageAsync();
 await ExportAsync();
+await ContentionAsync();
 Console.WriteLine();
 Console.WriteLine("answers, the service's against the scan's:");
 foreach (var line in results)
@@ -186,6 +190,55 @@ if (keep)
     Console.ReadLine();
 }
 return 0;
+
+// 3. Hot units (issue 17, item 6): the school's teachers all choosing at once, 64 connections, each transaction an
+// enrollment-sized INSERT plus the tally write, three ways: no tally (the ceiling), the teacher's own row (what the
+// service does), and one counter row per school (the alternative: every choice of the school on one row).
+async Task ContentionAsync()
+{
+    await using (var connection = await db.OpenConnectionAsync())
+    {
+        await connection.ExecuteAsync("""
+            create table bench_choices (like enrollments including all);
+            create table bench_school_teachers as
+                select row_number() over (order by id) as n, id as teacher_id from teachers where school_path = @Path;
+            alter table bench_school_teachers add primary key (n);
+            create table bench_school_counters (school_path text primary key, elective_hours numeric(14, 1) not null);
+            insert into bench_school_counters values (@Path, 0);
+            """, new { school.Path });
+    }
+    var size = await ScalarAsync<long>(db, "select count(*) from bench_school_teachers");
+    const string Insert = """
+        INSERT INTO bench_choices (id, teacher_id, program_year_id, course_id, kind, status, enrolled_at)
+          VALUES (gen_random_uuid(), gen_random_uuid(), md5('year')::uuid, md5('course1')::uuid, 'elective', 'enrolled', now());
+        """;
+    var ways = new (string What, string Write)[]
+    {
+        ("no tally (the ceiling)", ""),
+        ("the teacher's own tally row (as built)", """
+            UPDATE progress_tallies SET elective_hours = elective_hours + 2, dirty = true
+              WHERE program_year_id = md5('year')::uuid AND teacher_id = (SELECT teacher_id FROM bench_school_teachers WHERE n = :n);
+            """),
+        ("one counter row for the school (the alternative)", $"""
+            UPDATE bench_school_counters SET elective_hours = elective_hours + 2 WHERE school_path = '{school.Path}';
+            """),
+    };
+    Console.WriteLine();
+    Console.WriteLine($"3. hot units: {size} teachers of school {school.Code} choosing at once, 64 connections, 15 s each (pgbench, fsync on)");
+    foreach (var (what, write) in ways)
+    {
+        var script = Path.Combine(root, $"choice-{Array.FindIndex(ways, w => w.What == what)}.sql");
+        await File.WriteAllTextAsync(script, $$"""
+            \set n random(1, {{size}})
+            BEGIN;
+            {{Insert}}
+            {{write}}
+            END;
+            """);
+        var (tps, latency) = await PgBench.RunAsync(connectionString, script, clients: 64, seconds: 15);
+        Console.WriteLine($"   {what,-50} {tps,8:N0} choices/s, average latency {latency,7:N1} ms");
+    }
+}
 
 async Task RollUpAsync(string what, string? under, string token, string rootPath, OrganisationName? organisation, string target)
 {
