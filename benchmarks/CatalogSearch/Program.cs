@@ -12,11 +12,10 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using Dapper;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using TrainingPlatform.LocalServers;
+using TrainingPlatform.Benchmarks;
 using TrainingPlatform.Benchmarks.CatalogSearch;
 using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
@@ -80,7 +79,7 @@ static async Task RunAsync(string root, int seconds, int clients, int courses, i
 
     var tokens = new TestTokens();
     var port = FreePort.Next();
-    await using var catalog = new CatalogService(new Dictionary<string, string?>
+    await using var catalog = new ProductionHost<CatalogApi>(new Dictionary<string, string?>
     {
         [$"ConnectionStrings:{CatalogApi.DatabaseName}"] = connectionString,
         ["ConnectionStrings:messaging"] = rabbit.ConnectionString,
@@ -103,7 +102,7 @@ static async Task RunAsync(string root, int seconds, int clients, int courses, i
 
     // Every request below goes through the real gateway, as a teacher's browser's would: authenticated, rate-limited
     // per user (generously: one token stands for many teachers here), proxied by YARP.
-    await using var gateway = new GatewayHost(new Dictionary<string, string?>
+    await using var gateway = new ProductionHost<GatewayApi>(new Dictionary<string, string?>
     {
         [$"services:{CatalogApi.ServiceName}:http:0"] = $"http://127.0.0.1:{port}",
         ["Authentication:Jwt:SigningKeys"] = tokens.Jwks,
@@ -218,31 +217,5 @@ static async Task WaitUntilReadyAsync(HttpClient http, string connectionString)
             return;
         }
         await Task.Delay(250);
-    }
-}
-
-/// <summary>The real Catalog service, its Program and all, on Kestrel rather than the in-memory test server.</summary>
-internal sealed class CatalogService(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<CatalogApi>
-{
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Production");
-        foreach (var (key, value) in settings)
-        {
-            builder.UseSetting(key, value);
-        }
-    }
-}
-
-/// <summary>The real gateway in front of the service, configured the way the AppHost does.</summary>
-internal sealed class GatewayHost(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<GatewayApi>
-{
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Production");
-        foreach (var (key, value) in settings)
-        {
-            builder.UseSetting(key, value);
-        }
     }
 }

@@ -2,10 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using TrainingPlatform.Gateway;
-using TrainingPlatform.Services.Enrollment;
 
 /// <summary>Latencies and status codes of one kind of request.</summary>
 internal sealed class Recorder
@@ -64,31 +60,5 @@ internal sealed class Recorder
                           $"({ok / _elapsed.TotalSeconds:0} /s succeeded)");
         Console.WriteLine($"  latency ms: p50 {Percentile(0.50):0.0}, p95 {Percentile(0.95):0.0}, p99 {Percentile(0.99):0.0}, max {(sorted.Length > 0 ? sorted[^1] : double.NaN):0.0}");
         Console.WriteLine($"  status: {string.Join(", ", _statuses.OrderBy(s => s.Key).Select(s => $"{(s.Key == 0 ? "no answer" : s.Key.ToString(CultureInfo.InvariantCulture))}×{s.Value}"))}");
-    }
-}
-
-/// <summary>The Enrollment service as it runs in production, on Kestrel, with the given settings.</summary>
-internal sealed class EnrollmentHost(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<EnrollmentApi>
-{
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Production");
-        foreach (var (key, value) in settings)
-        {
-            builder.UseSetting(key, value);
-        }
-    }
-}
-
-/// <summary>The real gateway in front of the service, configured the way the AppHost does.</summary>
-internal sealed class GatewayHost(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<GatewayApi>
-{
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Production");
-        foreach (var (key, value) in settings)
-        {
-            builder.UseSetting(key, value);
-        }
     }
 }

@@ -30,6 +30,7 @@ using Npgsql;
 using TrainingPlatform.Benchmarks;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.BuildingBlocks.Time;
+using TrainingPlatform.Gateway;
 using TrainingPlatform.LocalServers;
 using TrainingPlatform.Services.Enrollment;
 using TrainingPlatform.Services.Enrollment.Electives;
@@ -66,7 +67,7 @@ var connectionString = postgres.ConnectionStringFor(EnrollmentApi.DatabaseName);
 
 var tokens = new TestTokens();
 Directory.SetCurrentDirectory(AppContext.BaseDirectory); // where the test host's manifest names the services' content roots
-await using var service = new EnrollmentHost(new Dictionary<string, string?>
+await using var service = new ProductionHost<EnrollmentApi>(new Dictionary<string, string?>
 {
     [$"ConnectionStrings:{EnrollmentApi.DatabaseName}"] = connectionString,
     ["ConnectionStrings:messaging"] = rabbit.ConnectionString,
@@ -76,7 +77,7 @@ await using var service = new EnrollmentHost(new Dictionary<string, string?>
 service.UseKestrel(0);
 service.StartServer();
 var serviceAddress = service.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-await using var gateway = new GatewayHost(new Dictionary<string, string?>
+await using var gateway = new ProductionHost<GatewayApi>(new Dictionary<string, string?>
 {
     [$"services:{EnrollmentApi.ServiceName}:http:0"] = serviceAddress,
     ["Authentication:Jwt:SigningKeys"] = tokens.Jwks,

@@ -1,9 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using TrainingPlatform.Gateway;
-using TrainingPlatform.Services.Enrollment;
 
 /// <summary>Latencies of one view, measured sequentially (one request at a time: the figure is the view's own cost).</summary>
 internal sealed class Timings
@@ -115,31 +111,5 @@ internal sealed class MemorySampler : IAsyncDisposable
         await _stop.CancelAsync();
         await _sampling;
         _stop.Dispose();
-    }
-}
-
-/// <summary>The Enrollment service as it runs in production, on Kestrel, with the given settings.</summary>
-internal sealed class EnrollmentHost(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<EnrollmentApi>
-{
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Production");
-        foreach (var (key, value) in settings)
-        {
-            builder.UseSetting(key, value);
-        }
-    }
-}
-
-/// <summary>The real gateway in front of the service, configured the way the AppHost does.</summary>
-internal sealed class GatewayHost(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<GatewayApi>
-{
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Production");
-        foreach (var (key, value) in settings)
-        {
-            builder.UseSetting(key, value);
-        }
     }
 }
