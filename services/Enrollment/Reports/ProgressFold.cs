@@ -40,15 +40,8 @@ public static class ProgressFold
              when not t.started then 'not_started' else 'started' end
         """;
 
-    // The school's course-selection close: the adjustment on the deepest organisation above it, the newest on the same
-    // one (WindowRules), else the day before study starts — as ReportStore's scan has it.
-    private const string Closes = """
-        coalesce((select a.closes_on from window_adjustments a
-                  where a.program_year_id = t.program_year_id and a.window_name = 'course_selection'
-                    and (t.school_path = a.organisation_path or starts_with(t.school_path, a.organisation_path || '/'))
-                  order by length(a.organisation_path) desc, a.adjusted_at desc
-                  limit 1), y.study_starts - 1)
-        """;
+    // The school's course-selection close, for a tally t of a year y (the same rule as the teachers' pages).
+    private static readonly string Closes = ProgressTallyStore.SelectionClosesSql("t.school_path", "t.program_year_id", "y.study_starts - 1");
 
     private static readonly string FoldSql = $"""
         with batch as (

@@ -300,6 +300,9 @@ public static class ProgressTallyStore
         return [.. await connection.QueryAsync<TeacherYearRow>(new CommandDefinition(PageSql, parameters, cancellationToken: cancellationToken))];
     }
 
+    // Declared before the statements that use it: static fields are initialised in the order they are written.
+    private static readonly string SchoolSelectionCloses = SelectionClosesSql("p.school_path", "@YearId", "@DefaultSelectionCloses");
+
     // Rows in index order, each with its school's course-selection close looked up beside it (not in a CTE over the
     // whole scope, which a province's page would first materialise), until the page is full.
     private static readonly string PageSql = $"""
@@ -309,7 +312,7 @@ public static class ProgressTallyStore
                    p.started, p.opted_out, p.opt_out_statement, s.selection_closes,
                    {ProgressStatus.SqlCase.Replace("selection_closes", "s.selection_closes", StringComparison.Ordinal)} as status
             from progress_tallies p
-            cross join lateral (select {SelectionClosesSql} as selection_closes) s
+            cross join lateral (select {SchoolSelectionCloses} as selection_closes) s
             where p.program_year_id = @YearId and p.in_post and {PlatformUser.ScopeSql("p.school_path")}
               and p.phase = any(@Phases)
               and (@AfterPath::text is null or (p.school_path, p.name, p.teacher_id) > (@AfterPath, @AfterName, @AfterId))
@@ -325,13 +328,14 @@ public static class ProgressTallyStore
     /// The course-selection close of the school at <c>p.school_path</c>: the adjustment on the deepest organisation above
     /// it, the newest on the same one (<c>WindowRules</c>), else the day before study starts — as the scan has it.
     /// </summary>
-    private const string SelectionClosesSql = """
+    internal static string SelectionClosesSql(string schoolPath, string yearId, string otherwise) => $"""
         coalesce((select a.closes_on from window_adjustments a
-                  where a.program_year_id = @YearId and a.window_name = 'course_selection'
-                    and (p.school_path = a.organisation_path or starts_with(p.school_path, a.organisation_path || '/'))
+                  where a.program_year_id = {yearId} and a.window_name = 'course_selection'
+                    and ({schoolPath} = a.organisation_path or starts_with({schoolPath}, a.organisation_path || '/'))
                   order by length(a.organisation_path) desc, a.adjusted_at desc
-                  limit 1), @DefaultSelectionCloses)
+                  limit 1), {otherwise})
         """;
+
 
     /// <summary>The phases a status can come from (all three for none): the date-free half of <see cref="ProgressStatus.SqlCase"/>.</summary>
     internal static string[] PhasesOf(string? status, decimal minAnnualHours) => status switch
@@ -431,7 +435,7 @@ public static class ProgressTallyStore
             where p.program_year_id = @YearId and p.in_post and {PlatformUser.ScopeSql("p.school_path")} {filter}
         ),
         schools as (
-            select p.school_path, {SelectionClosesSql} as selection_closes, coalesce(org.name, '') as school_name
+            select p.school_path, {SchoolSelectionCloses} as selection_closes, coalesce(org.name, '') as school_name
             from (select distinct school_path from tallies) p
             left join organisations org on org.path = p.school_path
         ),
