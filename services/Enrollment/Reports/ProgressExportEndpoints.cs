@@ -85,7 +85,7 @@ public static class ProgressExportEndpoints
             {
                 return forbidden is not null ? forbidden : notFound!;
             }
-            total = await ProgressTallyStore.CountAsync(connection, scope, status, cancellationToken);
+            total = await ProgressRollUps.CountAsync(connection, scope, status, cancellationToken);
         }
         var user = PlatformUser.From(http.User);
         var now = clock.GetUtcNow();
@@ -209,7 +209,7 @@ internal sealed partial class ProgressExportWorker(NpgsqlDataSource db, TimeProv
             }
             var organisation = job.ScopePath.Length == 0 ? null : await ReportStore.OrganisationAtAsync(reader, job.ScopePath, cancellationToken);
             var scope = new ReportScope(year, ProvinceCalendar.Today(clock), job.ScopePath, organisation);
-            var total = await ProgressTallyStore.CountAsync(reader, scope, job.Filter, cancellationToken);
+            var total = await ProgressRollUps.CountAsync(reader, scope, job.Filter, cancellationToken);
             await ProgressExportStore.ProgressAsync(writer, job.Id, job.Attempt, 0, total, cancellationToken);
 
             var file = new ProgressExportChunkStream(writer, job.Id, job.Attempt);

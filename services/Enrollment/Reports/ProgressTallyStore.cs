@@ -381,28 +381,6 @@ public static class ProgressTallyStore
     }
 
     /// <summary>
-    /// How many rows <see cref="StreamAsync"/> will give, asked
-    /// before an export writes its first byte (a refusal cannot follow a 200). Without a status it counts the scope's
-    /// in-post rows through <c>ix_progress_tallies_school</c>; with one, the status's phases there, then the rule.
-    /// </summary>
-    public static Task<long> CountAsync(NpgsqlConnection connection, ReportScope scope, string? status, CancellationToken cancellationToken)
-    {
-        var parameters = scope.Parameters();
-        if (status is null)
-        {
-            return connection.ExecuteScalarAsync<long>(new CommandDefinition($"""
-                select count(*) from progress_tallies p
-                where p.program_year_id = @YearId and p.in_post and {PlatformUser.ScopeSql("p.school_path")}
-                """, parameters, cancellationToken: cancellationToken));
-        }
-        parameters.AddDynamicParams(new { Status = status, Phases = PhasesOf(status, scope.Year.MinAnnualHours) });
-        return connection.ExecuteScalarAsync<long>(new CommandDefinition($"""
-            {TalliesCte("and p.phase = any(@Phases)")}
-            select count(*) from figured where {ProgressStatus.SqlCase} = @Status
-            """, parameters, cancellationToken: cancellationToken));
-    }
-
-    /// <summary>
     /// The export's rows: the year's tallies of in-post teachers below the root, of <paramref name="status"/> only (null:
     /// all), with the school's name, in school, name and id order, read as they come (unbuffered) — an export of a city
     /// holds one row at a time, not the city.

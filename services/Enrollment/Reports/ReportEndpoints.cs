@@ -109,35 +109,11 @@ public static class ReportEndpoints
         var size = pageSize ?? DefaultPageSize;
         // One row more than the page says whether there is a next one.
         var rows = await ProgressTallyStore.PageAsync(connection, scope, status, cursor, size + 1, cancellationToken);
-        var total = Count(await TotalAsync(connection, scope, cancellationToken), status);
+        var total = await ProgressRollUps.CountAsync(connection, scope, status, cancellationToken);
         var next = rows.Count > size ? PageCursor.Format(rows[size - 1]) : null;
         return TypedResults.Ok(new TeacherProgressPage(scope.Year.Code, scope.Organisation, scope.Today, filter ?? ProgressFilters.All,
             size, total, [.. rows.Take(size).Select(row => View(scope, row))], next));
     }
-
-    /// <summary>
-    /// The roll-up's rows from the tallies: a city's and the province's from the per-county fold, a county's and below
-    /// from its teachers' rows (some thousands at most).
-    /// </summary>
-    private static Task<IReadOnlyList<RollUpRow>> RollUpRowsAsync(NpgsqlConnection connection, ReportScope scope, bool groups,
-        CancellationToken cancellationToken) =>
-        ProgressStatus.Depth(scope.Root) < ProgressStatus.CountyDepth
-            ? ProgressFold.RollUpAsync(connection, scope, groups, cancellationToken)
-            : ProgressTallyStore.RollUpAsync(connection, scope, groups ? ProgressStatus.RollUpDepth(scope.Root) : null, cancellationToken);
-
-    private static async Task<RollUpRow> TotalAsync(NpgsqlConnection connection, ReportScope scope, CancellationToken cancellationToken) =>
-        (await RollUpRowsAsync(connection, scope, groups: false, cancellationToken)).FirstOrDefault(r => r.Path is null) ?? new RollUpRow();
-
-    private static long Count(RollUpRow total, string? status) => status switch
-    {
-        null => total.Teachers,
-        ProgressStatuses.Completed => total.Completed,
-        ProgressStatuses.OnTrack => total.OnTrack,
-        ProgressStatuses.Behind => total.Behind,
-        ProgressStatuses.NotStarted => total.NotStarted,
-        ProgressStatuses.OptedOut => total.OptedOut,
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "ParseFilter lets only the statuses through"),
-    };
 
     private static async Task<Results<Ok<ProgressRollUp>, ForbiddenProblem, NotFoundProblem>> RollUpAsync(
         [Description("年度代码，如 2026")] string year,
@@ -150,7 +126,7 @@ public static class ReportEndpoints
         {
             return forbidden is not null ? forbidden : notFound!;
         }
-        var rows = await RollUpRowsAsync(connection, scope, groups: true, cancellationToken);
+        var rows = await ProgressRollUps.RowsAsync(connection, scope, groups: true, cancellationToken);
         return TypedResults.Ok(new ProgressRollUp(scope.Year.Code, scope.Organisation, scope.Today, ProgressStatus.ExpectedHours(scope.Year, scope.Today),
             rows.FirstOrDefault(r => r.Path is null) ?? new RollUpRow(), [.. rows.Where(r => r.Path is not null)]));
     }
@@ -177,7 +153,7 @@ public static class ReportEndpoints
         {
             return forbidden is not null ? forbidden : notFound!;
         }
-        var total = await ProgressTallyStore.CountAsync(connection, scope, status, cancellationToken);
+        var total = await ProgressRollUps.CountAsync(connection, scope, status, cancellationToken);
         if (total > TeacherProgressSheet.MaxRows)
         {
             return Problems.RuleBroken(
