@@ -12,13 +12,20 @@ namespace TrainingPlatform.Services.Enrollment;
 
 public static class EnrollmentSetup
 {
-    /// <summary>Settings and background work: the cycle for 重复参训, and pushing required packages to every teacher.</summary>
+    /// <summary>Settings and background work: the cycle for 重复参训, pushing required packages to every teacher, the progress tallies and exports.</summary>
     public static IHostApplicationBuilder AddEnrollmentFeatures(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<CycleOptions>().BindConfiguration(CycleOptions.SectionName);
         builder.Services.AddSingleton<CatalogFactsCache>();
         builder.Services.AddHostedService<RequiredPushWorker>();
         builder.Services.AddHostedService<ProgressTallyWorker>();
+        // A retention below the minimum stops the start-up instead of deleting files people are about to download.
+        builder.Services.AddOptions<ProgressExportOptions>().BindConfiguration(ProgressExportOptions.SectionName)
+            .Validate(o => o.Retention >= ProgressExportOptions.MinimumRetention,
+                $"{ProgressExportOptions.SectionName}:Retention must be at least {ProgressExportOptions.MinimumRetention} (finished exports are deleted after it).")
+            .Validate(o => o.SweepEvery > TimeSpan.Zero && o.SweepBatch > 0,
+                $"{ProgressExportOptions.SectionName}:SweepEvery and SweepBatch must be positive.")
+            .ValidateOnStart();
         builder.Services.AddHostedService<ProgressExportWorker>();
         return builder;
     }

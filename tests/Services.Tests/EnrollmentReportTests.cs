@@ -50,7 +50,9 @@ public sealed class EnrollmentReportTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _enrollment = await ServiceFactory<EnrollmentApi>.CreateAsync(await TestServers.GetAsync(), _tokens, EnrollmentApi.DatabaseName);
+        // The export worker sweeps what is past retention every second, so a test sees it on the worker's next pass.
+        _enrollment = await ServiceFactory<EnrollmentApi>.CreateAsync(await TestServers.GetAsync(), _tokens, EnrollmentApi.DatabaseName,
+            new Dictionary<string, string?> { ["Enrollment:Exports:SweepEvery"] = "00:00:01" });
         await using var connection = await Db.OpenConnectionAsync();
         foreach (var (name, parent) in Tree)
         {
@@ -304,6 +306,168 @@ public sealed class EnrollmentReportTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, outside.StatusCode);
         using var badFilter = await Admin(Roles.SchoolAdmin, "S1").PostAsJsonAsync($"/api/enrollment/years/{Year}/teachers/exports", new { filter = "lazy" });
         Assert.Equal(HttpStatusCode.BadRequest, badFilter.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_background_export_whose_worker_died_is_taken_over_after_the_lease_and_its_file_comes_whole()
+    {
+        var self = await ExportLeftByADeadWorkerAsync();
+        var county = Admin(Roles.DistrictAdmin, "371602");
+
+        var job = await FinishedExportAsync(county, self);
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        Assert.Equal((7, 7), (job.GetProperty("done").GetInt64(), job.GetProperty("total").GetInt64()));
+        var rows = SheetRows(await DownloadAsync(county, self));
+        Assert.Equal(7, rows.Count);
+        Assert.Equal(await TalliesAsSheetRowsAsync("371602"), rows);
+
+        // The live worker's was a new attempt, and nothing of the dead one's half-written file is left.
+        await using var connection = await Db.OpenConnectionAsync();
+        var id = job.GetProperty("id").GetGuid();
+        Assert.Equal(2, await connection.ExecuteScalarAsync<int>("select attempt from progress_exports where id = @Id", new { Id = id }));
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>(
+            "select count(*) from progress_export_chunks where export_id = @Id and attempt <> 2", new { Id = id }));
+    }
+
+    [Fact]
+    public async Task The_late_writes_of_a_worker_that_was_taken_over_are_refused_and_leave_the_new_file_whole()
+    {
+        var self = await ExportLeftByADeadWorkerAsync();
+        var county = Admin(Roles.DistrictAdmin, "371602");
+        var job = await FinishedExportAsync(county, self);
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        var id = job.GetProperty("id").GetGuid();
+        var file = await DownloadAsync(county, self);
+
+        // The dead worker's replica wakes up and carries on with its attempt: progress, the next chunk, a chunk over the
+        // new file's first, its own end, and a failure.
+        await using var connection = await Db.OpenConnectionAsync();
+        var junk = "not part of the file"u8.ToArray();
+        Assert.False(await ProgressExportStore.ProgressAsync(connection, id, 1, 5, null, CancellationToken.None));
+        Assert.False(await ProgressExportStore.AppendChunkAsync(connection, id, 1, 1, junk, CancellationToken.None));
+        Assert.False(await ProgressExportStore.AppendChunkAsync(connection, id, 1, 0, junk, CancellationToken.None));
+        await using var stale = new ProgressExportChunkStream(connection, id, 1);
+        await stale.WriteAsync(junk);
+        await Assert.ThrowsAsync<ProgressExportTakenOverException>(() => stale.FlushAsync());
+        Assert.False(await ProgressExportStore.FinishAsync(connection, id, 1, 3, junk.Length, CancellationToken.None));
+        await ProgressExportStore.FailAsync(connection, id, 1, "导出时出错，请重新发起", CancellationToken.None);
+
+        var after = await GetAsync(county, self);
+        Assert.Equal(("succeeded", 7L, 7L, job.GetProperty("bytes").GetInt64()),
+            (after.GetProperty("status").GetString(), after.GetProperty("done").GetInt64(), after.GetProperty("total").GetInt64(), after.GetProperty("bytes").GetInt64()));
+        Assert.Equal(JsonValueKind.Null, after.GetProperty("error").ValueKind);
+        Assert.Equal(file, await DownloadAsync(county, self));
+        Assert.Equal(await TalliesAsSheetRowsAsync("371602"), SheetRows(file));
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>(
+            "select count(*) from progress_export_chunks where export_id = @Id and attempt <> 2", new { Id = id }));
+    }
+
+    [Fact]
+    public async Task Finished_exports_are_deleted_with_their_files_after_the_retention_and_their_links_say_so()
+    {
+        var county = Admin(Roles.DistrictAdmin, "371602");
+        var old = await StartExportAsync(county);
+        var recent = await StartExportAsync(county);
+        Assert.Equal("succeeded", (await FinishedExportAsync(county, old)).GetProperty("status").GetString());
+        Assert.Equal("succeeded", (await FinishedExportAsync(county, recent)).GetProperty("status").GetString());
+        var oldId = Guid.Parse(old[(old.LastIndexOf('/') + 1)..]);
+        var failedId = Guid.CreateVersion7();
+
+        // The first export finished eight days ago, and so did one that failed; the second finished today.
+        await using var connection = await Db.OpenConnectionAsync();
+        Assert.NotEqual(0, await connection.ExecuteScalarAsync<int>("select count(*) from progress_export_chunks where export_id = @Id", new { Id = oldId }));
+        await connection.ExecuteAsync("""
+            insert into progress_exports (id, requested_by, scope_path, organisation, program_year_id, year_code, status, total, attempt, error,
+                                          heartbeat_at, created_at, started_at, finished_at)
+            values (@Id, '区管理员 (test)', @Path, @Code, @Year, @YearCode, 'failed', 7, 1, '导出时出错，请重新发起',
+                    now() - interval '8 days', now() - interval '8 days', now() - interval '8 days', now() - interval '8 days');
+            update progress_exports
+            set created_at = created_at - interval '8 days', started_at = started_at - interval '8 days',
+                heartbeat_at = heartbeat_at - interval '8 days', finished_at = finished_at - interval '8 days'
+            where id = @Old;
+            """, new { Id = failedId, Path = _paths["371602"], Code = Code("371602"), Year = _year, YearCode = Year, Old = oldId });
+
+        await Eventually.HoldsAsync(async () => await connection.ExecuteScalarAsync<int>(
+                "select count(*) from progress_exports where id = any(@Ids)", new { Ids = new[] { oldId, failedId } }) == 0,
+            TimeSpan.FromSeconds(60), "the worker to delete the exports finished eight days ago");
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("select count(*) from progress_export_chunks where export_id = @Id", new { Id = oldId }));
+
+        foreach (var path in new[] { old, old + "/file", old.Replace(oldId.ToString(), failedId.ToString()) })
+        {
+            var detail = (await GetAsync(county, path, HttpStatusCode.NotFound)).GetProperty("detail").GetString()!;
+            Assert.Contains("7 天", detail);
+            Assert.Contains("清理", detail);
+            Assert.Contains("重新发起导出", detail);
+        }
+        // Whoever could not see the export is told no more than before.
+        var outside = (await GetAsync(Admin(Roles.DistrictAdmin, "3704"), old, HttpStatusCode.NotFound)).GetProperty("detail").GetString()!;
+        Assert.DoesNotContain("清理", outside);
+
+        var kept = await GetAsync(county, recent);
+        Assert.Equal("succeeded", kept.GetProperty("status").GetString());
+        Assert.Equal(await TalliesAsSheetRowsAsync("371602"), SheetRows(await DownloadAsync(county, recent)));
+    }
+
+    [Fact]
+    public async Task A_retention_under_an_hour_stops_the_service_at_start_up()
+    {
+        var servers = await TestServers.GetAsync();
+        var refused = await Assert.ThrowsAnyAsync<Exception>(async () => await ServiceFactory<EnrollmentApi>.CreateAsync(servers, _tokens,
+            EnrollmentApi.DatabaseName, new Dictionary<string, string?> { ["Enrollment:Exports:Retention"] = "00:30:00" }));
+        Assert.Contains("Enrollment:Exports:Retention must be at least", refused.ToString());
+    }
+
+    /// <summary>
+    /// A county export as its worker left it when its replica died: claimed (attempt 1), some progress and a first chunk
+    /// written, then silence, its heartbeat now older than the lease. Answers the export's address.
+    /// </summary>
+    private async Task<string> ExportLeftByADeadWorkerAsync()
+    {
+        var id = Guid.CreateVersion7();
+        await using var connection = await Db.OpenConnectionAsync();
+        // A fresh heartbeat first, so the live worker leaves the job to its "owner" while that writes.
+        await connection.ExecuteAsync("""
+            insert into progress_exports (id, requested_by, scope_path, organisation, program_year_id, year_code, status, total, attempt,
+                                          heartbeat_at, created_at, started_at)
+            values (@Id, '区管理员 (test)', @Path, @Code, @Year, @YearCode, 'running', 7, 1, now(), now(), now())
+            """, new { Id = id, Path = _paths["371602"], Code = Code("371602"), Year = _year, YearCode = Year });
+        Assert.True(await ProgressExportStore.ProgressAsync(connection, id, 1, 3, null, CancellationToken.None));
+        Assert.True(await ProgressExportStore.AppendChunkAsync(connection, id, 1, 0, "PK half a workbook"u8.ToArray(), CancellationToken.None));
+        await connection.ExecuteAsync("update progress_exports set heartbeat_at = now() - @Stale where id = @Id",
+            new { Id = id, Stale = ProgressExportWorker.Lease + TimeSpan.FromMinutes(1) });
+        return $"/api/enrollment/years/{Year}/teachers/exports/{id}";
+    }
+
+    private async Task<string> StartExportAsync(HttpClient client)
+    {
+        using var start = await client.PostAsJsonAsync($"/api/enrollment/years/{Year}/teachers/exports", new { under = Code("371602") });
+        var text = await start.Content.ReadAsStringAsync();
+        Assert.True(start.StatusCode == HttpStatusCode.Accepted, text);
+        return JsonDocument.Parse(text).RootElement.GetProperty("links").GetProperty("self").GetString()!;
+    }
+
+    private static async Task<JsonElement> FinishedExportAsync(HttpClient client, string self)
+    {
+        JsonElement job = default;
+        await Eventually.HoldsAsync(async () =>
+        {
+            job = await GetAsync(client, self);
+            return job.GetProperty("status").GetString() is "succeeded" or "failed";
+        }, TimeSpan.FromSeconds(90), $"the export {self} to finish");
+        return job;
+    }
+
+    private static async Task<byte[]> DownloadAsync(HttpClient client, string self)
+    {
+        using var file = await client.GetAsync(self + "/file");
+        Assert.True(file.IsSuccessStatusCode, await file.Content.ReadAsStringAsync());
+        return await file.Content.ReadAsByteArrayAsync();
+    }
+
+    private static List<string[]> SheetRows(byte[] workbook)
+    {
+        using var opened = new XLWorkbook(new MemoryStream(workbook));
+        return SheetRows(opened.Worksheets.Single());
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using TrainingPlatform.BuildingBlocks.Auditing;
 using TrainingPlatform.BuildingBlocks.Http;
@@ -57,11 +58,11 @@ public static class ProgressExportEndpoints
         group.MapGet("/teachers/exports/{id:guid}", StatusAsync)
             .WithName("GetTeacherProgressExport")
             .WithSummary("查询教师学习进度后台导出")
-            .WithDescription("任务状态与已写入人数 / 总人数；不在本账号管理范围内的任务答 404。");
+            .WithDescription($"任务状态与已写入人数 / 总人数；不在本账号管理范围内的任务答 404。完成的任务（含失败的）默认保留 {ProgressExportOptions.Describe(ProgressExportOptions.DefaultRetention)}（可配置），之后连同文件一并清理，再查询答 404 并说明已清理、可重新发起导出。");
         group.MapGet("/teachers/exports/{id:guid}/file", DownloadAsync)
             .WithName("DownloadTeacherProgressExport")
             .WithSummary("下载教师学习进度后台导出文件")
-            .WithDescription("任务完成后下载 XLSX 文件；未完成或失败时答 409（rule = export-not-finished）。")
+            .WithDescription($"任务完成后下载 XLSX 文件；未完成或失败时答 409（rule = export-not-finished）。文件默认在任务完成 {ProgressExportOptions.Describe(ProgressExportOptions.DefaultRetention)}（可配置）后清理，之后答 404 并说明已清理、可重新发起导出。")
             .Produces<Stream>(StatusCodes.Status200OK, TeacherProgressSheet.ContentType);
         return group;
     }
@@ -106,22 +107,24 @@ public static class ProgressExportEndpoints
     }
 
     private static async Task<Results<Ok<ProgressExportView>, NotFoundProblem>> StatusAsync(
-        [Description("年度代码，如 2026")] string year, Guid id, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+        [Description("年度代码，如 2026")] string year, Guid id, HttpContext http, NpgsqlDataSource db, IOptions<ProgressExportOptions> options,
+        CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         return await VisibleAsync(connection, year, id, http, cancellationToken) is { } job
             ? TypedResults.Ok(View(job))
-            : Problems.NotFound($"导出任务 {id} 不存在或不在你的管理范围内");
+            : await NotFoundAsync(connection, year, id, http, options.Value, cancellationToken);
     }
 
     /// <summary>The file, chunk by chunk from the database to the response (one chunk in memory at a time).</summary>
     private static async Task<Results<PushStreamHttpResult, NotFoundProblem, ConflictProblem>> DownloadAsync(
-        [Description("年度代码，如 2026")] string year, Guid id, HttpContext http, NpgsqlDataSource db, CancellationToken cancellationToken)
+        [Description("年度代码，如 2026")] string year, Guid id, HttpContext http, NpgsqlDataSource db, IOptions<ProgressExportOptions> options,
+        CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         if (await VisibleAsync(connection, year, id, http, cancellationToken) is not { } job)
         {
-            return Problems.NotFound($"导出任务 {id} 不存在或不在你的管理范围内");
+            return await NotFoundAsync(connection, year, id, http, options.Value, cancellationToken);
         }
         if (job.Status != ProgressExportStatuses.Succeeded)
         {
@@ -146,11 +149,22 @@ public static class ProgressExportEndpoints
         CancellationToken cancellationToken)
     {
         var job = await ProgressExportStore.FindAsync(connection, id, cancellationToken);
-        var user = PlatformUser.From(http.User);
-        return job is not null && job.YearCode == year && (user.IsOperator || (job.ScopePath.Length > 0 && user.CanSeeOrganisation(job.ScopePath)))
-            ? job
-            : null;
+        return job is not null && MaySee(http, year, job.YearCode, job.ScopePath) ? job : null;
     }
+
+    private static bool MaySee(HttpContext http, string year, string jobYear, string scopePath)
+    {
+        var user = PlatformUser.From(http.User);
+        return jobYear == year && (user.IsOperator || (scopePath.Length > 0 && user.CanSeeOrganisation(scopePath)));
+    }
+
+    // An export deleted after its retention is still a 404 (it is gone), but one that says so to whoever could see it,
+    // rather than suggesting the link was wrong.
+    private static async Task<NotFoundProblem> NotFoundAsync(NpgsqlConnection connection, string year, Guid id, HttpContext http,
+        ProgressExportOptions options, CancellationToken cancellationToken) =>
+        await ProgressExportStore.FindTombstoneAsync(connection, id, cancellationToken) is { } cleared && MaySee(http, year, cleared.YearCode, cleared.ScopePath)
+            ? Problems.NotFound($"导出任务 {id} 及其文件已在完成 {ProgressExportOptions.Describe(options.Retention)}后按保留期限清理，如仍需要请重新发起导出")
+            : Problems.NotFound($"导出任务 {id} 不存在或不在你的管理范围内");
 
     private static ProgressExportView View(ProgressExportRow job)
     {
@@ -160,25 +174,62 @@ public static class ProgressExportEndpoints
     }
 }
 
+/// <summary>Settings under <c>Enrollment:Exports</c>: how long finished background exports are kept, and how they are swept.</summary>
+public sealed class ProgressExportOptions
+{
+    public const string SectionName = "Enrollment:Exports";
+
+    /// <summary>Shorter than this and an export could vanish between the user seeing it finish and coming back for the file.</summary>
+    public static readonly TimeSpan MinimumRetention = TimeSpan.FromHours(1);
+
+    public static readonly TimeSpan DefaultRetention = TimeSpan.FromDays(7);
+
+    /// <summary>How long an export is kept after it finished (succeeded or failed), with its file; then both are deleted.</summary>
+    public TimeSpan Retention { get; set; } = DefaultRetention;
+
+    /// <summary>How often each replica's worker deletes what is past <see cref="Retention"/>; tests shorten it.</summary>
+    public TimeSpan SweepEvery { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Exports deleted per transaction (with up to a few hundred 1 MB chunks each for a province), so a backlog goes in short steps.</summary>
+    public int SweepBatch { get; set; } = 20;
+
+    /// <summary>The retention as the user reads it: "7 天", or hours when it is not whole days.</summary>
+    public static string Describe(TimeSpan retention) =>
+        retention.Ticks % TimeSpan.TicksPerDay == 0 ? $"{retention.Days} 天" : $"{retention.TotalHours:0.#} 小时";
+}
+
 /// <summary>
 /// Works the background exports, one job at a time per replica and each job on one replica (SKIP LOCKED on the
 /// claim): the tallies in scope are read as they come and written through <see cref="TeacherProgressSheet"/> into
 /// chunks in the database, reporting progress every <see cref="TeacherProgressSheet.ProgressEvery"/> rows. A replica that
-/// dies mid-job leaves it running with a stale heartbeat; after <see cref="Lease"/> another claims it afresh.
+/// dies mid-job leaves it running with a stale heartbeat; after <see cref="Lease"/> another claims it afresh. Between
+/// jobs it deletes the exports past <see cref="ProgressExportOptions.Retention"/> (every replica does, sharing the work).
 /// </summary>
-internal sealed partial class ProgressExportWorker(NpgsqlDataSource db, TimeProvider clock, ILogger<ProgressExportWorker> logger) : BackgroundService
+internal sealed partial class ProgressExportWorker(NpgsqlDataSource db, IOptions<ProgressExportOptions> options, TimeProvider clock,
+    ILogger<ProgressExportWorker> logger) : BackgroundService
 {
     /// <summary>How long a running job's worker may go unheard before the job is taken over; progress comes every second or so.</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
 
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a deleted export's tombstone says "cleared" rather than "not found": long after anyone follows its link.</summary>
+    private static readonly TimeSpan TombstoneKeep = TimeSpan.FromDays(365);
+
+    private const int TombstoneBatch = 1000;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var nextSweep = clock.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (clock.GetUtcNow() >= nextSweep)
+                {
+                    await SweepAsync(stoppingToken);
+                    nextSweep = clock.GetUtcNow() + options.Value.SweepEvery;
+                }
                 if (!await RunNextAsync(stoppingToken))
                 {
                     await Task.Delay(Idle, clock, stoppingToken);
@@ -190,6 +241,30 @@ internal sealed partial class ProgressExportWorker(NpgsqlDataSource db, TimeProv
                 await Task.Delay(TimeSpan.FromSeconds(5), clock, stoppingToken);
             }
         }
+    }
+
+    /// <summary>Deletes the exports past retention, batch after batch until none is left, then the tombstones past theirs.</summary>
+    internal async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        int deleted = 0, batch;
+        do
+        {
+            batch = await ProgressExportStore.DeleteFinishedAsync(db, settings.Retention, settings.SweepBatch, cancellationToken);
+            deleted += batch;
+        }
+        while (batch == settings.SweepBatch);
+        int forgotten;
+        do
+        {
+            forgotten = await ProgressExportStore.ForgetTombstonesAsync(db, TombstoneKeep, TombstoneBatch, cancellationToken);
+        }
+        while (forgotten == TombstoneBatch);
+        if (deleted > 0)
+        {
+            LogCleared(deleted, settings.Retention);
+        }
+        return deleted;
     }
 
     internal async Task<bool> RunNextAsync(CancellationToken cancellationToken)
@@ -218,7 +293,7 @@ internal sealed partial class ProgressExportWorker(NpgsqlDataSource db, TimeProv
                 {
                     if (!await ProgressExportStore.ProgressAsync(writer, job.Id, job.Attempt, done, null, cancellationToken))
                     {
-                        throw new TakenOverException();
+                        throw new ProgressExportTakenOverException();
                     }
                 });
             await file.FlushAsync(cancellationToken);
@@ -227,7 +302,7 @@ internal sealed partial class ProgressExportWorker(NpgsqlDataSource db, TimeProv
                 LogTakenOver(job.Id);
             }
         }
-        catch (TakenOverException)
+        catch (ProgressExportTakenOverException)
         {
             LogTakenOver(job.Id);
         }
@@ -240,13 +315,14 @@ internal sealed partial class ProgressExportWorker(NpgsqlDataSource db, TimeProv
         return true;
     }
 
-    private sealed class TakenOverException : Exception;
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Progress exports are unavailable; will retry")]
     private partial void LogUnavailable(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Progress export {Id} failed")]
     private partial void LogFailed(Exception exception, Guid id);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} progress exports finished more than {Retention} ago")]
+    private partial void LogCleared(int count, TimeSpan retention);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Progress export {Id} was taken over by another attempt; this one stopped")]
     private partial void LogTakenOver(Guid id);

@@ -40,6 +40,15 @@ public sealed record ProgressExportRow
     public DateTimeOffset? FinishedAt { get; init; }
 }
 
+/// <summary>What is kept of an export deleted after its retention: who may be told so, and when.</summary>
+public sealed record ProgressExportTombstone
+{
+    public Guid Id { get; init; }
+    public string YearCode { get; init; } = "";
+    public string ScopePath { get; init; } = "";
+    public DateTimeOffset ClearedAt { get; init; }
+}
+
 /// <summary>
 /// Background exports of the progress sheet (<c>progress_exports</c>) and their files, in chunks
 /// (<c>progress_export_chunks</c>). A job is worked by one replica at a time: the claim takes it with SKIP LOCKED and
@@ -98,11 +107,18 @@ public static class ProgressExportStore
             where id = @Id and attempt = @Attempt and status = 'running'
             """, new { Id = id, Attempt = attempt, Done = done, Total = total }, cancellationToken: cancellationToken)) == 1;
 
-    public static Task AppendChunkAsync(NpgsqlConnection connection, Guid id, int attempt, int seq, ReadOnlyMemory<byte> data,
+    /// <summary>
+    /// Stores a chunk of the attempt's file; false (and nothing stored) when another attempt has the job. The job's row is
+    /// share-locked while the chunk goes in, so a claim committing meanwhile is waited for and then seen.
+    /// </summary>
+    public static async Task<bool> AppendChunkAsync(NpgsqlConnection connection, Guid id, int attempt, int seq, ReadOnlyMemory<byte> data,
         CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition("""
-            insert into progress_export_chunks (export_id, attempt, seq, data) values (@Id, @Attempt, @Seq, @Data)
-            """, new { Id = id, Attempt = attempt, Seq = seq, Data = data.ToArray() }, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition("""
+            insert into progress_export_chunks (export_id, attempt, seq, data)
+            select id, attempt, @Seq, @Data from progress_exports
+            where id = @Id and attempt = @Attempt and status = 'running'
+            for share
+            """, new { Id = id, Attempt = attempt, Seq = seq, Data = data.ToArray() }, cancellationToken: cancellationToken)) == 1;
 
     /// <summary>Marks the attempt's file finished; false (and nothing changed) when another attempt has the job.</summary>
     public static async Task<bool> FinishAsync(NpgsqlConnection connection, Guid id, int attempt, long rows, long bytes, CancellationToken cancellationToken) =>
@@ -117,6 +133,45 @@ public static class ProgressExportStore
             where id = @Id and attempt = @Attempt and status = 'running';
             delete from progress_export_chunks where export_id = @Id and attempt = @Attempt;
             """, new { Id = id, Attempt = attempt, Error = error }, cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// Deletes up to <paramref name="batch"/> of the exports finished (succeeded or failed) longer than
+    /// <paramref name="retention"/> ago, their chunks with them (the foreign key cascades), and leaves a tombstone for
+    /// each; returns how many went. Rows another replica's sweep holds are skipped, not waited for, so replicas sweeping
+    /// at once share the work; one batch is one short transaction however large the backlog.
+    /// </summary>
+    public static Task<int> DeleteFinishedAsync(NpgsqlDataSource db, TimeSpan retention, int batch, CancellationToken cancellationToken) =>
+        ExecuteAsync(db, """
+            with gone as (
+                delete from progress_exports
+                where id in (select id from progress_exports
+                             where status in ('succeeded', 'failed') and finished_at < now() - @Retention
+                             order by finished_at limit @Batch for update skip locked)
+                returning id, year_code, scope_path)
+            insert into progress_export_tombstones (id, year_code, scope_path, cleared_at)
+            select id, year_code, scope_path, now() from gone
+            on conflict (id) do nothing
+            """, new { Retention = retention, Batch = batch }, cancellationToken);
+
+    /// <summary>Deletes up to <paramref name="batch"/> tombstones older than <paramref name="keep"/>; returns how many went.</summary>
+    public static Task<int> ForgetTombstonesAsync(NpgsqlDataSource db, TimeSpan keep, int batch, CancellationToken cancellationToken) =>
+        ExecuteAsync(db, """
+            delete from progress_export_tombstones
+            where id in (select id from progress_export_tombstones where cleared_at < now() - @Keep
+                         order by cleared_at limit @Batch for update skip locked)
+            """, new { Keep = keep, Batch = batch }, cancellationToken);
+
+    /// <summary>The tombstone of an export deleted after its retention; null when there is none.</summary>
+    public static Task<ProgressExportTombstone?> FindTombstoneAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<ProgressExportTombstone>(new CommandDefinition(
+            "select id, year_code, scope_path, cleared_at from progress_export_tombstones where id = @Id", new { Id = id },
+            cancellationToken: cancellationToken));
+
+    private static async Task<int> ExecuteAsync(NpgsqlDataSource db, string sql, object parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+    }
 
     /// <summary>The finished file's chunks in order, read one at a time.</summary>
     public static async IAsyncEnumerable<byte[]> ChunksAsync(NpgsqlConnection connection, Guid id, int attempt,
@@ -166,7 +221,10 @@ internal sealed class ProgressExportChunkStream(NpgsqlConnection connection, Gui
     {
         if (_length > 0)
         {
-            await ProgressExportStore.AppendChunkAsync(connection, id, attempt, _seq++, _buffer.AsMemory(0, _length), cancellationToken);
+            if (!await ProgressExportStore.AppendChunkAsync(connection, id, attempt, _seq++, _buffer.AsMemory(0, _length), cancellationToken))
+            {
+                throw new ProgressExportTakenOverException();
+            }
             _length = 0;
         }
     }
@@ -182,3 +240,6 @@ internal sealed class ProgressExportChunkStream(NpgsqlConnection connection, Gui
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
 }
+
+/// <summary>Another attempt has claimed the job (this worker stalled past the lease): the attempt stops, writing nothing more.</summary>
+internal sealed class ProgressExportTakenOverException : Exception;
