@@ -46,7 +46,7 @@ var rush = numbers.Length > 2 ? numbers[2] : 500;
 var keep = args.Contains("--keep");
 var direct = args.Contains("--direct");
 var statements = args.Contains("--statements");
-const int TeachersPerSchool = 250, Topics = 6, CoursesPerTopic = 10, Capacity = 100, SeatsTaken = 90, ProgressBatch = 200;
+const int WarmUpRound = 2_000, SettledJit = 50, TeachersPerSchool = 250, Topics = 6, CoursesPerTopic = 10, Capacity = 100, SeatsTaken = 90, ProgressBatch = 200;
 const string Year = "2040";
 var schools = (choosers + rush + SeatsTaken + TeachersPerSchool - 1) / TeachersPerSchool;
 
@@ -127,10 +127,38 @@ Console.WriteLine($"pgbench, INSERT enrollment + INSERT outbox per transaction, 
 
 // 1. Peak: every teacher of the run chooses one elective; each client sends the next as soon as one is answered.
 var chooserTokens = teachers.Take(choosers).Select(t => Token(t)).ToArray();
-for (var i = 0; i < 200; i++)
+// Warm-up with the teachers who do not choose in the peak (the rush's and the seat holders'), `clients` at a time, in
+// rounds until the runtime's tiered compilation has settled (a round compiles next to no method), as a server at the
+// peak of course-selection day has been running for hours. With 200 choices one after another, the JIT was still
+// compiling through the peak (libclrjit at a tenth of this process's CPU under perf), and whichever phase ran first
+// paid for it. Each spare teacher chooses each course at most once.
+var spare = teachers.Skip(choosers).ToArray();
+var spareTokens = spare.Select(t => Token(t)).ToArray();
+var warmUp = new Recorder();
+var warmUps = spare.Length * courses.Length;
+var warming = -1;
+long compiledBefore;
+var rounds = 0;
+do
 {
-    await ChooseAsync(teachers[^(i + 1)], courses[i % courses.Length]); // warm-up with other teachers: JIT, pools, plans
+    compiledBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
+    var roundEnd = Math.Min(warmUps, (rounds + 1) * WarmUpRound);
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
+    {
+        for (var i = Interlocked.Increment(ref warming); i < roundEnd; i = Interlocked.Increment(ref warming))
+        {
+            await warmUp.TimeAsync(() => PostAsync($"/api/enrollment/years/{Year}/electives",
+                new { courseId = courses[i / spare.Length % courses.Length] }, spareTokens[i % spare.Length]));
+        }
+    })));
+    warming = roundEnd - 1;
+    rounds++;
 }
+while (System.Runtime.JitInfo.GetCompiledMethodCount() - compiledBefore > SettledJit && rounds * WarmUpRound < warmUps);
+Console.WriteLine($"warm-up: {warmUp.Succeeded:N0} choices succeeded of {Math.Min(warmUps, rounds * WarmUpRound):N0}, {rounds} rounds; " +
+                  $"the last compiled {System.Runtime.JitInfo.GetCompiledMethodCount() - compiledBefore} methods");
+var compiledAtPeak = System.Runtime.JitInfo.GetCompiledMethodCount();
+var jitTimeAtPeak = System.Runtime.JitInfo.GetCompilationTime();
 var peak = new Recorder();
 var next = -1;
 if (statements)
@@ -144,6 +172,8 @@ await PeakAsync(http, peak, course: i => courses[i % courses.Length]);
 peak.Stop(clock);
 await OutboxDrainedAsync(db); // each choice's CourseEnrolled is published before its CPU is counted
 peak.Print($"1. peak: electives, {clients} clients", "choices");
+Console.WriteLine($"  JIT meanwhile: {System.Runtime.JitInfo.GetCompiledMethodCount() - compiledAtPeak} methods compiled, " +
+                  $"{(System.Runtime.JitInfo.GetCompilationTime() - jitTimeAtPeak).TotalMilliseconds:0} ms");
 var throughGateway = cpu.Used();
 cpu.Print(choosers, "choice");
 Console.WriteLine($"   ratio to pgbench: {peak.SucceededPerSecond / pgbench:0.00} (target ≥ 0.30)");
@@ -171,12 +201,16 @@ if (!direct)
         BaseAddress = new Uri(serviceAddress), Timeout = TimeSpan.FromSeconds(100),
     };
     next = -1;
+    compiledAtPeak = System.Runtime.JitInfo.GetCompiledMethodCount();
+    jitTimeAtPeak = System.Runtime.JitInfo.GetCompilationTime();
     cpu = CpuMeter.Start(postgres.Process.Id, rabbit.Process.Id);
     clock.Restart();
     await PeakAsync(toService, straight, course: i => courses[(i + courses.Length / 4) % courses.Length]);
     straight.Stop(clock);
     await OutboxDrainedAsync(db);
     straight.Print("1b. the same peak straight to the service", "choices");
+    Console.WriteLine($"  JIT meanwhile: {System.Runtime.JitInfo.GetCompiledMethodCount() - compiledAtPeak} methods compiled, " +
+                      $"{(System.Runtime.JitInfo.GetCompilationTime() - jitTimeAtPeak).TotalMilliseconds:0} ms");
     var withoutGateway = cpu.Used();
     cpu.Print(choosers, "choice");
     Console.WriteLine($"   the gateway's share: {(throughGateway.Self - withoutGateway.Self) * 1000 / choosers:0.00} ms of this process's CPU per choice " +
@@ -218,10 +252,10 @@ await using (var connection = await db.OpenConnectionAsync())
                (select count(*) from outbox_messages o where o.message_type like '%CourseEnrolled%'),
                (select count(*) from outbox_messages o where o.sent_at is null)
         """);
-    var told = peak.Succeeded + straight.Succeeded + half.Succeeded + 200;
+    var told = peak.Succeeded + straight.Succeeded + half.Succeeded + warmUp.Succeeded;
     Console.WriteLine($"3. counted: {counted.Enrollments:N0} elective enrollments for {told:N0} successful answers (warm-up included), " +
                       $"{counted.Enrollments - counted.Distinct} duplicated, {counted.Announced:N0} CourseEnrolled in the outbox, {counted.Unsent} unsent; " +
-                      $"errors {peak.Failed + straight.Failed + half.Failed}" +
+                      $"errors {warmUp.Failed + peak.Failed + straight.Failed + half.Failed}" +
                       (counted.Enrollments != told || counted.Distinct != counted.Enrollments ? "  ← MISMATCH" : ""));
 }
 
@@ -394,9 +428,6 @@ async Task<HttpStatusCode> PostAsync(string path, object body, string token, Htt
     await response.Content.LoadIntoBufferAsync();
     return response.StatusCode;
 }
-
-Task ChooseAsync((Guid Id, string SchoolPath, Guid SchoolId) teacher, Guid course) =>
-    PostAsync($"/api/enrollment/years/{Year}/electives", new { courseId = course }, Token(teacher));
 
 string Token((Guid Id, string SchoolPath, Guid SchoolId) who, string role = Roles.Teacher) => tokens.Issue(role, subject: who.Id.ToString(), lifetime: TimeSpan.FromHours(2),
     claims: role == Roles.Teacher
