@@ -5,11 +5,14 @@ using Dapper;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using TrainingPlatform.BuildingBlocks.Persistence;
 using TrainingPlatform.BuildingBlocks.Security;
 using TrainingPlatform.Contracts.Catalog;
 using TrainingPlatform.Contracts.Directory;
 using TrainingPlatform.Contracts.Enrollment;
 using TrainingPlatform.Services.Credits;
+using TrainingPlatform.Services.Credits.Compliance;
+using TrainingPlatform.Services.Credits.Policies;
 using TrainingPlatform.TestSupport;
 using Xunit;
 
@@ -229,5 +232,39 @@ public sealed class CreditsFlowTests : CreditsTestBase
         Assert.Equal("达标情况", sheet.Cell(1, 6).GetString());
         Assert.Equal(3, sheet.LastRowUsed()!.RowNumber()); // header + the district's two teachers
         await Send(district, HttpMethod.Get, "/api/credits/reports/compliance?under=37/3704", null, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Two_evaluations_of_a_teachers_first_standing_at_once_count_them_once_in_their_schools_roll_up()
+    {
+        // The evaluator and a district's bulk issue can evaluate a new teacher at the same moment; neither finds a
+        // standing before its own, and each used to count the teacher into the school (a school of one showed 2 met).
+        var school = $"37/3716/{Guid.NewGuid():N}/S1";
+        var teacher = Guid.NewGuid();
+        var standing = new Standing(new ComplianceResult(2026, 2030, "on_track", [], [], false, "进度正常"), school, InPost: true, Hours: 12m);
+        await using var first = await UnitOfWork.BeginAsync(Db, CancellationToken.None);
+        var policy = await PolicyStore.ActiveAsync(first.Connection, first.Transaction, CancellationToken.None);
+        await ComplianceStore.SaveAllAsync(first, [(teacher, standing)], policy, DateTimeOffset.UtcNow, CancellationToken.None);
+
+        var secondBackend = new TaskCompletionSource<int>();
+        var second = Task.Run(async () =>
+        {
+            await using var unitOfWork = await UnitOfWork.BeginAsync(Db, CancellationToken.None);
+            secondBackend.SetResult(unitOfWork.Connection.ProcessID);
+            await ComplianceStore.SaveAllAsync(unitOfWork, [(teacher, standing)], policy, DateTimeOffset.UtcNow, CancellationToken.None);
+            await unitOfWork.CommitAsync(CancellationToken.None);
+        });
+        var pid = await secondBackend.Task;
+        await Eventually.HoldsAsync(async () => await CountAsync($"select count(*) from pg_stat_activity where pid = {pid} and wait_event_type = 'Lock'") == 1,
+            TimeSpan.FromSeconds(60), "the second evaluation to wait for the first");
+        await first.CommitAsync(CancellationToken.None);
+        await second;
+
+        var rollup = await Db.OpenConnectionAsync();
+        await using (rollup)
+        {
+            Assert.Equal((1, 1), await rollup.QuerySingleAsync<(int, int)>(
+                "select teachers, on_track from school_rollups where school_path = @School and cycle_start = 2026", new { School = school }));
+        }
     }
 }

@@ -144,6 +144,17 @@ public static class ComplianceStore
             return;
         }
         var keys = new { Teachers = standings.Select(s => s.TeacherId).ToArray(), Cycles = standings.Select(s => s.Standing.Result.CycleStart).ToArray() };
+        // A teacher's first standing has no row to lock: two evaluations at once (the evaluator and a district's bulk
+        // issue) would both find none and both count the teacher into the school's roll-up. A placeholder, never
+        // counted and never committed (the upsert below overwrites it), makes the second wait for the first at this
+        // insert and then read, and move from, what the first saved.
+        await unitOfWork.Connection.ExecuteAsync(new CommandDefinition("""
+            insert into compliance (teacher_id, cycle_start, overall, summary, rules, evaluated_at, counted)
+            select teacher_id, cycle_start, '', '', '[]', now(), false
+            from unnest(@Teachers, @Cycles) as k (teacher_id, cycle_start)
+            order by teacher_id, cycle_start
+            on conflict (teacher_id, cycle_start) do nothing
+            """, keys, unitOfWork.Transaction, cancellationToken: cancellationToken));
         var previous = (await unitOfWork.Connection.QueryAsync<Previous>(new CommandDefinition("""
             select c.teacher_id, c.cycle_start, c.overall, c.school_path, c.hours, c.counted
             from compliance c join unnest(@Teachers, @Cycles) as k (teacher_id, cycle_start) using (teacher_id, cycle_start)
@@ -188,7 +199,7 @@ public static class ComplianceStore
             {
                 moves.Add(new RollupMove(standing.SchoolPath, result.CycleStart, result.Overall, standing.Hours, +1));
             }
-            if (before?.Overall != result.Overall)
+            if (before?.Overall != result.Overall) // a placeholder's is empty
             {
                 changed.Add((new ComplianceChanged(teacherId, result.CycleStart, result.Overall, result.Summary, now), trace));
             }
