@@ -9,6 +9,10 @@ public sealed partial class Manifests
 {
     public const string Overlay = "deploy/overlays/province";
 
+    // The schemas are shared by every test class, and JsonSchema.Net 7 is not safe to evaluate one schema from two threads:
+    // a CI run failed with an IndexOutOfRangeException inside its JsonPointer while another class evaluated beside it.
+    private static readonly Lock Evaluating = new();
+
     /// <summary>The seven .NET processes, each a Deployment of its own.</summary>
     public static readonly string[] Apps = ["directory", "catalog", "enrollment", "credits", "mentoring", "portal", "gateway"];
 
@@ -44,7 +48,11 @@ public sealed partial class Manifests
                 continue;
             }
 
-            var result = schema.Evaluate(o, new EvaluationOptions { OutputFormat = OutputFormat.Hierarchical });
+            EvaluationResults result;
+            lock (Evaluating)
+            {
+                result = schema.Evaluate(o, new EvaluationOptions { OutputFormat = OutputFormat.Hierarchical });
+            }
             if (!result.IsValid)
             {
                 var found = Failures(result).Select(f => $"{id} at {f}").ToList();
