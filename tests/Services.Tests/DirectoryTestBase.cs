@@ -67,7 +67,7 @@ public abstract class DirectoryTestBase : IAsyncLifetime
         {
             job = await client.GetFromJsonAsync<JsonElement>(location);
             return job.GetProperty("status").GetString() is "succeeded" or "failed";
-        }, TimeSpan.FromSeconds(30), "the import job to finish");
+        }, TimeSpan.FromSeconds(90), "the import job to finish");
         return job;
     }
 

@@ -66,7 +66,7 @@ public sealed class MentoringPairingTests : MentoringTestBase
             var mine = await SendOk(Teacher(m1), HttpMethod.Get, "/api/mentoring/mentors/me/mentees");
             var row = mine.EnumerateArray().Single(r => r.GetProperty("pairing").GetProperty("menteeId").GetGuid() == mentee);
             return row.GetProperty("progress").GetProperty("hoursCompleted").GetDecimal() == 4m;
-        }, TimeSpan.FromSeconds(30), "the mentee's completed course to reach the mentor");
+        }, TimeSpan.FromSeconds(90), "the mentee's completed course to reach the mentor");
         Assert.Equal(3, (await SendOk(Teacher(m1), HttpMethod.Get, "/api/mentoring/mentors/me/mentees")).GetArrayLength());
 
         // Ending early needs a reason, happens once, and is announced.

@@ -98,7 +98,7 @@ public abstract class MentoringTestBase : IAsyncLifetime
         {
             await using var connection = await Db.OpenConnectionAsync();
             return await connection.ExecuteScalarAsync<bool>("select exists (select 1 from program_years where code = @Code)", new { Code = code });
-        }, TimeSpan.FromSeconds(30), $"year {code} to reach mentoring");
+        }, TimeSpan.FromSeconds(90), $"year {code} to reach mentoring");
         return id;
     }
 

@@ -35,7 +35,7 @@ public sealed class MentoringWorkshopTests : MentoringTestBase
         await TeachersArrivedAsync();
         await Eventually.HoldsAsync(async () => await CountAsync("select count(*) from workshops") == 2
                                                 && await CountAsync("select count(*) from school_topics") == 2,
-            TimeSpan.FromSeconds(30), "the topics and choices to reach mentoring");
+            TimeSpan.FromSeconds(90), "the topics and choices to reach mentoring");
 
         Assert.Equal("班级管理", Assert.Single((await SendOk(Teacher(member), HttpMethod.Get, "/api/mentoring/years/2065/workshops")).EnumerateArray())
             .GetProperty("name").GetString());
@@ -63,7 +63,7 @@ public sealed class MentoringWorkshopTests : MentoringTestBase
         {
             using var response = await Teacher(other, "S2").GetAsync(posts);
             return response.IsSuccessStatusCode;
-        }, TimeSpan.FromSeconds(30), "S2's new choice to make its teachers members");
+        }, TimeSpan.FromSeconds(90), "S2's new choice to make its teachers members");
     }
 
     [Fact]

@@ -71,7 +71,7 @@ public sealed class OrganisationFlowTests : IAsyncLifetime
         // One trace id connects the request, the outbox dispatch and the consumer in the other service.
         await Eventually.HoldsAsync(() => Task.FromResult(_activities.Any(a => a.TraceId == traceId && a.Source.Name == "MassTransit"
                                                                                && a.Kind == ActivityKind.Consumer)),
-            TimeSpan.FromSeconds(10), "the consumer's span in the request's trace");
+            TimeSpan.FromSeconds(60), "the consumer's span in the request's trace");
         var trace = _activities.Where(a => a.TraceId == traceId).ToList();
         Assert.Contains(trace, a => a.Source.Name == "Microsoft.AspNetCore" && a.Kind == ActivityKind.Server);
         Assert.Contains(trace, a => a.Source.Name == "TrainingPlatform.Outbox" && a.OperationName == "outbox dispatch");
@@ -122,7 +122,7 @@ public sealed class OrganisationFlowTests : IAsyncLifetime
         {
             await using var connection = await db.OpenConnectionAsync();
             return await connection.ExecuteScalarAsync<string>("select name from organisations where code = @school", new { school }) == "实验小学";
-        }, TimeSpan.FromSeconds(30), "the rename to reach the catalog's copy");
+        }, TimeSpan.FromSeconds(90), "the rename to reach the catalog's copy");
 
         using var district = _directory.CreateClient();
         district.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _tokens.Issue(Roles.DistrictAdmin,
@@ -203,7 +203,7 @@ public sealed class OrganisationFlowTests : IAsyncLifetime
         {
             await using var connection = await db.OpenConnectionAsync();
             return await connection.ExecuteScalarAsync<long>("select count(*) from organisations where code = @code", new { code }) == 1;
-        }, TimeSpan.FromSeconds(30), $"organisation {code} to reach the catalog's copy");
+        }, TimeSpan.FromSeconds(90), $"organisation {code} to reach the catalog's copy");
     }
 
     private async Task<long> CountDirectoryAsync(string sql)
