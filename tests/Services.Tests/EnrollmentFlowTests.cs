@@ -83,6 +83,19 @@ public sealed class EnrollmentFlowTests : CatalogTestBase
             items = new object[] { new { title = "国家级优课", courseIds = new[] { national } }, new { title = "课例点评", courseIds = pool, drawCount = 2 } },
         });
         await SendOk(SchoolAdmin("S1"), HttpMethod.Put, $"/api/catalog/years/{year}/schools/S1/topics", new { topicIds = new[] { topic } });
+        // Each of these reaches Enrollment by a message of its own, in no particular order: a first choice made before
+        // the school's topic choice arrived was refused (school-topics-not-chosen) in a CI run.
+        Guid[] courses = [.. electives, outside, concentratedId, national, .. pool];
+        await Eventually.HoldsAsync(async () =>
+        {
+            await using var c = await EnrollmentDb.OpenConnectionAsync();
+            return await c.ExecuteScalarAsync<long>("""
+                select (select count(*) from school_topics s join program_years y on y.id = s.program_year_id
+                        where s.school_id = @School and y.code = @Year)
+                     + (select count(*) from topics where id = @Topic)
+                     + (select count(*) from courses where id = any(@Courses))
+                """, new { School = OrganisationId("S1"), Year = year, Topic = topic, Courses = courses }) == 2 + courses.Length;
+        }, TimeSpan.FromSeconds(90), $"year {year}'s courses, topic and S1's choice to reach enrollment");
         return new Setup(electives, outside, concentratedId, published.GetProperty("sessions")[0].GetProperty("id").GetGuid());
     }
 

@@ -69,9 +69,12 @@ public sealed class OrganisationFlowTests : IAsyncLifetime
         await WaitForCatalogCopyAsync(code);
 
         // One trace id connects the request, the outbox dispatch and the consumer in the other service.
-        await Eventually.HoldsAsync(() => Task.FromResult(_activities.Any(a => a.TraceId == traceId && a.Source.Name == "MassTransit"
-                                                                               && a.Kind == ActivityKind.Consumer)),
-            TimeSpan.FromSeconds(60), "the consumer's span in the request's trace");
+        // Each span is seen when it stops, and the outbox dispatch's and the publish's may stop after the consumer's.
+        await Eventually.HoldsAsync(() => Task.FromResult(
+                _activities.Any(a => a.TraceId == traceId && a.Source.Name == "MassTransit" && a.Kind == ActivityKind.Consumer)
+                && _activities.Any(a => a.TraceId == traceId && a.Source.Name == "TrainingPlatform.Outbox")
+                && _activities.Any(a => a.TraceId == traceId && a.Source.Name == "MassTransit" && a.Kind == ActivityKind.Producer)),
+            TimeSpan.FromSeconds(60), "the dispatch's, the publish's and the consumer's spans in the request's trace");
         var trace = _activities.Where(a => a.TraceId == traceId).ToList();
         Assert.Contains(trace, a => a.Source.Name == "Microsoft.AspNetCore" && a.Kind == ActivityKind.Server);
         Assert.Contains(trace, a => a.Source.Name == "TrainingPlatform.Outbox" && a.OperationName == "outbox dispatch");
